@@ -1,0 +1,49 @@
+# msreview — two commands on a fresh Debian/Ubuntu machine:
+#   make run    installs what is missing, builds, opens the workstation on Samples/
+#   make test   installs what is missing, builds, runs every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# Debian packages the build, the tests and the benchmarks need.
+DEB_PACKAGES := pkg-config libsqlite3-dev libarchive-dev libsndfile1-dev libjpeg-dev libexif-dev \
+                libssl-dev libncurses-dev libasound2-dev sqlite3 openssl tmux python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT ?= swift
+STORE ?= $(or $(MSREVIEW_DB),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/msreview/msreview.sqlite)
+
+.PHONY: deps build release test run bench clean samples
+
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "make: the Swift 6 toolchain is not on PATH (see https://www.swift.org/install/linux/)"; exit 1; }
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# XCTest only (no Swift Testing suites), so the runner's closing line counts every test.
+test: build
+	$(SWIFT) test --disable-swift-testing
+
+run: release
+	@.build/release/msreview --db "$(STORE)" import Samples/ || true
+	@.build/release/msreview --db "$(STORE)" sessions
+
+bench: release
+	python3 tools/bench.py
+
+# Regenerates Samples/ (needs espeak-ng, sox, imagemagick, exiftool; the result is committed).
+samples:
+	$(SUDO) apt-get install -y -qq espeak-ng sox libsox-fmt-all imagemagick libimage-exiftool-perl
+	bash tools/make-samples.sh
+
+clean:
+	rm -rf .build

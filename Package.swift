@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+// msreview — mystery-shopper review workstation.
+//
+// Layers (each depends only on those above it):
+//   C shims        one system-library (or tiny C) target per C library
+//   MSRCore        pure domain: bundle model, validation, JSON, time — no C libraries
+//   MSRMedia       adapters for media: SHA-256, tar, audio/photo probes
+//   MSRStore       the SQLite store
+//   MSRApp         use cases (import, browse, sample generation) wiring core + adapters
+//   msreview       the executable: argument parsing and output only
+import PackageDescription
+
+let package = Package(
+    name: "msreview",
+    products: [
+        .executable(name: "msreview", targets: ["msreview"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
+        .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libjpeg reports errors by longjmp, which Swift cannot catch: a few lines of real C.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+
+        .target(name: "MSRCore"),
+        .target(name: "MSRMedia", dependencies: ["MSRCore", "CArchive", "CSndFile", "CExif", "CCrypto", "CJPEG", "CLinux"]),
+        .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite"]),
+        .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore"]),
+        .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp"]),
+
+        // Builders of real test inputs (bundles, audio, JPEGs, tar archives) and a process runner.
+        .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRApp"], path: "Tests/MSRTestSupport"),
+        .testTarget(name: "MSRCoreTests", dependencies: ["MSRCore"]),
+        .testTarget(name: "MSRMediaTests", dependencies: ["MSRCore", "MSRMedia", "MSRTestSupport"]),
+        .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRStore", "MSRTestSupport"]),
+        .testTarget(name: "MSRAppTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp", "MSRTestSupport"]),
+    ]
+)

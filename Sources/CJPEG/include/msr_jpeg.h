@@ -1,0 +1,26 @@
+#ifndef MSR_JPEG_H
+#define MSR_JPEG_H
+#include <stddef.h>
+
+/// Result of decoding a JPEG held in memory.
+typedef struct {
+    int ok;                 ///< 1 when the whole image decoded without error or warning
+    int width, height;      ///< full image size
+    int out_width, out_height; ///< size of the scaled grey output (when requested)
+    char message[200];      ///< libjpeg's message when ok == 0
+} msr_jpeg_info;
+
+/// Decodes the whole entropy-coded stream at 1/scale_denom (1, 2, 4 or 8) in greyscale.
+/// Any libjpeg error or warning (truncated data, corrupt Huffman codes) makes ok = 0.
+/// When grey is non-NULL and grey_cap >= out_width*out_height the pixels are copied there.
+msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int scale_denom,
+                                   unsigned char *grey, size_t grey_cap);
+
+/// Encodes an RGB (3 bytes/pixel) image; app1 (an EXIF block without the "Exif\0\0"
+/// header stripped — i.e. exactly what goes in the APP1 marker) may be NULL.
+/// On success returns 1 and a malloc'd buffer in *out that the caller frees with free().
+int msr_jpeg_encode_rgb(const unsigned char *rgb, int width, int height, int quality,
+                        const unsigned char *app1, unsigned int app1_size,
+                        unsigned char **out, unsigned long *out_size,
+                        char *message, size_t message_cap);
+#endif

@@ -1,0 +1,122 @@
+// Thin wrapper over libjpeg-turbo: libjpeg signals errors through longjmp, which Swift
+// cannot catch, so the setjmp frame lives here and errors come back as values.
+#include "msr_jpeg.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <jpeglib.h>
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    char message[200];
+    int warnings;
+} msr_error_mgr;
+
+static void msr_error_exit(j_common_ptr cinfo) {
+    msr_error_mgr *err = (msr_error_mgr *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, err->message);
+    longjmp(err->jump, 1);
+}
+
+// Warnings (level -1) mean corrupt data that libjpeg papered over; keep the first one.
+static void msr_emit_message(j_common_ptr cinfo, int level) {
+    msr_error_mgr *err = (msr_error_mgr *)cinfo->err;
+    if (level < 0) {
+        if (err->warnings == 0) (*cinfo->err->format_message)(cinfo, err->message);
+        err->warnings++;
+    }
+}
+
+static void msr_output_message(j_common_ptr cinfo) { (void)cinfo; }
+
+msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int scale_denom,
+                                   unsigned char *grey, size_t grey_cap) {
+    msr_jpeg_info info;
+    memset(&info, 0, sizeof info);
+    struct jpeg_decompress_struct cinfo;
+    msr_error_mgr err;
+    memset(&err, 0, sizeof err);
+    cinfo.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = msr_error_exit;
+    err.pub.emit_message = msr_emit_message;
+    err.pub.output_message = msr_output_message;
+    JSAMPARRAY row = NULL;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        snprintf(info.message, sizeof info.message, "%s", err.message);
+        return info;
+    }
+    jpeg_create_decompress(&cinfo);
+    if (size == 0 || size > (size_t)0x7fffffff) {
+        jpeg_destroy_decompress(&cinfo);
+        snprintf(info.message, sizeof info.message, "empty or oversized JPEG data");
+        return info;
+    }
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    info.width = (int)cinfo.image_width;
+    info.height = (int)cinfo.image_height;
+    cinfo.out_color_space = JCS_GRAYSCALE;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)(scale_denom > 0 ? scale_denom : 1);
+    cinfo.dct_method = JDCT_IFAST;
+    jpeg_start_decompress(&cinfo);
+    info.out_width = (int)cinfo.output_width;
+    info.out_height = (int)cinfo.output_height;
+    row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
+                                     cinfo.output_width * cinfo.output_components, 1);
+    size_t need = (size_t)cinfo.output_width * (size_t)cinfo.output_height;
+    int copy = grey != NULL && grey_cap >= need && cinfo.output_components == 1;
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JDIMENSION y = cinfo.output_scanline;
+        jpeg_read_scanlines(&cinfo, row, 1);
+        if (copy) memcpy(grey + (size_t)y * cinfo.output_width, row[0], cinfo.output_width);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    if (err.warnings > 0) {
+        snprintf(info.message, sizeof info.message, "%s", err.message);
+        return info;
+    }
+    info.ok = 1;
+    return info;
+}
+
+int msr_jpeg_encode_rgb(const unsigned char *rgb, int width, int height, int quality,
+                        const unsigned char *app1, unsigned int app1_size,
+                        unsigned char **out, unsigned long *out_size,
+                        char *message, size_t message_cap) {
+    struct jpeg_compress_struct cinfo;
+    msr_error_mgr err;
+    memset(&err, 0, sizeof err);
+    cinfo.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = msr_error_exit;
+    err.pub.output_message = msr_output_message;
+    *out = NULL;
+    *out_size = 0;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        if (*out) { free(*out); *out = NULL; }
+        if (message && message_cap) snprintf(message, message_cap, "%s", err.message);
+        return 0;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, out, out_size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    if (app1 && app1_size > 0) jpeg_write_marker(&cinfo, JPEG_APP0 + 1, app1, app1_size);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(rgb + (size_t)cinfo.next_scanline * (size_t)width * 3);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    return 1;
+}

@@ -1,0 +1,406 @@
+import Glibc
+import MSRCore
+import MSRMedia
+import MSRStore
+
+/// The result of `msreview import`, in the shape the bundle format fixes for `--json`.
+public struct ImportReport: Sendable {
+    public struct Rejection: Equatable, Sendable {
+        public var path: String
+        public var error: String
+    }
+
+    public var imported = 0
+    public var unchanged = 0
+    public var rejected: [Rejection] = []
+    public var warnings: [String] = []
+    /// Ids of the sessions this run added.
+    public var importedSessions: [String] = []
+
+    public init() {}
+
+    public var json: JSON {
+        .object([
+            ("imported", .number(Double(imported))),
+            ("unchanged", .number(Double(unchanged))),
+            ("rejected", .array(rejected.map { .object([("path", .string($0.path)), ("error", .string($0.error))]) })),
+            ("warnings", .array(warnings.map(JSON.string))),
+        ])
+    }
+}
+
+/// A failure of the store or media directory (not of a bundle): the import stops, and what
+/// was committed before stays committed. Re-running the import completes it.
+public struct ImportFailure: Error, CustomStringConvertible {
+    public var message: String
+    public var report: ImportReport
+    public var description: String { message }
+}
+
+/// One thing the import was asked to read.
+enum BundleSource {
+    case directory(path: String)
+    case tar(path: String)
+}
+
+/// Imports session bundles into the store, per the bundle format's import rules.
+public final class Importer {
+    let store: Store
+    let media: MediaStore
+    let now: () -> Timestamp
+    /// Called with (bundles done, bundles in all) as work proceeds.
+    public var progress: ((Int, Int) -> Void)?
+    /// Bundles prepared before their rows are written in one transaction.
+    public var batchSize = 100
+
+    public static let maxAudioBytes: Int64 = 2 << 30
+
+    public init(store: Store, now: @escaping () -> Timestamp = Timestamp.now) throws(MediaStoreError) {
+        self.store = store
+        self.media = try MediaStore(root: store.mediaRoot)
+        self.now = now
+    }
+
+    /// Imports every bundle found under `paths`. Bundle problems are reported, never thrown.
+    public func run(paths: [String]) throws(ImportFailure) -> ImportReport {
+        var report = ImportReport()
+        var sources: [(label: String, source: BundleSource)] = []
+        for path in paths { enumerate(path, into: &sources, report: &report) }
+
+        var pending: [Prepared] = []
+        var done = 0
+        for (label, source) in sources {
+            pending.append(prepare(label: label, source: source, report: &report))
+            if pending.count >= batchSize {
+                try flush(&pending, report: &report)
+            }
+            done += 1
+            progress?(done, sources.count)
+        }
+        try flush(&pending, report: &report)
+        return report
+    }
+
+    // MARK: Finding the bundles
+
+    func enumerate(_ path: String, into sources: inout [(label: String, source: BundleSource)], report: inout ImportReport) {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            report.rejected.append(.init(path: path, error: "cannot read: " + String(cString: strerror(errno))))
+            return
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            if exists(path + "/session.json") {
+                sources.append((path, .directory(path: path)))
+                return
+            }
+            // A spool: every subdirectory and tar file is a bundle; nothing is searched deeper.
+            guard let d = opendir(path) else {
+                report.rejected.append(.init(path: path, error: "cannot read directory: " + String(cString: strerror(errno))))
+                return
+            }
+            var names: [String] = []
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                    p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if !name.hasPrefix(".") { names.append(name) }
+            }
+            closedir(d)
+            for name in names.sorted() {
+                let child = (path.hasSuffix("/") ? path : path + "/") + name
+                var cs = stat()
+                guard stat(child, &cs) == 0 else {
+                    report.warnings.append("\(child): cannot read (\(String(cString: strerror(errno)))), ignored")
+                    continue
+                }
+                if (cs.st_mode & S_IFMT) == S_IFDIR {
+                    sources.append((child, .directory(path: child)))
+                } else if (cs.st_mode & S_IFMT) == S_IFREG && TarBundle.isTarName(name) {
+                    sources.append((child, .tar(path: child)))
+                } else {
+                    report.warnings.append("\(child): not a bundle (neither a directory nor a .tar/.tar.gz/.tgz file), ignored")
+                }
+            }
+        } else if (st.st_mode & S_IFMT) == S_IFREG && TarBundle.isTarName(path) {
+            sources.append((path, .tar(path: path)))
+        } else {
+            report.rejected.append(.init(path: path, error: "not a bundle directory, spool directory or .tar/.tar.gz/.tgz bundle"))
+        }
+    }
+
+    // MARK: Reading one bundle (no store writes)
+
+    enum Prepared {
+        case ready(label: String, bundle: SessionBundle, warnings: [String])
+        /// The session exists; only its digest is known, to compare under the write lock.
+        case known(label: String, sessionID: String, digest: String, warnings: [String])
+        case rejected(label: String, sessionID: String?, error: String)
+    }
+
+    func prepare(label: String, source: BundleSource, report: inout ImportReport) -> Prepared {
+        switch source {
+        case let .directory(path):
+            return prepareDirectory(label: label, path: path, nameForCheck: lastComponent(path))
+        case let .tar(path):
+            let tmp = media.root + "/tmp/bundle-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+            defer { removeTree(tmp) }
+            do {
+                try makeDirectories(tmp)
+                let top = try TarBundle.extract(archive: path, into: tmp)
+                guard exists(tmp + "/" + top + "/session.json") else {
+                    return .rejected(label: label, sessionID: nil, error: "no session.json in the archive's top directory \"\(top)\"")
+                }
+                return prepareDirectory(label: label, path: tmp + "/" + top, nameForCheck: top)
+            } catch let e as TarError {
+                return .rejected(label: label, sessionID: nil, error: e.message)
+            } catch {
+                return .rejected(label: label, sessionID: nil, error: "\(error)")
+            }
+        }
+    }
+
+    func prepareDirectory(label: String, path: String, nameForCheck: String) -> Prepared {
+        let dir: BundleDirectory
+        do { dir = try BundleDirectory(path: path) } catch {
+            return .rejected(label: label, sessionID: nil, error: error.description)
+        }
+        let manifestBytes: [UInt8]
+        do {
+            manifestBytes = try dir.readFile("session.json", maxBytes: Int64(Manifest.maxBytes))
+        } catch let e {
+            switch e {
+            case .missing: return .rejected(label: label, sessionID: nil, error: "session.json: missing (a bundle directory needs a manifest)")
+            case let .tooLarge(_, size, _): return .rejected(label: label, sessionID: nil, error: "session.json: \(size) bytes, over the 1 MiB limit")
+            default: return .rejected(label: label, sessionID: nil, error: e.description)
+            }
+        }
+        let manifest: Manifest
+        do { manifest = try Manifest.parse(manifestBytes) } catch {
+            return .rejected(label: label, sessionID: nil, error: error.description)
+        }
+        var warnings: [String] = []
+        if nameForCheck != manifest.sessionID {
+            warnings.append("\(label): bundle directory \"\(nameForCheck)\" is not named after its session id \(manifest.sessionID)")
+        }
+        let named = Set(manifest.files).union(["session.json"])
+        let extra = dir.allFiles().filter { !named.contains($0) }
+        if !extra.isEmpty {
+            let shown = extra.prefix(5).joined(separator: ", ") + (extra.count > 5 ? ", …" : "")
+            warnings.append("\(label): \(extra.count) file(s) not named by the manifest ignored: \(shown)")
+        }
+
+        // Open every named file first: a path escaping the bundle rejects it before anything is copied.
+        var opened: [String: Result<(fd: Int32, size: Int64), BundleFileError>] = [:]
+        defer { for case let .success(f) in opened.values { close(f.fd) } }
+        let photoFiles = Set(manifest.photos.map(\.file))
+        for file in manifest.files {
+            let limit = photoFiles.contains(file) ? PhotoFile.maxBytes : Importer.maxAudioBytes
+            do { opened[file] = .success(try dir.openFile(file, maxBytes: limit)) } catch {
+                if case let .escapes(_, reason) = error {
+                    return .rejected(label: label, sessionID: manifest.sessionID, error: "\(file): \(reason)")
+                }
+                opened[file] = .failure(error)
+            }
+        }
+        let manifestSHA = SHA256Hasher.hex(manifestBytes)
+        let known: String?
+        do { known = try store.bundleDigest(of: manifest.sessionID) } catch {
+            return .rejected(label: label, sessionID: manifest.sessionID, error: "store: \(error)")
+        }
+        if known != nil {
+            // Only the digest is needed: hash without copying.
+            var hashes: [String: String] = [:]
+            for (file, r) in opened {
+                if case let .success(f) = r, let h = hashOnly(f.fd) { hashes[file] = h }
+            }
+            return .known(label: label, sessionID: manifest.sessionID,
+                          digest: Importer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
+                          warnings: warnings)
+        }
+
+        var findings: [Finding] = []
+        var hashes: [String: String] = [:]
+        func finding(_ file: String, _ code: FindingCode, _ detail: String) {
+            findings.append(Finding(sessionID: manifest.sessionID, file: file, code: code, detail: detail))
+        }
+        /// Copies a file into the media store; returns its facts or nil when it is missing/unopenable.
+        func ingest(_ file: String, expected: String?) throws(MediaStoreError) -> (StoredMedia, FileStatus)? {
+            guard let r = opened[file] else { return nil }
+            switch r {
+            case let .failure(e):
+                if case .missing = e { finding(file, .fileMissing, "named by the manifest but absent from the bundle") }
+                else { finding(file, .fileUnreadable, e.description) }
+                return nil
+            case let .success(f):
+                let stored = try media.ingest(fd: f.fd, name: label + "/" + file)
+                hashes[file] = stored.sha256
+                if let expected, expected != stored.sha256 {
+                    finding(file, .fileTampered, "SHA-256 \(stored.sha256) differs from the manifest's \(expected)")
+                    return (stored, .tampered)
+                }
+                return (stored, .ok)
+            }
+        }
+        var recordings: [RecordingFacts] = []
+        var photos: [PhotoFacts] = []
+        do {
+            for r in manifest.recordings {
+                var facts = RecordingFacts(entry: r, status: .missing)
+                if let (stored, status) = try ingest(r.file, expected: r.sha256) {
+                    facts.sha256 = stored.sha256
+                    facts.size = stored.size
+                    facts.status = status
+                    do {
+                        let info = try AudioFile.probe(path: media.path(for: stored.sha256))
+                        facts.frames = info.frames
+                        facts.sampleRate = info.sampleRate
+                        facts.channels = info.channels
+                        facts.durationMillis = info.durationMillis
+                        facts.container = info.container
+                        facts.encoding = info.encoding
+                    } catch {
+                        finding(r.file, .fileUnreadable, error.message)
+                        if status == .ok { facts.status = .unreadable }
+                    }
+                } else if case .failure(let e)? = opened[r.file], case .missing = e {
+                    facts.status = .missing
+                } else {
+                    facts.status = .unreadable
+                }
+                recordings.append(facts)
+            }
+            for p in manifest.photos {
+                var facts = PhotoFacts(entry: p, status: .missing)
+                if let (stored, status) = try ingest(p.file, expected: p.sha256) {
+                    facts.sha256 = stored.sha256
+                    facts.size = stored.size
+                    facts.status = status
+                    let bytes = readStored(stored.sha256)
+                    do {
+                        let info = try PhotoFile.inspect(bytes)
+                        facts.width = info.width
+                        facts.height = info.height
+                        if let civil = info.exifDateTime {
+                            facts.exifText = civil.dateString + " " + civil.timeString
+                            facts.exifTime = PhotoFile.captureTime(info, timezone: manifest.location.timezone)
+                            facts.exifOffsetKnown = info.exifOffsetSeconds != nil
+                        }
+                    } catch {
+                        finding(p.file, .fileUnreadable, error.message)
+                        if status == .ok { facts.status = .unreadable }
+                    }
+                } else if case .failure(let e)? = opened[p.file], case .missing = e {
+                    facts.status = .missing
+                } else {
+                    facts.status = .unreadable
+                }
+                photos.append(facts)
+            }
+        } catch {
+            return .rejected(label: label, sessionID: manifest.sessionID, error: "media store: \(error)")
+        }
+        let bundle = SessionBundle(
+            manifest: manifest, manifestBytes: manifestBytes, manifestSHA256: manifestSHA,
+            digest: Importer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
+            source: label, importedAt: now(), recordings: recordings, photos: photos, findings: findings)
+        return .ready(label: label, bundle: bundle, warnings: warnings)
+    }
+
+    /// Identity of a bundle's content: its manifest and every named file (or its absence).
+    static func digest(manifestSHA: String, files: [String], hashes: [String: String]) -> String {
+        var text = "msr-bundle-digest/1\n" + manifestSHA + "\n"
+        for f in files { text += f + "\u{0}" + (hashes[f] ?? "-") + "\n" }
+        return SHA256Hasher.hex(Array(text.utf8))
+    }
+
+    func hashOnly(_ fd: Int32) -> String? {
+        let h = SHA256Hasher()
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return h.finalizeHex()
+    }
+
+    func readStored(_ sha: String) -> [UInt8] {
+        let fd = open(media.path(for: sha), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var got = 0
+        while got < out.count {
+            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n <= 0 { break }
+            got += n
+        }
+        return Array(out[0..<got])
+    }
+
+    // MARK: Writing a batch
+
+    /// Flushes media to disk, then writes the batch in one IMMEDIATE transaction with a
+    /// savepoint per bundle: each bundle is all-or-nothing, and a crash loses at most the batch.
+    func flush(_ pending: inout [Prepared], report: inout ImportReport) throws(ImportFailure) {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll()
+        var batchReport = report
+        do {
+            try media.sync()
+            let at = now()
+            try store.write {
+                for item in batch {
+                    switch item {
+                    case let .rejected(label, sessionID, error):
+                        batchReport.rejected.append(.init(path: label, error: error))
+                        try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
+                    case let .known(label, sessionID, digest, warnings):
+                        try settleKnown(label: label, sessionID: sessionID, digest: digest, warnings: warnings, at: at, report: &batchReport)
+                    case let .ready(label, bundle, warnings):
+                        let id = bundle.manifest.sessionID
+                        if try store.bundleDigest(of: id) != nil {
+                            // Another process stored it since we looked.
+                            try settleKnown(label: label, sessionID: id, digest: bundle.digest, warnings: warnings, at: at, report: &batchReport)
+                            continue
+                        }
+                        try store.write { try store.insert(bundle) }
+                        try store.logImport(path: label, sessionID: id, outcome: .imported, error: nil, at: at)
+                        batchReport.imported += 1
+                        batchReport.importedSessions.append(id)
+                        batchReport.warnings += warnings
+                    }
+                }
+            }
+            report = batchReport
+        } catch {
+            throw ImportFailure(message: "import stopped, \(batch.count) bundle(s) of the last batch not stored: \(error)", report: report)
+        }
+    }
+
+    func settleKnown(label: String, sessionID: String, digest: String, warnings: [String], at: Timestamp,
+                     report: inout ImportReport) throws {
+        if try store.bundleDigest(of: sessionID) == digest {
+            report.unchanged += 1
+            report.warnings += warnings
+            try store.logImport(path: label, sessionID: sessionID, outcome: .unchanged, error: nil, at: at)
+        } else {
+            let error = "conflict: session \(sessionID) is already stored from a different bundle; the stored session is kept"
+            report.rejected.append(.init(path: label, error: error))
+            try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
+        }
+    }
+}
+
+func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+func lastComponent(_ path: String) -> String {
+    var p = path
+    while p.hasSuffix("/") && p.count > 1 { p.removeLast() }
+    return p.split(separator: "/").last.map(String.init) ?? p
+}

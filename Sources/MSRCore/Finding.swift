@@ -1,0 +1,75 @@
+/// How serious an anti-fraud finding is.
+public enum Severity: String, CaseIterable, Comparable, Sendable {
+    case fraud, suspect, integrity
+
+    private var rank: Int { self == .fraud ? 0 : self == .suspect ? 1 : 2 }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// The anti-fraud catalogue of the bundle format, plus msreview's own checks.
+public enum FindingCode: String, CaseIterable, Sendable {
+    case photoMissing = "photo-missing"
+    case photoReused = "photo-reused"
+    case photoSimilar = "photo-similar"
+    case photoTimeMismatch = "photo-time-mismatch"
+    case photoNoExif = "photo-no-exif"
+    case answersOutsideSession = "answers-outside-session"
+    case answersOutOfOrder = "answers-out-of-order"
+    case answersTooFast = "answers-too-fast"
+    case audioMissing = "audio-missing"
+    case audioSilent = "audio-silent"
+    case sessionOverlap = "session-overlap"
+    case outsideHours = "outside-hours"
+    case futureTimestamp = "future-timestamp"
+    case fileMissing = "file-missing"
+    case fileTampered = "file-tampered"
+    case fileUnreadable = "file-unreadable"
+
+    public var severity: Severity {
+        switch self {
+        case .photoMissing, .photoReused, .answersOutsideSession: return .fraud
+        case .answersOutOfOrder, .futureTimestamp, .fileMissing, .fileTampered, .fileUnreadable: return .integrity
+        default: return .suspect
+        }
+    }
+}
+
+/// One anti-fraud or integrity finding about a session, a questionnaire of it, or one of its files.
+public struct Finding: Equatable, Hashable, Sendable {
+    public var sessionID: String
+    public var questionnaireID: String?
+    public var file: String?
+    public var code: FindingCode
+    public var detail: String
+
+    public init(sessionID: String, questionnaireID: String? = nil, file: String? = nil, code: FindingCode, detail: String) {
+        self.sessionID = sessionID
+        self.questionnaireID = questionnaireID
+        self.file = file
+        self.code = code
+        self.detail = detail
+    }
+
+    public var severity: Severity { code.severity }
+
+    /// The machine-readable form fixed by the bundle format.
+    public var json: JSON {
+        .object([
+            ("session_id", .string(sessionID)),
+            ("questionnaire_id", questionnaireID.map(JSON.string) ?? .null),
+            ("file", file.map(JSON.string) ?? .null),
+            ("code", .string(code.rawValue)),
+            ("severity", .string(severity.rawValue)),
+            ("detail", .string(detail)),
+        ])
+    }
+
+    /// The spec's order: by session, questionnaire, code (then file, detail for determinism).
+    public static func specOrder(_ a: Finding, _ b: Finding) -> Bool {
+        if a.sessionID != b.sessionID { return a.sessionID < b.sessionID }
+        if a.questionnaireID != b.questionnaireID { return (a.questionnaireID ?? "") < (b.questionnaireID ?? "") }
+        if a.code != b.code { return a.code.rawValue < b.code.rawValue }
+        if a.file != b.file { return (a.file ?? "") < (b.file ?? "") }
+        return a.detail < b.detail
+    }
+}

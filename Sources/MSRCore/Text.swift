@@ -1,0 +1,38 @@
+/// Terminal text layout: display width (wide East Asian characters take two cells,
+/// combining marks none) and padding/truncation by width, for aligned tables and the TUI.
+public enum TextWidth {
+    public static func of(_ scalar: Unicode.Scalar) -> Int {
+        let v = scalar.value
+        if v == 0 { return 0 }
+        if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format: return 0
+        default: break
+        }
+        if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1F64F).contains(v) || (0x1F900...0x1F9FF).contains(v)
+            || (0x20000...0x3FFFD).contains(v) {
+            return 2
+        }
+        return 1
+    }
+
+    public static func of(_ s: String) -> Int { s.unicodeScalars.reduce(0) { $0 + of($1) } }
+
+    /// `s` cut to at most `width` cells (with `…` when cut), then padded with spaces to exactly `width`.
+    public static func fit(_ s: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        let w = of(s)
+        if w <= width { return s + String(repeating: " ", count: width - w) }
+        var out = ""
+        var used = 0
+        for ch in s {
+            let cw = ch.unicodeScalars.reduce(0) { $0 + of($1) }
+            if used + cw > width - 1 { break }
+            out.append(ch)
+            used += cw
+        }
+        return out + "…" + String(repeating: " ", count: max(0, width - used - 1))
+    }
+}

@@ -1,0 +1,91 @@
+import CSndFile
+import Glibc
+
+/// What the header of a recording says, as read by libsndfile.
+public struct AudioInfo: Equatable, Sendable {
+    public var frames: Int64
+    public var sampleRate: Int
+    public var channels: Int
+    /// `wav`, `flac` or `ogg`.
+    public var container: String
+    /// The sample encoding, e.g. `pcm16`, `vorbis`.
+    public var encoding: String
+
+    public var durationMillis: Int64 { sampleRate > 0 ? frames * 1000 / Int64(sampleRate) : 0 }
+}
+
+public struct AudioError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Reading and writing audio files through libsndfile.
+public enum AudioFile {
+    /// Limits on what a bundle may carry; anything beyond is unreadable by policy.
+    public static let maxChannels = 8
+    public static let sampleRates = 4000...192_000
+    public static let maxDurationSeconds: Int64 = 6 * 3600
+
+    /// Reads the header only (no decode). Formats other than WAV, FLAC and OGG (Vorbis/Opus),
+    /// and rarely used codecs with a history of decoder bugs (ADPCM and the like), are refused.
+    public static func probe(path: String) throws(AudioError) -> AudioInfo {
+        var info = SF_INFO()
+        guard let f = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioError(message: "libsndfile cannot read it: " + String(cString: sf_strerror(nil)))
+        }
+        sf_close(f)
+        return try check(info)
+    }
+
+    static func check(_ info: SF_INFO) throws(AudioError) -> AudioInfo {
+        let major = Int(info.format) & Int(SF_FORMAT_TYPEMASK)
+        let sub = Int(info.format) & Int(SF_FORMAT_SUBMASK)
+        let container: String
+        switch major {
+        case Int(SF_FORMAT_WAV), Int(SF_FORMAT_WAVEX): container = "wav"
+        case Int(SF_FORMAT_FLAC): container = "flac"
+        case Int(SF_FORMAT_OGG): container = "ogg"
+        default: throw AudioError(message: "audio container 0x\(String(major, radix: 16)) is not WAV, FLAC or OGG")
+        }
+        let encodings: [Int: String] = [
+            Int(SF_FORMAT_PCM_U8): "pcm8u", Int(SF_FORMAT_PCM_S8): "pcm8", Int(SF_FORMAT_PCM_16): "pcm16",
+            Int(SF_FORMAT_PCM_24): "pcm24", Int(SF_FORMAT_PCM_32): "pcm32", Int(SF_FORMAT_FLOAT): "float",
+            Int(SF_FORMAT_DOUBLE): "double", Int(SF_FORMAT_ULAW): "ulaw", Int(SF_FORMAT_ALAW): "alaw",
+            Int(SF_FORMAT_VORBIS): "vorbis", Int(SF_FORMAT_OPUS): "opus",
+        ]
+        guard let encoding = encodings[sub] else {
+            throw AudioError(message: "audio encoding 0x\(String(sub, radix: 16)) is not accepted (PCM, float, µ-law, A-law, FLAC, Vorbis, Opus only)")
+        }
+        guard (1...maxChannels).contains(Int(info.channels)) else {
+            throw AudioError(message: "\(info.channels) channels (at most \(maxChannels))")
+        }
+        guard sampleRates.contains(Int(info.samplerate)) else {
+            throw AudioError(message: "sample rate \(info.samplerate) Hz out of range")
+        }
+        guard info.frames >= 0, info.frames / Int64(info.samplerate) <= maxDurationSeconds else {
+            throw AudioError(message: "duration over \(maxDurationSeconds / 3600) hours")
+        }
+        return AudioInfo(frames: info.frames, sampleRate: Int(info.samplerate), channels: Int(info.channels),
+                         container: container, encoding: container == "flac" ? "flac" : encoding)
+    }
+
+    public enum WriteFormat: String, Sendable { case wav, flac, ogg }
+
+    /// Writes mono 16-bit samples (used by the sample generator and tests).
+    public static func write(path: String, samples: [Int16], sampleRate: Int, format: WriteFormat) throws(AudioError) {
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = 1
+        switch format {
+        case .wav: info.format = Int32(SF_FORMAT_WAV | SF_FORMAT_PCM_16)
+        case .flac: info.format = Int32(SF_FORMAT_FLAC | SF_FORMAT_PCM_16)
+        case .ogg: info.format = Int32(SF_FORMAT_OGG | SF_FORMAT_VORBIS)
+        }
+        guard let f = sf_open(path, Int32(SFM_WRITE), &info) else {
+            throw AudioError(message: "\(path): cannot write \(format.rawValue): " + String(cString: sf_strerror(nil)))
+        }
+        let written = samples.withUnsafeBufferPointer { sf_write_short(f, $0.baseAddress, sf_count_t($0.count)) }
+        sf_close(f)
+        guard written == samples.count else { throw AudioError(message: "\(path): short write") }
+    }
+}

@@ -1,0 +1,113 @@
+import CExif
+import CJPEG
+import Glibc
+import MSRCore
+
+/// What a photo's bytes say about it: whether the JPEG decodes, its size, and its EXIF capture time.
+public struct PhotoInfo: Equatable, Sendable {
+    public var width: Int
+    public var height: Int
+    /// `DateTimeOriginal` as written (`YYYY:MM:DD HH:MM:SS`), if present and well-formed.
+    public var exifDateTime: CivilTime?
+    /// `OffsetTimeOriginal` in seconds east of UTC, if present and well-formed.
+    public var exifOffsetSeconds: Int?
+}
+
+public struct PhotoError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// JPEG photos: decode check through libjpeg-turbo, EXIF through libexif.
+public enum PhotoFile {
+    public static let maxBytes: Int64 = 32 << 20
+    public static let maxPixels = 100_000_000
+
+    /// Decodes the whole image (at 1/8 scale: every entropy-coded byte is still read, so
+    /// truncation and corruption are caught) and reads the EXIF capture time.
+    public static func inspect(_ bytes: [UInt8]) throws(PhotoError) -> PhotoInfo {
+        let result = bytes.withUnsafeBufferPointer { msr_jpeg_decode_grey($0.baseAddress, $0.count, 8, nil, 0) }
+        guard result.ok == 1 else {
+            let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            throw PhotoError(message: "not a readable JPEG: " + (message.isEmpty ? "decode failed" : message))
+        }
+        guard Int(result.width) * Int(result.height) <= maxPixels else {
+            throw PhotoError(message: "\(result.width)×\(result.height) pixels, over the limit")
+        }
+        let (time, offset) = exifTime(bytes)
+        return PhotoInfo(width: Int(result.width), height: Int(result.height), exifDateTime: time, exifOffsetSeconds: offset)
+    }
+
+    /// DateTimeOriginal and OffsetTimeOriginal, each nil when absent or malformed.
+    public static func exifTime(_ bytes: [UInt8]) -> (CivilTime?, Int?) {
+        guard let data = exif_data_new() else { return (nil, nil) }
+        defer { exif_data_unref(data) }
+        // Keep tags libexif does not know, and never let it "fix" what it read.
+        exif_data_unset_option(data, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS)
+        exif_data_unset_option(data, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION)
+        bytes.withUnsafeBufferPointer { exif_data_load_data(data, $0.baseAddress, UInt32(min($0.count, Int(UInt32.max)))) }
+        var buf = [CChar](repeating: 0, count: 64)
+        var time: CivilTime?
+        if msr_exif_ascii(data, EXIF_TAG_DATE_TIME_ORIGINAL, &buf, 64) == 1 {
+            time = CivilTime(exif: cText(buf))
+        }
+        var offset: Int?
+        if msr_exif_ascii(data, EXIF_TAG_OFFSET_TIME_ORIGINAL, &buf, 64) == 1 {
+            offset = parseUTCOffset(cText(buf))
+        }
+        return (time, offset)
+    }
+
+    /// The capture moment, per the bundle format: with OffsetTimeOriginal when present,
+    /// else in the location's time zone, else in UTC.
+    public static func captureTime(_ info: PhotoInfo, timezone: String?) -> Timestamp? {
+        guard let civil = info.exifDateTime else { return nil }
+        if let offset = info.exifOffsetSeconds {
+            return Timestamp(utcMillis: civil.millisAsUTC - Int64(offset) * 1000, offsetSeconds: offset)
+        }
+        if let tz = timezone, let t = Zone.timestamp(of: civil, in: tz) { return t }
+        return Timestamp(utcMillis: civil.millisAsUTC, offsetSeconds: 0)
+    }
+
+    /// Encodes an RGB image as JPEG, with an EXIF block carrying DateTimeOriginal
+    /// (and OffsetTimeOriginal when given). Used by the sample generator and tests.
+    public static func encode(rgb: [UInt8], width: Int, height: Int, quality: Int = 75,
+                              exifTime: CivilTime?, exifOffset: String?) throws(PhotoError) -> [UInt8] {
+        var app1: [UInt8] = []
+        if let exifTime {
+            guard let data = exif_data_new() else { throw PhotoError(message: "libexif: out of memory") }
+            defer { exif_data_unref(data) }
+            exif_data_set_byte_order(data, EXIF_BYTE_ORDER_INTEL)
+            let text = exifTime.dateString.prefix(4) + ":" + two(exifTime.month) + ":" + two(exifTime.day) + " "
+                + exifTime.timeString
+            _ = msr_exif_set_ascii(data, EXIF_TAG_DATE_TIME_ORIGINAL, text)
+            if let exifOffset { _ = msr_exif_set_ascii(data, EXIF_TAG_OFFSET_TIME_ORIGINAL, exifOffset) }
+            var out: UnsafeMutablePointer<UInt8>?
+            var size: UInt32 = 0
+            exif_data_save_data(data, &out, &size)
+            if let out {
+                app1 = Array(UnsafeBufferPointer(start: out, count: Int(size)))
+                free(out)
+            }
+        }
+        var out: UnsafeMutablePointer<UInt8>?
+        var outSize: UInt = 0
+        var message = [CChar](repeating: 0, count: 200)
+        let ok = rgb.withUnsafeBufferPointer { px in
+            app1.withUnsafeBufferPointer { a in
+                msr_jpeg_encode_rgb(px.baseAddress, Int32(width), Int32(height), Int32(quality),
+                                    a.count > 0 ? a.baseAddress : nil, UInt32(a.count), &out, &outSize, &message, 200)
+            }
+        }
+        guard ok == 1, let out else { throw PhotoError(message: "JPEG encode failed: " + cText(message)) }
+        defer { free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(outSize)))
+    }
+}
+
+private func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+/// The text before the first NUL of a C character buffer.
+func cText(_ buf: [CChar]) -> String {
+    String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

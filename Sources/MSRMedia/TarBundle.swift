@@ -1,0 +1,200 @@
+import CArchive
+import Glibc
+import MSRCore
+
+private let fileTypeRegular: UInt32 = 0o100000
+private let fileTypeDirectory: UInt32 = 0o040000
+private let fileTypeSymlink: UInt32 = 0o120000
+
+public struct TarError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Unpacks a tar bundle (`.tar`, `.tar.gz`, `.tgz`) with libarchive into a directory of ours.
+///
+/// Nothing is written outside `destination`: member names are checked before anything is
+/// created, only directories and regular files are accepted (links, devices and FIFOs
+/// refuse the bundle), files are created with `O_EXCL | O_NOFOLLOW`, and sizes are capped.
+public enum TarBundle {
+    public static let maxMembers = 10_000
+    public static let maxTotalBytes: Int64 = 8 << 30
+
+    /// Returns the name of the single top-level directory the archive holds.
+    public static func extract(archive path: String, into destination: String) throws(TarError) -> String {
+        guard let a = archive_read_new() else { throw TarError(message: "libarchive: out of memory") }
+        defer { archive_read_free(a) }
+        archive_read_support_filter_gzip(a)
+        archive_read_support_format_tar(a)
+        guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else {
+            throw TarError(message: "not a readable tar archive: " + errorString(a))
+        }
+        var top: String?
+        var members = 0
+        var total: Int64 = 0
+        var entry: OpaquePointer?
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let r = archive_read_next_header(a, &entry)
+            if r == ARCHIVE_EOF { break }
+            guard r == ARCHIVE_OK || r == ARCHIVE_WARN, let entry else {
+                throw TarError(message: "corrupt tar archive: " + errorString(a))
+            }
+            members += 1
+            if members > maxMembers { throw TarError(message: "tar archive has more than \(maxMembers) members") }
+            guard let rawName = archive_entry_pathname(entry) else { throw TarError(message: "tar member without a name") }
+            var name = String(cString: rawName)
+            let shown = String(name.prefix(200))
+            while name.hasPrefix("./") { name.removeFirst(2) }
+            while name.hasSuffix("/") { name.removeLast() }
+            if name.isEmpty || name == "." { continue }
+            if name.hasPrefix("/") { throw TarError(message: "tar member \"\(shown)\" has an absolute path and escapes the bundle") }
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.contains("..") { throw TarError(message: "tar member \"\(shown)\" escapes the bundle (.. segment)") }
+            if parts.contains(where: { $0.isEmpty || $0 == "." }) {
+                throw TarError(message: "tar member \"\(shown)\" is not in plain form")
+            }
+            let type = archive_entry_filetype(entry)
+            let isDir = type == fileTypeDirectory
+            if archive_entry_hardlink(entry) != nil || type == fileTypeSymlink {
+                throw TarError(message: "tar member \"\(shown)\" is a link; bundles hold only regular files and directories")
+            }
+            guard isDir || type == fileTypeRegular else {
+                throw TarError(message: "tar member \"\(shown)\" is not a regular file or directory")
+            }
+            let first = String(parts[0])
+            if let top, top != first {
+                throw TarError(message: "tar archive holds more than one top directory (\"\(top)\" and \"\(first)\")")
+            }
+            top = first
+            if !isDir && parts.count == 1 {
+                throw TarError(message: "tar member \"\(shown)\" is a file outside the bundle's top directory")
+            }
+            let target = destination + "/" + name
+            do {
+                if isDir {
+                    try makeDirectories(target)
+                    continue
+                }
+                try makeDirectories(destination + "/" + parts.dropLast().joined(separator: "/"))
+            } catch {
+                throw TarError(message: "cannot unpack \"\(shown)\": \(error)")
+            }
+            let size = archive_entry_size(entry)
+            total += max(size, 0)
+            if total > maxTotalBytes { throw TarError(message: "tar archive unpacks to more than \(maxTotalBytes >> 30) GiB") }
+            let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd < 0 {
+                if errno == EEXIST { throw TarError(message: "tar member \"\(shown)\" appears twice") }
+                throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno)))
+            }
+            defer { close(fd) }
+            var written: Int64 = 0
+            while true {
+                let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+                if n == 0 { break }
+                if n < 0 { throw TarError(message: "corrupt data in tar member \"\(shown)\": " + errorString(a)) }
+                written += Int64(n)
+                if written > max(size, 0) || total - max(size, 0) + written > maxTotalBytes {
+                    throw TarError(message: "tar member \"\(shown)\" is larger than its header says")
+                }
+                let ok = buffer.withUnsafeBytes { p -> Bool in
+                    var done = 0
+                    while done < n {
+                        let w = Glibc.write(fd, p.baseAddress! + done, n - done)
+                        if w < 0 { if errno == EINTR { continue }; return false }
+                        done += w
+                    }
+                    return true
+                }
+                if !ok { throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno))) }
+            }
+        }
+        guard let top else { throw TarError(message: "tar archive is empty") }
+        return top
+    }
+
+    /// Whether a file name is a tar bundle by its ending.
+    public static func isTarName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasSuffix(".tar") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz")
+    }
+
+    private static func errorString(_ a: OpaquePointer) -> String {
+        if let s = archive_error_string(a) { return String(cString: s) }
+        return "unknown error"
+    }
+
+    /// Writes a tar (or tar.gz) of `files` (path inside archive → bytes). Used by the sample
+    /// generator and by tests, which also need hostile archives (absolute names, links).
+    public static func write(to path: String, gzip: Bool, entries: [TarEntry]) throws(TarError) {
+        guard let a = archive_write_new() else { throw TarError(message: "libarchive: out of memory") }
+        defer { archive_write_free(a) }
+        archive_write_set_format_pax_restricted(a)
+        if gzip { archive_write_add_filter_gzip(a) }
+        guard archive_write_open_filename(a, path) == ARCHIVE_OK else { throw TarError(message: errorString(a)) }
+        for e in entries {
+            guard let entry = archive_entry_new() else { throw TarError(message: "libarchive: out of memory") }
+            defer { archive_entry_free(entry) }
+            archive_entry_set_pathname(entry, e.name)
+            archive_entry_set_mtime(entry, 1_763_600_000, 0)
+            switch e.kind {
+            case .file:
+                archive_entry_set_filetype(entry, fileTypeRegular)
+                archive_entry_set_perm(entry, 0o644)
+                archive_entry_set_size(entry, Int64(e.data.count))
+            case .directory:
+                archive_entry_set_filetype(entry, fileTypeDirectory)
+                archive_entry_set_perm(entry, 0o755)
+            case let .symlink(target):
+                archive_entry_set_filetype(entry, fileTypeSymlink)
+                archive_entry_set_perm(entry, 0o777)
+                archive_entry_set_symlink(entry, target)
+            case let .hardlink(target):
+                archive_entry_set_filetype(entry, fileTypeRegular)
+                archive_entry_set_hardlink(entry, target)
+            }
+            guard archive_write_header(a, entry) == ARCHIVE_OK else { throw TarError(message: errorString(a)) }
+            if case .file = e.kind, !e.data.isEmpty {
+                let n = e.data.withUnsafeBytes { archive_write_data(a, $0.baseAddress, $0.count) }
+                guard n == e.data.count else { throw TarError(message: errorString(a)) }
+            }
+        }
+        guard archive_write_close(a) == ARCHIVE_OK else { throw TarError(message: errorString(a)) }
+    }
+}
+
+public struct TarEntry: Sendable {
+    public enum Kind: Sendable { case file, directory, symlink(String), hardlink(String) }
+    public var name: String
+    public var kind: Kind
+    public var data: [UInt8]
+
+    public init(name: String, kind: Kind = .file, data: [UInt8] = []) {
+        self.name = name
+        self.kind = kind
+        self.data = data
+    }
+}
+
+/// `rm -rf` for our own temporary directories (never follows symlinks).
+public func removeTree(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+        if let d = opendir(path) {
+            var names: [String] = []
+            while let e = readdir(d) {
+                let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                    p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(d)
+            for n in names { removeTree(path + "/" + n) }
+        }
+        rmdir(path)
+    } else {
+        unlink(path)
+    }
+}

@@ -1,0 +1,189 @@
+import MSRCore
+
+/// Which sessions to list. Dates are `YYYY-MM-DD` (the session's local day) or RFC 3339 moments.
+public struct SessionFilter: Sendable {
+    public var statuses: [String] = []
+    public var locations: [String] = []
+    public var employees: [String] = []
+    public var fromDate: String?
+    public var toDate: String?
+    public var fromMillis: Int64?
+    public var toMillis: Int64?
+    public var flagged: Bool = false
+    public var limit: Int?
+    public var offset: Int = 0
+
+    public init() {}
+}
+
+/// One line of the session list.
+public struct SessionSummary: Equatable, Sendable {
+    public var id: String
+    public var startedAt: String
+    public var endedAt: String
+    public var locationID: String
+    public var locationName: String?
+    public var employeeID: String
+    public var employeeName: String?
+    public var deviceID: String
+    public var checklist: String?
+    public var status: String
+    public var fraud: Int
+    public var suspect: Int
+    public var integrity: Int
+}
+
+/// Everything stored about one session.
+public struct SessionDetail: Sendable {
+    public var summary: SessionSummary
+    public var timezone: String?
+    public var hours: Manifest.OpeningHours?
+    public var source: String
+    public var importedAt: String
+    public var recordings: [RecordingFacts]
+    public var photos: [PhotoFacts]
+    public var questionnaires: [Manifest.Questionnaire]
+    public var callbackRequests: [Manifest.CallbackRequest]
+    public var findings: [Finding]
+}
+
+extension Store {
+    func whereClause(_ f: SessionFilter) -> (String, [SQLValue]) {
+        var conds: [String] = []
+        var params: [SQLValue] = []
+        func anyOf(_ column: String, _ values: [String]) {
+            guard !values.isEmpty else { return }
+            conds.append("\(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ",") + ")")
+            params += values.map(SQLValue.text)
+        }
+        anyOf("s.status", f.statuses)
+        anyOf("s.location_id", f.locations)
+        anyOf("s.employee_id", f.employees)
+        if let d = f.fromDate { conds.append("s.local_date >= ?"); params.append(.text(d)) }
+        if let d = f.toDate { conds.append("s.local_date <= ?"); params.append(.text(d)) }
+        if let t = f.fromMillis { conds.append("s.started_ms >= ?"); params.append(.integer(t)) }
+        if let t = f.toMillis { conds.append("s.started_ms <= ?"); params.append(.integer(t)) }
+        if f.flagged { conds.append("EXISTS (SELECT 1 FROM findings x WHERE x.session_id = s.id)") }
+        return (conds.isEmpty ? "" : "WHERE " + conds.joined(separator: " AND "), params)
+    }
+
+    /// Sessions in time order, with their finding counts by severity.
+    public func sessions(_ filter: SessionFilter) throws -> [SessionSummary] {
+        let (whereSQL, params) = whereClause(filter)
+        var sql = """
+            SELECT s.id, s.started_at, s.ended_at, s.location_id, s.location_name, s.employee_id, s.employee_name,
+              s.device_id, s.checklist, s.status,
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'fraud'),
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'suspect'),
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity')
+            FROM sessions s \(whereSQL)
+            ORDER BY s.started_ms, s.id
+            """
+        var p = params
+        if let limit = filter.limit {
+            sql += " LIMIT ? OFFSET ?"
+            p += [.integer(Int64(limit)), .integer(Int64(filter.offset))]
+        }
+        return try db.query(sql, p, Store.summary)
+    }
+
+    static func summary(_ r: Row) -> SessionSummary {
+        SessionSummary(id: r.text(0) ?? "", startedAt: r.text(1) ?? "", endedAt: r.text(2) ?? "", locationID: r.text(3) ?? "",
+                       locationName: r.text(4), employeeID: r.text(5) ?? "", employeeName: r.text(6), deviceID: r.text(7) ?? "",
+                       checklist: r.text(8), status: r.text(9) ?? "", fraud: Int(r.int(10) ?? 0),
+                       suspect: Int(r.int(11) ?? 0), integrity: Int(r.int(12) ?? 0))
+    }
+
+    public func sessionCount() throws(StoreError) -> Int { Int(try db.scalar("SELECT count(*) FROM sessions")?.int ?? 0) }
+
+    /// The whole stored record of a session, or nil if there is none with that id.
+    public func session(_ id: String) throws -> SessionDetail? {
+        let rows = try db.query("""
+            SELECT s.id, s.started_at, s.ended_at, s.location_id, s.location_name, s.employee_id, s.employee_name,
+              s.device_id, s.checklist, s.status,
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'fraud'),
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'suspect'),
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity'),
+              s.location_tz, s.hours_open, s.hours_close, s.source, s.imported_at
+            FROM sessions s WHERE s.id = ?
+            """, [.text(id)]) { r -> (SessionSummary, String?, Manifest.OpeningHours?, String, String) in
+            var hours: Manifest.OpeningHours?
+            if let o = r.int(14), let c = r.int(15) { hours = Manifest.OpeningHours(open: Int(o), close: Int(c)) }
+            return (Store.summary(r), r.text(13), hours, r.text(16) ?? "", r.text(17) ?? "")
+        }
+        guard let head = rows.first else { return nil }
+        let ts: (String?) -> Timestamp? = { $0.flatMap(Timestamp.init(rfc3339:)) }
+
+        let recordings = try db.query("""
+            SELECT file, started_at, manifest_sha256, sha256, size, status, frames, sample_rate, channels, duration_ms, container, encoding
+            FROM recordings WHERE session_id = ? ORDER BY idx
+            """, [.text(id)]) { r -> RecordingFacts in
+            var f = RecordingFacts(entry: Manifest.Recording(file: r.text(0) ?? "", startedAt: ts(r.text(1)) ?? Timestamp(utcMillis: 0),
+                                                             sha256: r.text(2)),
+                                   sha256: r.text(3), size: r.int(4), status: FileStatus(rawValue: r.text(5) ?? "") ?? .missing)
+            f.frames = r.int(6)
+            f.sampleRate = r.int(7).map(Int.init)
+            f.channels = r.int(8).map(Int.init)
+            f.durationMillis = r.int(9)
+            f.container = r.text(10)
+            f.encoding = r.text(11)
+            return f
+        }
+        let photos = try db.query("""
+            SELECT file, taken_at, manifest_sha256, sha256, size, status, width, height, exif_time, exif_ms, exif_offset_known
+            FROM photos WHERE session_id = ? ORDER BY idx
+            """, [.text(id)]) { r -> PhotoFacts in
+            var p = PhotoFacts(entry: Manifest.Photo(file: r.text(0) ?? "", takenAt: ts(r.text(1)), sha256: r.text(2)),
+                               sha256: r.text(3), size: r.int(4), status: FileStatus(rawValue: r.text(5) ?? "") ?? .missing)
+            p.width = r.int(6).map(Int.init)
+            p.height = r.int(7).map(Int.init)
+            p.exifText = r.text(8)
+            p.exifTime = r.int(9).map { Timestamp(utcMillis: $0) }
+            p.exifOffsetKnown = r.int(10) == 1
+            return p
+        }
+        var answers: [String: [Manifest.Answer]] = [:]
+        try db.forEach("""
+            SELECT questionnaire_id, question, text, kind, value, answered_at FROM answers WHERE session_id = ?
+            ORDER BY questionnaire_id, idx
+            """, [.text(id)]) { r in
+            let kind = AnswerKind(rawValue: r.text(3) ?? "") ?? .text
+            let raw = (try? JSON.parse(r.text(4) ?? "null")) ?? .null
+            let value: AnswerValue
+            switch raw {
+            case let .number(n): value = .number(Int(n))
+            case let .bool(b): value = .bool(b)
+            default: value = .text(raw.stringValue ?? "")
+            }
+            answers[r.text(0) ?? "", default: []].append(
+                Manifest.Answer(question: r.text(1) ?? "", text: r.text(2), kind: kind, value: value, answeredAt: ts(r.text(5))))
+            return true
+        }
+        let questionnaires = try db.query("""
+            SELECT id, form, started_at, submitted_at, photos FROM questionnaires WHERE session_id = ? ORDER BY idx
+            """, [.text(id)]) { r -> Manifest.Questionnaire in
+            let photos = ((try? JSON.parse(r.text(4) ?? "[]"))?.arrayValue ?? []).compactMap(\.stringValue)
+            let qid = r.text(0) ?? ""
+            return Manifest.Questionnaire(id: qid, form: r.text(1), startedAt: ts(r.text(2)) ?? Timestamp(utcMillis: 0),
+                                          submittedAt: ts(r.text(3)) ?? Timestamp(utcMillis: 0), photos: photos,
+                                          answers: answers[qid] ?? [])
+        }
+        let callbacks = try db.query("SELECT name, phone, topic, at FROM callback_requests WHERE session_id = ? ORDER BY idx", [.text(id)]) { r in
+            Manifest.CallbackRequest(name: r.text(0), phone: r.text(1), topic: r.text(2), at: ts(r.text(3)))
+        }
+        return SessionDetail(summary: head.0, timezone: head.1, hours: head.2, source: head.3, importedAt: head.4,
+                             recordings: recordings, photos: photos, questionnaires: questionnaires,
+                             callbackRequests: callbacks, findings: try findings(sessionID: id))
+    }
+
+    /// Stored findings, in the bundle format's order; all sessions when `sessionID` is nil.
+    public func findings(sessionID: String? = nil) throws -> [Finding] {
+        let sql = "SELECT session_id, questionnaire_id, file, code, detail FROM findings"
+            + (sessionID == nil ? "" : " WHERE session_id = ?")
+        let rows = try db.query(sql, sessionID.map { [.text($0)] } ?? []) { r -> Finding? in
+            guard let code = FindingCode(rawValue: r.text(3) ?? "") else { return nil }
+            return Finding(sessionID: r.text(0) ?? "", questionnaireID: r.text(1), file: r.text(2), code: code, detail: r.text(4) ?? "")
+        }
+        return rows.compactMap { $0 }.sorted(by: Finding.specOrder)
+    }
+}

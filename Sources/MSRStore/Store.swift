@@ -1,0 +1,174 @@
+import Glibc
+import MSRCore
+
+/// The msreview store: one SQLite file (WAL) plus the media directory beside it.
+public final class Store {
+    public let db: Database
+    public let path: String
+
+    /// Opens or creates the store at `path`, creating its directory and migrating the schema.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        if !readOnly { Store.makeParent(of: path) }
+        db = try Database(path: path, create: !readOnly, readOnly: readOnly)
+        if !readOnly { try migrate() }
+    }
+
+    /// The content-addressed media directory that belongs to this store.
+    public var mediaRoot: String { Store.mediaRoot(for: path) }
+
+    public static func mediaRoot(for dbPath: String) -> String {
+        var base = dbPath
+        if base.hasSuffix(".sqlite") { base.removeLast(7) } else if base.hasSuffix(".db") { base.removeLast(3) }
+        return base + ".media"
+    }
+
+    static func makeParent(of path: String) {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        var current = ""
+        for part in path[..<slash].split(separator: "/") {
+            current += (current.isEmpty && !path.hasPrefix("/") ? "" : "/") + part
+            mkdir(current, 0o755)
+        }
+    }
+
+    public var schemaVersion: Int { Int((try? db.scalar("PRAGMA user_version"))??.int ?? 0) }
+
+    /// Applies the migrations not yet applied, each in its own IMMEDIATE transaction.
+    func migrate() throws(StoreError) {
+        while true {
+            let version = schemaVersion
+            guard version < Schema.migrations.count else { return }
+            do {
+                try db.transaction {
+                    // Re-read under the write lock: another process may have migrated meanwhile.
+                    let current = Int(try db.scalar("PRAGMA user_version")?.int ?? 0)
+                    guard current == version else { return }
+                    try db.executeScript(Schema.migrations[version])
+                    try db.execute("PRAGMA user_version = \(version + 1)")
+                }
+            } catch let e as StoreError {
+                throw e
+            } catch {
+                throw StoreError(code: 1, message: "\(error)", context: "migration \(version + 1)")
+            }
+        }
+    }
+
+    /// Runs `body` in an IMMEDIATE transaction (a savepoint when nested), converting errors.
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        try db.transaction(immediate: true, body)
+    }
+}
+
+// MARK: - Import
+
+extension Store {
+    /// The content digest of a stored session, or nil if no session has that id.
+    public func bundleDigest(of sessionID: String) throws(StoreError) -> String? {
+        try db.scalar("SELECT bundle_digest FROM sessions WHERE id = ?", [.text(sessionID)])?.string
+    }
+
+    /// Inserts a whole session with its media, questionnaires and findings.
+    /// Call inside `write` so that a failure leaves nothing behind.
+    public func insert(_ b: SessionBundle) throws(StoreError) {
+        let m = b.manifest
+        let now = b.importedAt.description
+        try db.execute("""
+            INSERT INTO sessions (id, device_id, location_id, location_name, location_tz, hours_open, hours_close,
+              employee_id, employee_name, started_at, started_ms, ended_at, ended_ms, local_date, checklist,
+              manifest, manifest_sha256, bundle_digest, source, imported_at, imported_ms)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+            """, [
+                .text(m.sessionID), .text(m.deviceID), .text(m.location.id), m.location.name.sqlValue,
+                m.location.timezone.sqlValue, m.location.hours.map { SQLValue.integer(Int64($0.open)) } ?? .null,
+                m.location.hours.map { SQLValue.integer(Int64($0.close)) } ?? .null,
+                .text(m.employee.id), m.employee.name.sqlValue, .text(m.startedAt.description),
+                .integer(m.startedAt.utcMillis), .text(m.endedAt.description), .integer(m.endedAt.utcMillis),
+                .text(m.startedAt.localDate), m.checklist.sqlValue, .blob(b.manifestBytes), .text(b.manifestSHA256),
+                .text(b.digest), .text(b.source), .text(now), .integer(b.importedAt.utcMillis),
+            ])
+        func media(_ sha: String?, _ size: Int64?) throws(StoreError) {
+            guard let sha, let size else { return }
+            try db.execute("INSERT OR IGNORE INTO media (sha256, size, stored_at) VALUES (?,?,?)",
+                           [.text(sha), .integer(size), .text(now)])
+        }
+        for (i, r) in b.recordings.enumerated() {
+            try media(r.sha256, r.size)
+            try db.execute("""
+                INSERT INTO recordings (session_id, idx, file, started_at, started_ms, manifest_sha256, sha256, size,
+                  status, frames, sample_rate, channels, duration_ms, container, encoding)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """, [
+                    .text(m.sessionID), .integer(Int64(i)), .text(r.entry.file), .text(r.entry.startedAt.description),
+                    .integer(r.entry.startedAt.utcMillis), r.entry.sha256.sqlValue, r.sha256.sqlValue, r.size.sqlValue,
+                    .text(r.status.rawValue), r.frames.sqlValue, r.sampleRate.sqlValue, r.channels.sqlValue,
+                    r.durationMillis.sqlValue, r.container.sqlValue, r.encoding.sqlValue,
+                ])
+        }
+        for (i, p) in b.photos.enumerated() {
+            try media(p.sha256, p.size)
+            try db.execute("""
+                INSERT INTO photos (session_id, idx, file, taken_at, taken_ms, manifest_sha256, sha256, size, status,
+                  width, height, exif_time, exif_ms, exif_offset_known)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """, [
+                    .text(m.sessionID), .integer(Int64(i)), .text(p.entry.file), p.entry.takenAt.map { .text($0.description) } ?? .null,
+                    p.entry.takenAt.map { .integer($0.utcMillis) } ?? .null, p.entry.sha256.sqlValue, p.sha256.sqlValue,
+                    p.size.sqlValue, .text(p.status.rawValue), p.width.sqlValue, p.height.sqlValue, p.exifText.sqlValue,
+                    p.exifTime.map { .integer($0.utcMillis) } ?? .null, .integer(p.exifOffsetKnown ? 1 : 0),
+                ])
+        }
+        for (i, q) in m.questionnaires.enumerated() {
+            try db.execute("""
+                INSERT INTO questionnaires (session_id, id, idx, form, started_at, started_ms, submitted_at, submitted_ms, photos)
+                VALUES (?,?,?,?,?,?,?,?,?)
+                """, [
+                    .text(m.sessionID), .text(q.id), .integer(Int64(i)), q.form.sqlValue, .text(q.startedAt.description),
+                    .integer(q.startedAt.utcMillis), .text(q.submittedAt.description), .integer(q.submittedAt.utcMillis),
+                    .text(JSON.array(q.photos.map(JSON.string)).serialized()),
+                ])
+            for (j, a) in q.answers.enumerated() {
+                var number: SQLValue = .null
+                switch a.value {
+                case let .number(n): number = .real(Double(n))
+                case let .bool(v): number = .real(v ? 1 : 0)
+                case .text: break
+                }
+                try db.execute("""
+                    INSERT INTO answers (session_id, questionnaire_id, idx, question, text, kind, value, number, answered_at, answered_ms)
+                    VALUES (?,?,?,?,?,?,?,?,?,?)
+                    """, [
+                        .text(m.sessionID), .text(q.id), .integer(Int64(j)), .text(a.question), a.text.sqlValue,
+                        .text(a.kind.rawValue), .text(a.value.json.serialized()), number,
+                        a.answeredAt.map { .text($0.description) } ?? .null, a.answeredAt.map { .integer($0.utcMillis) } ?? .null,
+                    ])
+            }
+        }
+        for (i, c) in m.callbackRequests.enumerated() {
+            try db.execute("INSERT INTO callback_requests (session_id, idx, name, phone, topic, at, at_ms) VALUES (?,?,?,?,?,?,?)", [
+                .text(m.sessionID), .integer(Int64(i)), c.name.sqlValue, c.phone.sqlValue, c.topic.sqlValue,
+                c.at.map { .text($0.description) } ?? .null, c.at.map { .integer($0.utcMillis) } ?? .null,
+            ])
+        }
+        try addFindings(b.findings, at: b.importedAt)
+    }
+
+    public func addFindings(_ findings: [Finding], at: Timestamp) throws(StoreError) {
+        for f in findings {
+            try db.execute("""
+                INSERT INTO findings (session_id, questionnaire_id, file, code, severity, detail, found_at)
+                VALUES (?,?,?,?,?,?,?)
+                """, [.text(f.sessionID), f.questionnaireID.sqlValue, f.file.sqlValue, .text(f.code.rawValue),
+                      .text(f.severity.rawValue), .text(f.detail), .text(at.description)])
+        }
+    }
+
+    public enum ImportOutcome: String, Sendable { case imported, unchanged, rejected }
+
+    /// Appends a line to the import log.
+    public func logImport(path: String, sessionID: String?, outcome: ImportOutcome, error: String?, at: Timestamp) throws(StoreError) {
+        try db.execute("INSERT INTO import_log (at, path, session_id, outcome, error) VALUES (?,?,?,?,?)",
+                       [.text(at.description), .text(path), sessionID.sqlValue, .text(outcome.rawValue), error.sqlValue])
+    }
+}

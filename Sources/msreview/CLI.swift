@@ -1,0 +1,171 @@
+import Glibc
+import MSRApp
+import MSRCore
+
+/// A command-line mistake: exit status 2 and a pointer to `--help`.
+struct UsageError: Error {
+    var message: String
+    var command: String?
+}
+
+/// A failure the user can act on: one line, exit status 1.
+struct CommandError: Error {
+    var message: String
+}
+
+struct OptionSpec: Sendable {
+    var name: String
+    /// nil for a flag; else the placeholder shown in help, e.g. "PATH".
+    var value: String?
+    var help: String
+    var repeatable = false
+}
+
+/// One command: its words, help text, options and what it does.
+struct Command: Sendable {
+    var words: [String]
+    var summary: String
+    var usage: String
+    var details: String = ""
+    var options: [OptionSpec] = []
+    var positionals: ClosedRange<Int> = 0...0
+    var run: @Sendable (Invocation) throws -> Int32
+
+    var name: String { words.joined(separator: " ") }
+
+    var help: String {
+        var s = "Usage: msreview \(usage)\n\n\(summary)\n"
+        if !details.isEmpty { s += "\n" + details + "\n" }
+        let all = options + Command.globalOptions
+        s += "\nOptions:\n"
+        let width = all.map { optionLabel($0).count }.max() ?? 0
+        for o in all {
+            s += "  " + optionLabel(o).padding(toLength: width) + "  " + o.help + "\n"
+        }
+        return s
+    }
+
+    func optionLabel(_ o: OptionSpec) -> String { "--" + o.name + (o.value.map { " " + $0 } ?? "") }
+
+    static let globalOptions = [
+        OptionSpec(name: "db", value: "PATH", help: "the store (default: $MSREVIEW_DB, else $XDG_DATA_HOME/msreview/msreview.sqlite)"),
+        OptionSpec(name: "help", value: nil, help: "show this help"),
+    ]
+}
+
+/// Parsed arguments of one run.
+struct Invocation {
+    var command: Command
+    var values: [String: [String]] = [:]
+    var flags: Set<String> = []
+    var positionals: [String] = []
+    var environment: [String: String]
+
+    func value(_ name: String) -> String? { values[name]?.last }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    var storePath: String { StoreLocation.resolve(flag: value("db"), environment: environment) }
+
+    func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let s = value(name) else { return d }
+        guard let v = Int(s), range.contains(v) else {
+            throw UsageError(message: "--\(name) takes a whole number from \(range.lowerBound) to \(range.upperBound), not \"\(s)\"", command: command.name)
+        }
+        return v
+    }
+}
+
+extension String {
+    func padding(toLength n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+}
+
+enum CLI {
+    /// Parses `args` (without the program name) against the command table.
+    static func parse(_ args: [String], commands: [Command], environment: [String: String]) throws -> Invocation? {
+        // Longest match of leading words selects the command.
+        var best: Command?
+        for c in commands where args.count >= c.words.count && Array(args.prefix(c.words.count)) == c.words {
+            if best == nil || c.words.count > best!.words.count { best = c }
+        }
+        guard let command = best else {
+            if let first = args.first, !first.hasPrefix("-") {
+                throw UsageError(message: "unknown command \"\(first)\"", command: nil)
+            }
+            return nil
+        }
+        var inv = Invocation(command: command, environment: environment)
+        let specs = command.options + Command.globalOptions
+        var i = command.words.count
+        var onlyPositionals = false
+        while i < args.count {
+            let a = args[i]
+            i += 1
+            if onlyPositionals || !a.hasPrefix("-") || a == "-" {
+                inv.positionals.append(a)
+                continue
+            }
+            if a == "--" { onlyPositionals = true; continue }
+            if a == "-h" { inv.flags.insert("help"); continue }
+            guard a.hasPrefix("--") else { throw UsageError(message: "unknown option \(a)", command: command.name) }
+            var name = String(a.dropFirst(2))
+            var inline: String?
+            if let eq = name.firstIndex(of: "=") {
+                inline = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            guard let spec = specs.first(where: { $0.name == name }) else {
+                throw UsageError(message: "unknown option --\(name)", command: command.name)
+            }
+            if spec.value == nil {
+                if inline != nil { throw UsageError(message: "--\(name) takes no value", command: command.name) }
+                inv.flags.insert(name)
+                continue
+            }
+            let v: String
+            if let inline { v = inline } else {
+                guard i < args.count else { throw UsageError(message: "--\(name) needs a value (\(spec.value!))", command: command.name) }
+                v = args[i]
+                i += 1
+            }
+            if inv.values[name] != nil && !spec.repeatable {
+                throw UsageError(message: "--\(name) given twice", command: command.name)
+            }
+            inv.values[name, default: []].append(v)
+        }
+        if inv.flag("help") { return inv }
+        if !command.positionals.contains(inv.positionals.count) {
+            let r = command.positionals
+            let expected = r.lowerBound == r.upperBound ? "\(r.lowerBound)" : r.upperBound == Int.max ? "at least \(r.lowerBound)" : "\(r.lowerBound) to \(r.upperBound)"
+            throw UsageError(message: "expected \(expected) argument(s), got \(inv.positionals.count)", command: command.name)
+        }
+        return inv
+    }
+}
+
+/// Standard output, written through a buffer (flushed at exit) so large listings are fast.
+enum Output {
+    static func line(_ s: String = "") { print(s) }
+    static func json(_ j: JSON) { print(j.prettySerialized()) }
+    static func error(_ s: String) {
+        fflush(nil)
+        writeStderr("msreview: " + s + "\n")
+    }
+    /// Progress goes to stderr, only when it is a terminal.
+    static let showProgress = isatty(2) == 1
+    static func progress(_ s: String) {
+        guard showProgress else { return }
+        writeStderr("\r\u{1B}[K" + s)
+    }
+    static func endProgress() { if showProgress { writeStderr("\r\u{1B}[K") } }
+}
+
+func writeStderr(_ s: String) {
+    var bytes = Array(s.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + done, $0.count - done) }
+        if n <= 0 { break }
+        done += n
+    }
+}

@@ -1,0 +1,229 @@
+import Glibc
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+
+func openStore(_ inv: Invocation) throws -> Store {
+    do { return try Store(path: inv.storePath) } catch {
+        throw CommandError(message: "cannot open the store \(inv.storePath): \(error)")
+    }
+}
+
+let importCommand = Command(
+    words: ["import"], summary: "Import session bundles into the store.",
+    usage: "import PATH... [--json]",
+    details: """
+    PATH is a bundle directory (holding session.json), a .tar/.tar.gz/.tgz bundle, or a spool
+    directory whose subdirectories and tar files are bundles. The spool is never changed.
+    Each bundle is imported whole or not at all; importing the same bundle again changes
+    nothing; a different bundle under a stored session id is rejected as a conflict.
+    Missing, corrupt or tampered media are imported with integrity findings.
+    Exit status: 0 when nothing was rejected, 1 when a bundle was rejected or the store failed.
+    """,
+    options: [OptionSpec(name: "json", value: nil, help: "print the report as JSON (see docs/cli.md)")],
+    positionals: 1...Int.max
+) { inv in
+    let store = try openStore(inv)
+    let importer: Importer
+    do { importer = try Importer(store: store) } catch { throw CommandError(message: "media directory: \(error)") }
+    importer.progress = { done, total in Output.progress("importing \(done)/\(total) bundles") }
+    let report: ImportReport
+    do {
+        report = try importer.run(paths: inv.positionals)
+        Output.endProgress()
+    } catch let failure as ImportFailure {
+        Output.endProgress()
+        printImportReport(failure.report, json: inv.flag("json"))
+        throw CommandError(message: failure.message)
+    }
+    printImportReport(report, json: inv.flag("json"))
+    return report.rejected.isEmpty ? 0 : 1
+}
+
+func printImportReport(_ report: ImportReport, json: Bool) {
+    if json { Output.json(report.json); return }
+    for r in report.rejected { Output.line("rejected  \(r.path): \(r.error)") }
+    for w in report.warnings { Output.line("warning   \(w)") }
+    Output.line("\(report.imported) imported, \(report.unchanged) unchanged, \(report.rejected.count) rejected")
+}
+
+/// Reads --from/--to: a calendar day or an RFC 3339 moment.
+func dateBound(_ inv: Invocation, _ name: String, into filter: inout SessionFilter) throws {
+    guard let v = inv.value(name) else { return }
+    if CivilTime(date: v) != nil, v.count == 10 {
+        if name == "from" { filter.fromDate = v } else { filter.toDate = v }
+    } else if let t = Timestamp(rfc3339: v) {
+        if name == "from" { filter.fromMillis = t.utcMillis } else { filter.toMillis = t.utcMillis }
+    } else {
+        throw UsageError(message: "--\(name) takes a date YYYY-MM-DD or an RFC 3339 time, not \"\(v)\"", command: inv.command.name)
+    }
+}
+
+let sessionsCommand = Command(
+    words: ["sessions"], summary: "List stored sessions in time order.",
+    usage: "sessions [--status S] [--location ID] [--employee ID] [--from DATE] [--to DATE] [--flagged] [--json]",
+    details: """
+    Filters combine; --status, --location and --employee may be given several times.
+    DATE is a day (YYYY-MM-DD, the session's local day, inclusive) or an RFC 3339 time.
+    """,
+    options: [
+        OptionSpec(name: "status", value: "S", help: "only sessions with this status (new, claimed, draft, submitted, approved, returned)", repeatable: true),
+        OptionSpec(name: "location", value: "ID", help: "only sessions at this location", repeatable: true),
+        OptionSpec(name: "employee", value: "ID", help: "only sessions with this employee", repeatable: true),
+        OptionSpec(name: "from", value: "DATE", help: "sessions starting on or after DATE"),
+        OptionSpec(name: "to", value: "DATE", help: "sessions starting on or before DATE"),
+        OptionSpec(name: "flagged", value: nil, help: "only sessions with anti-fraud or integrity findings"),
+        OptionSpec(name: "limit", value: "N", help: "at most N sessions"),
+        OptionSpec(name: "json", value: nil, help: "print a JSON array (see docs/cli.md)"),
+    ]
+) { inv in
+    var filter = SessionFilter()
+    filter.statuses = inv.all("status")
+    filter.locations = inv.all("location")
+    filter.employees = inv.all("employee")
+    filter.flagged = inv.flag("flagged")
+    try dateBound(inv, "from", into: &filter)
+    try dateBound(inv, "to", into: &filter)
+    if inv.value("limit") != nil { filter.limit = try inv.int("limit", default: 0, range: 1...Int(Int32.max)) }
+    let store = try openStore(inv)
+    let list = try store.sessions(filter)
+    if inv.flag("json") {
+        Output.json(.array(list.map(\.json)))
+        return 0
+    }
+    let header = ["SESSION", "STARTED", "LOCATION", "EMPLOYEE", "STATUS", "FINDINGS"]
+    let rows = list.map { s in
+        [s.id, String(s.startedAt.prefix(16)).replacingOccurrences(of: "T", with: " "),
+         s.locationID, s.employeeID + (s.employeeName.map { " " + $0 } ?? ""), s.status, s.findingsText]
+    }
+    printTable(header: header, rows: rows)
+    if list.isEmpty { Output.line("(no sessions)") }
+    return 0
+}
+
+func printTable(header: [String], rows: [[String]]) {
+    var widths = header.map { TextWidth.of($0) }
+    for r in rows { for (i, c) in r.enumerated() { widths[i] = min(max(widths[i], TextWidth.of(c)), 40) } }
+    func render(_ r: [String]) -> String {
+        r.enumerated().map { i, c in i == r.count - 1 ? c : TextWidth.fit(c, widths[i]) }.joined(separator: "  ")
+    }
+    Output.line(render(header))
+    for r in rows { Output.line(render(r)) }
+}
+
+let showCommand = Command(
+    words: ["show"], summary: "Show everything stored about one session.",
+    usage: "show SESSION [--json]",
+    details: "Metadata, recordings with durations, photos with EXIF times, questionnaires with answers, findings.",
+    options: [OptionSpec(name: "json", value: nil, help: "print a JSON object (see docs/cli.md)")],
+    positionals: 1...1
+) { inv in
+    let store = try openStore(inv)
+    guard let s = try store.session(inv.positionals[0]) else {
+        throw CommandError(message: "no session \"\(inv.positionals[0])\" in \(inv.storePath)")
+    }
+    if inv.flag("json") { Output.json(s.json); return 0 }
+    printSession(s)
+    return 0
+}
+
+func durationText(_ ms: Int64) -> String {
+    let s = ms / 1000
+    return s >= 3600 ? "\(s / 3600):" + pad2(s % 3600 / 60) + ":" + pad2(s % 60) : "\(s / 60):" + pad2(s % 60)
+}
+
+func pad2(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+func printSession(_ s: SessionDetail) {
+    let m = s.summary
+    Output.line("Session   \(m.id)   [\(m.status)]")
+    Output.line("Location  \(m.locationID)" + (m.locationName.map { "  \($0)" } ?? "") + (s.timezone.map { "  (\($0))" } ?? "")
+                + (s.hours.map { "  hours \($0.openText)–\($0.closeText)" } ?? ""))
+    Output.line("Employee  \(m.employeeID)" + (m.employeeName.map { "  \($0)" } ?? ""))
+    Output.line("Device    \(m.deviceID)")
+    Output.line("Time      \(m.startedAt) – \(m.endedAt)")
+    Output.line("Checklist \(m.checklist ?? "—")")
+    Output.line("Source    \(s.source)  (imported \(s.importedAt))")
+    Output.line()
+    Output.line("Recordings (\(s.recordings.count))")
+    for r in s.recordings {
+        let detail = r.durationMillis.map { durationText($0) + "  \(r.sampleRate ?? 0) Hz  \(r.channels ?? 0) ch  \(r.container ?? "")" } ?? "—"
+        Output.line("  \(r.entry.file)  from \(r.entry.startedAt)  \(detail)  [\(r.status.rawValue)]")
+    }
+    Output.line()
+    Output.line("Photos (\(s.photos.count))")
+    for p in s.photos {
+        let taken = p.entry.takenAt.map { "taken \($0)" } ?? "taken —"
+        let exif = p.exifText.map { "EXIF \($0)" + (p.exifOffsetKnown ? "" : " (no offset)") } ?? "no EXIF time"
+        let size = p.width.map { "\($0)×\(p.height ?? 0)" } ?? ""
+        Output.line("  \(p.entry.file)  \(taken)  \(exif)  \(size)  [\(p.status.rawValue)]")
+    }
+    Output.line()
+    Output.line("Questionnaires (\(s.questionnaires.count))")
+    for q in s.questionnaires {
+        Output.line("  \(q.id)  \(q.form ?? "")  \(q.startedAt) – \(q.submittedAt)" + (q.photos.isEmpty ? "" : "  photos: " + q.photos.joined(separator: ", ")))
+        for a in q.answers {
+            let at = a.answeredAt.map { "  @" + $0.local.timeString } ?? ""
+            Output.line("    \(a.question) (\(a.kind.rawValue)) = \(a.value.display)\(at)" + (a.text.map { "   «\($0)»" } ?? ""))
+        }
+    }
+    if !s.callbackRequests.isEmpty {
+        Output.line()
+        Output.line("Callback requests (\(s.callbackRequests.count))")
+        for c in s.callbackRequests {
+            Output.line("  \(c.name ?? "—")  \(c.phone ?? "—")  \(c.topic ?? "")  \(c.at?.description ?? "")")
+        }
+    }
+    Output.line()
+    Output.line("Findings (\(s.findings.count))")
+    for f in s.findings {
+        let target = [f.questionnaireID, f.file].compactMap { $0 }.joined(separator: " ")
+        Output.line("  \(f.severity.rawValue.padding(toLength: 9)) \(f.code.rawValue)  \(target.isEmpty ? "" : target + ": ")\(f.detail)")
+    }
+}
+
+let samplesGenerateCommand = Command(
+    words: ["samples", "generate"], summary: "Write synthetic bundles for benchmarks and scale tests.",
+    usage: "samples generate --count N --out DIR [--seed S] [--tar] [--json]",
+    details: """
+    Each bundle has a few seconds of speech-like audio (FLAC or WAV), a small JPEG with EXIF,
+    a CSI/NPS questionnaire and Cyrillic names. One session in ten carries a planted problem:
+    reused photo, missing photo, too-fast answers, EXIF time mismatch, outside hours, silent
+    audio or a tampered file. The same seed writes the same bytes.
+    """,
+    options: [
+        OptionSpec(name: "count", value: "N", help: "how many bundles"),
+        OptionSpec(name: "out", value: "DIR", help: "directory to write them into (created if missing)"),
+        OptionSpec(name: "seed", value: "S", help: "random seed (default 1)"),
+        OptionSpec(name: "tar", value: nil, help: "write .tar.gz bundles instead of directories"),
+        OptionSpec(name: "json", value: nil, help: "print what was planted as JSON"),
+    ]
+) { inv in
+    guard inv.value("count") != nil, let out = inv.value("out") else {
+        throw UsageError(message: "--count and --out are required", command: inv.command.name)
+    }
+    let count = try inv.int("count", default: 0, range: 1...10_000_000)
+    guard let seed = UInt64(inv.value("seed") ?? "1") else {
+        throw UsageError(message: "--seed takes a whole number", command: inv.command.name)
+    }
+    var gen = SampleGenerator(count: count, seed: seed)
+    gen.tar = inv.flag("tar")
+    let plan: SampleGenerator.Plan
+    do {
+        plan = try gen.generate(into: out) { done, total in if done % 50 == 0 || done == total { Output.progress("writing \(done)/\(total) bundles") } }
+        Output.endProgress()
+    } catch {
+        Output.endProgress()
+        throw CommandError(message: "cannot write samples: \(error)")
+    }
+    if inv.flag("json") {
+        Output.json(.object([
+            ("written", plan.sessions.count.json),
+            ("planted", .object(plan.planted.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
+        ]))
+    } else {
+        Output.line("\(plan.sessions.count) bundles written to \(out) (\(plan.planted.count) with a planted problem)")
+    }
+    return 0
+}

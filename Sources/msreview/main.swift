@@ -1,0 +1,68 @@
+import Foundation
+import Glibc
+import MSRApp
+import MSRCore
+
+// Only main turns errors into messages and exit codes: 0 ok, 1 failed, 2 usage.
+setlocale(LC_ALL, "")
+let version = "msreview 0.1.0"
+
+let commands: [Command] = [importCommand, sessionsCommand, showCommand, samplesGenerateCommand]
+
+func topHelp() -> String {
+    var s = """
+    msreview — mystery-shopper review workstation
+
+    Usage: msreview [--db PATH] COMMAND [OPTIONS]
+
+    Commands:
+
+    """
+    let width = commands.map { $0.name.count }.max() ?? 0
+    for c in commands { s += "  " + c.name.padding(toLength: width) + "  " + c.summary + "\n" }
+    s += """
+
+    The store is --db PATH, else $MSREVIEW_DB, else $XDG_DATA_HOME/msreview/msreview.sqlite.
+    'msreview COMMAND --help' describes a command. Exit status: 0 ok, 1 failed, 2 usage error.
+
+    """
+    return s
+}
+
+func runMain() -> Int32 {
+    var args = Array(CommandLine.arguments.dropFirst())
+    let env = processEnvironment()
+    // Global --db may come before the command.
+    var leadingDB: [String] = []
+    while let first = args.first, first == "--db" || first.hasPrefix("--db=") {
+        if first == "--db", args.count >= 2 { leadingDB = ["--db", args[1]]; args.removeFirst(2) }
+        else if first.hasPrefix("--db=") { leadingDB = [first]; args.removeFirst() }
+        else { break }
+    }
+    if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
+        print(topHelp(), terminator: "")
+        return 0
+    }
+    if args == ["--version"] { print(version); return 0 }
+    do {
+        guard let inv = try CLI.parse(args + leadingDB, commands: commands, environment: env) else {
+            throw UsageError(message: "unknown option \(args[0])", command: nil)
+        }
+        if inv.flag("help") { print(inv.command.help, terminator: ""); return 0 }
+        let status = try inv.command.run(inv)
+        fflush(nil)
+        return status
+    } catch let e as UsageError {
+        Output.error(e.message)
+        writeStderr("Try 'msreview \(e.command.map { $0 + " " } ?? "")--help'.\n")
+        return 2
+    } catch let e as CommandError {
+        Output.error(e.message)
+        return 1
+    } catch {
+        Output.error("\(error)")
+        return 1
+    }
+}
+
+exit(runMain())

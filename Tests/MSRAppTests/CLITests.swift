@@ -1,0 +1,177 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTestSupport
+import XCTest
+
+/// Runs the built `msreview` and checks its output, exit codes and JSON contracts.
+final class CLITests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+
+    override func setUp() { dir = makeTempDirectory("cli") }
+    override func tearDown() { removeTree(dir) }
+
+    func msreview(_ args: String...) -> ProcessResult { Executable.run(["--db", db] + args) }
+
+    func testHelpAndUsageErrors() {
+        let top = Executable.run(["--help"])
+        XCTAssertEqual(top.status, 0)
+        for c in ["import", "sessions", "show", "samples generate"] { XCTAssertTrue(top.stdout.contains("  " + c), c) }
+        let help = msreview("import", "--help")
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("Usage: msreview import PATH..."))
+        XCTAssertTrue(help.stdout.contains("--json"))
+        let unknown = msreview("frobnicate")
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertTrue(unknown.stderr.contains("unknown command \"frobnicate\""), unknown.stderr)
+        let badOption = msreview("sessions", "--colour")
+        XCTAssertEqual(badOption.status, 2)
+        XCTAssertTrue(badOption.stderr.contains("unknown option --colour"))
+        XCTAssertTrue(badOption.stderr.contains("Try 'msreview sessions --help'"))
+        XCTAssertEqual(msreview("import").status, 2, "import needs a PATH")
+        XCTAssertEqual(msreview("sessions", "--from", "yesterday").status, 2)
+    }
+
+    func testStoreIsFoundFromTheEnvironment() throws {
+        let spool = dir + "/spool"
+        BundleFixture.valid().write(into: spool)
+        let xdg = dir + "/xdg"
+        let r = Executable.run(["import", spool], environment: ["XDG_DATA_HOME": xdg, "MSREVIEW_DB": ""])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: xdg + "/msreview/msreview.sqlite"))
+        let env = Executable.run(["sessions", "--json"], environment: ["MSREVIEW_DB": xdg + "/msreview/msreview.sqlite"])
+        XCTAssertTrue(env.stdout.contains("S-20261120-0001"))
+    }
+
+    func testImportJSONReportMatchesTheSpec() throws {
+        let spool = dir + "/spool"
+        BundleFixture.valid().write(into: spool)
+        var bad = BundleFixture.valid("S-BAD")
+        bad.set("format", "nope".json)
+        bad.write(into: spool)
+        try writeFile(spool + "/README.txt", Array("x".utf8))
+        let r = msreview("import", spool, "--json")
+        XCTAssertEqual(r.status, 1, "a rejected bundle makes the batch command fail")
+        let j = try JSON.parse(r.stdout)
+        XCTAssertEqual(j.objectValue?.map(\.0), ["imported", "unchanged", "rejected", "warnings"])
+        XCTAssertEqual(j["imported"], .number(1))
+        XCTAssertEqual(j["unchanged"], .number(0))
+        XCTAssertEqual(j["rejected"]?.arrayValue?.first?["path"], .string(spool + "/S-BAD"))
+        XCTAssertTrue(j["rejected"]?.arrayValue?.first?["error"]?.stringValue?.contains("format") ?? false)
+        XCTAssertEqual(j["warnings"]?.arrayValue?.count, 1)
+        XCTAssertEqual(r.stderr, "", "no progress noise when stderr is not a terminal")
+        let again = msreview("import", spool + "/S-20261120-0001", "--json")
+        XCTAssertEqual(again.status, 0)
+        XCTAssertEqual(try JSON.parse(again.stdout)["unchanged"], .number(1))
+    }
+
+    func testSessionsAndShow() throws {
+        let spool = dir + "/spool"
+        BundleFixture.valid("S-1").write(into: spool)
+        var other = BundleFixture.valid("S-2", photoSeed: 2)
+        other.edit(["employee", "id"], "E-9".json)
+        other.edit(["location", "id"], "BR-2".json)
+        other.set("started_at", "2026-11-21T10:15:02+03:00".json)
+        other.set("ended_at", "2026-11-21T10:24:40+03:00".json)
+        other.files["photos/p-001.jpg"] = MediaFixtures.jpeg(seed: 77)
+        other.write(into: spool)
+        XCTAssertEqual(msreview("import", spool).status, 0)
+
+        let all = try JSON.parse(msreview("sessions", "--json").stdout)
+        XCTAssertEqual(all.arrayValue?.compactMap { $0["session_id"]?.stringValue }, ["S-1", "S-2"])
+        let first = try XCTUnwrap(all.arrayValue?.first)
+        XCTAssertEqual(first.objectValue?.map(\.0), ["session_id", "started_at", "ended_at", "location_id", "location_name",
+                                                      "employee_id", "employee_name", "device_id", "checklist", "status", "findings"])
+        func ids(_ args: String...) throws -> [String] {
+            let r = Executable.run(["--db", db, "sessions", "--json"] + args)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try JSON.parse(r.stdout).arrayValue?.compactMap { $0["session_id"]?.stringValue } ?? []
+        }
+        XCTAssertEqual(try ids("--employee", "E-9"), ["S-2"])
+        XCTAssertEqual(try ids("--location", "BR-017"), ["S-1"])
+        XCTAssertEqual(try ids("--from", "2026-11-21"), ["S-2"])
+        XCTAssertEqual(try ids("--to", "2026-11-20"), ["S-1"])
+        XCTAssertEqual(try ids("--from", "2026-11-20T08:00:00Z", "--to", "2026-11-21T23:00:00+03:00"), ["S-2"])
+        XCTAssertEqual(try ids("--status", "new", "--status", "approved"), ["S-1", "S-2"])
+        XCTAssertEqual(try ids("--status", "approved"), [])
+        XCTAssertEqual(try ids("--flagged"), ["S-2"], "S-2's photo does not match its sha256")
+
+        let text = msreview("sessions")
+        XCTAssertTrue(text.stdout.contains("Анна Петрова"))
+        XCTAssertTrue(text.stdout.contains("1 integrity"))
+
+        let show = msreview("show", "S-2")
+        XCTAssertEqual(show.status, 0)
+        XCTAssertTrue(show.stdout.contains("audio/rec-001.wav"))
+        XCTAssertTrue(show.stdout.contains("0:02"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("EXIF 2026-11-20 10:21:10"))
+        XCTAssertTrue(show.stdout.contains("rate_specialist (scale5) = 5"))
+        XCTAssertTrue(show.stdout.contains("file-tampered"))
+        let sj = try JSON.parse(msreview("show", "S-1", "--json").stdout)
+        XCTAssertEqual(sj["recordings"]?.arrayValue?.first?["duration_ms"], .number(2000))
+        XCTAssertEqual(sj["photos"]?.arrayValue?.first?["exif_time"], .string("2026-11-20 10:21:10"))
+        XCTAssertEqual(sj["questionnaires"]?.arrayValue?.first?["answers"]?.arrayValue?.count, 3)
+        XCTAssertEqual(sj["hours"]?["open"], .string("09:00"))
+        XCTAssertEqual(sj["findings"], .array([]))
+
+        let missing = msreview("show", "S-404")
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("no session \"S-404\""))
+    }
+
+    func testUnopenableStoreIsOneClearLine() {
+        let r = Executable.run(["--db", "/proc/no/such/dir/s.sqlite", "sessions"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("msreview: cannot open the store /proc/no/such/dir/s.sqlite"), r.stderr)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1)
+    }
+
+    /// kill -9 in the middle of a large import: no partial session, and a rerun completes.
+    func testKillDuringImportLeavesNoPartialSessionAndRerunCompletes() throws {
+        let spool = dir + "/spool"
+        let total = 600
+        _ = try SampleGenerator(count: total, seed: 11).generate(into: spool)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Executable.path)
+        p.arguments = ["--db", db, "import", spool]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait until at least one batch is committed, then kill without warning.
+        var seen = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, p.isRunning {
+            if let s = try? Store(path: db, readOnly: true), let n = try? s.sessionCount(), n > 0 { seen = n; break }
+            usleep(20_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertGreaterThan(seen, 0)
+
+        let store = try Store(path: db)
+        XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok")
+        let stored = try store.sessionCount()
+        XCTAssertLessThan(stored, total, "the kill landed mid-import")
+        // Every stored session is whole: its rows match its own manifest.
+        try store.db.forEach("SELECT id, manifest FROM sessions") { row in
+            let id = row.text(0)!
+            let m = try Manifest.parse(row[1].blob!)
+            let recs = try store.db.scalar("SELECT count(*) FROM recordings WHERE session_id = ?", [.text(id)])?.int
+            let photos = try store.db.scalar("SELECT count(*) FROM photos WHERE session_id = ?", [.text(id)])?.int
+            let answers = try store.db.scalar("SELECT count(*) FROM answers WHERE session_id = ?", [.text(id)])?.int
+            XCTAssertEqual(recs, Int64(m.recordings.count), id)
+            XCTAssertEqual(photos, Int64(m.photos.count), id)
+            XCTAssertEqual(answers, Int64(m.questionnaires.reduce(0) { $0 + $1.answers.count }), id)
+            return true
+        }
+        let rerun = msreview("import", spool, "--json")
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let j = try JSON.parse(rerun.stdout)
+        XCTAssertEqual(j["imported"]?.numberValue.map(Int.init), total - stored)
+        XCTAssertEqual(j["unchanged"]?.numberValue.map(Int.init), stored)
+        XCTAssertEqual(try store.sessionCount(), total)
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTestSupport
+import XCTest
+
+/// The bundle format's import rules, against a real SQLite file and real media.
+final class ImportTests: XCTestCase {
+    var dir = ""
+    var spool = ""
+    var store: Store!
+
+    override func setUp() {
+        dir = makeTempDirectory("import")
+        spool = dir + "/spool"
+        try! makeDirectories(spool)
+        store = try! Store(path: dir + "/store/msreview.sqlite")
+    }
+
+    override func tearDown() {
+        store = nil
+        removeTree(dir)
+    }
+
+    func runImport(_ paths: [String]) throws -> ImportReport {
+        try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-23T12:00:00Z")! }).run(paths: paths)
+    }
+
+    func count(_ table: String) -> Int64 { (try? store.db.scalar("SELECT count(*) FROM \(table)"))??.int ?? -1 }
+
+    /// A snapshot of a directory tree: relative path → bytes.
+    func snapshot(_ root: String) -> [String: Data] {
+        var out: [String: Data] = [:]
+        let e = FileManager.default.enumerator(atPath: root)!
+        while let p = e.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root + "/" + p, isDirectory: &isDir), !isDir.boolValue {
+                out[p] = FileManager.default.contents(atPath: root + "/" + p)
+            }
+        }
+        return out
+    }
+
+    func testImportsADirectoryBundleWithEverything() throws {
+        let path = BundleFixture.valid().write(into: spool)
+        let report = try runImport([path])
+        XCTAssertEqual(report.imported, 1)
+        XCTAssertEqual(report.rejected, [])
+        let s = try XCTUnwrap(try store.session("S-20261120-0001"))
+        XCTAssertEqual(s.summary.employeeName, "Анна Петрова")
+        XCTAssertEqual(s.recordings.first?.durationMillis, 2000)
+        XCTAssertEqual(s.recordings.first?.status, .ok)
+        XCTAssertEqual(s.photos.first?.exifText, "2026-11-20 10:21:10")
+        XCTAssertTrue(s.photos.first?.exifOffsetKnown ?? false)
+        XCTAssertEqual(s.questionnaires.first?.answers.count, 3)
+        XCTAssertEqual(s.callbackRequests.first?.name, "Иван")
+        XCTAssertEqual(s.findings, [])
+        // The media now live in the store's own content-addressed directory.
+        let sha = try XCTUnwrap(s.photos.first?.sha256)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: store.mediaRoot + "/" + sha.prefix(2) + "/" + sha))
+        XCTAssertEqual(count("import_log"), 1)
+    }
+
+    func testImportsTarAndGzipBundlesAndFormats() throws {
+        BundleFixture.valid("S-A", audio: .flac).writeTar(into: spool, gzip: true)
+        BundleFixture.valid("S-B", audio: .ogg, photoSeed: 2).writeTar(into: spool, gzip: false)
+        var c = BundleFixture.valid("S-C", photoSeed: 3)
+        c.files["notes.txt"] = Array("hi".utf8)
+        c.write(into: spool)
+        let report = try runImport([spool])
+        XCTAssertEqual(report.imported, 3, "\(report.rejected)")
+        XCTAssertEqual(try store.session("S-A")?.recordings.first?.container, "flac")
+        XCTAssertEqual(try store.session("S-B")?.recordings.first?.container, "ogg")
+        XCTAssertTrue(report.warnings.contains { $0.contains("notes.txt") && $0.contains("not named by the manifest") }, "\(report.warnings)")
+    }
+
+    func testSpoolRules() throws {
+        BundleFixture.valid().write(into: spool)
+        try makeDirectories(spool + "/empty-dir")
+        try writeFile(spool + "/README", Array("about this spool".utf8))
+        try makeDirectories(spool + "/.hidden")
+        let report = try runImport([spool])
+        XCTAssertEqual(report.imported, 1)
+        XCTAssertEqual(report.rejected.map(\.path), [spool + "/empty-dir"])
+        XCTAssertTrue(report.rejected[0].error.contains("session.json"), report.rejected[0].error)
+        XCTAssertTrue(report.warnings.contains { $0.contains("README") && $0.contains("not a bundle") })
+        XCTAssertFalse(report.warnings.contains { $0.contains(".hidden") })
+    }
+
+    func testEveryRejectionLeavesNothingAndTheSpoolUntouched() throws {
+        var cases: [(String, (inout BundleFixture) -> Void, [UInt8]?, String)] = []
+        cases.append(("not-json", { _ in }, Array("{oops".utf8), "not valid JSON"))
+        cases.append(("too-big", { _ in }, Array(repeating: 0x20, count: (1 << 20) + 1), "over the 1 MiB limit"))
+        cases.append(("format", { $0.set("format", "msr-bundle/9".json) }, nil, "format"))
+        cases.append(("required", { $0.remove("employee") }, nil, "employee: required field is missing"))
+        cases.append(("rule", { $0.set("started_at", "2026-11-20T10:15:02".json) }, nil, "explicit offset"))
+        cases.append(("escape", { $0.edit(["recordings", 0, "file"], "../../etc/passwd".json) }, nil, "escapes the bundle"))
+        cases.append(("absolute", { $0.edit(["photos", 0, "file"], "/etc/passwd".json) }, nil, "absolute path"))
+        for (i, c) in cases.enumerated() {
+            var b = BundleFixture.valid("S-R\(i)", photoSeed: UInt8(i + 10))
+            c.1(&b)
+            b.write(into: spool, name: c.0, manifestOverride: c.2)
+        }
+        // A symlink that resolves outside the bundle.
+        var link = BundleFixture.valid("S-LINK", photoSeed: 40)
+        link.files.removeValue(forKey: "photos/p-001.jpg")
+        let lp = link.write(into: spool, name: "symlink-out")
+        try writeFile(dir + "/outside.jpg", MediaFixtures.jpeg())
+        try makeDirectories(lp + "/photos")
+        XCTAssertEqual(symlink(dir + "/outside.jpg", lp + "/photos/p-001.jpg"), 0)
+        // A missing manifest.
+        var noManifest = BundleFixture.valid("S-NOMAN", photoSeed: 41)
+        noManifest.write(into: spool, name: "no-manifest")
+        unlink(spool + "/no-manifest/session.json")
+
+        let before = snapshot(spool)
+        let report = try runImport([spool])
+        XCTAssertEqual(report.imported, 0, "\(report.importedSessions)")
+        XCTAssertEqual(report.rejected.count, cases.count + 2, "\(report.rejected)")
+        for c in cases {
+            guard let r = report.rejected.first(where: { $0.path.hasSuffix("/" + c.0) }) else { XCTFail(c.0); continue }
+            XCTAssertTrue(r.error.contains(c.3), "\(c.0): \(r.error)")
+            XCTAssertFalse(r.error.contains("\n"), "one line")
+        }
+        XCTAssertTrue(report.rejected.first { $0.path.hasSuffix("symlink-out") }?.error.contains("outside the bundle") ?? false)
+        XCTAssertTrue(report.rejected.first { $0.path.hasSuffix("no-manifest") }?.error.contains("session.json: missing") ?? false)
+        for table in ["sessions", "recordings", "photos", "questionnaires", "answers", "findings", "media"] {
+            XCTAssertEqual(count(table), 0, table)
+        }
+        XCTAssertEqual(count("import_log"), Int64(cases.count + 2), "each rejection is logged")
+        XCTAssertEqual(snapshot(spool), before, "the spool is never changed")
+    }
+
+    func testReimportIsUnchangedAndADifferentBundleIsAConflict() throws {
+        let b = BundleFixture.valid()
+        b.write(into: spool, name: "first")
+        b.writeTar(into: spool)
+        var r = try runImport([spool])
+        XCTAssertEqual(r.imported, 1)
+        XCTAssertEqual(r.unchanged, 1, "the tar of the same bundle is the same bundle")
+        r = try runImport([spool])
+        XCTAssertEqual(r.imported, 0)
+        XCTAssertEqual(r.unchanged, 2)
+        let stored = try store.session(b.id)
+
+        var changed = b
+        changed.edit(["employee", "name"], "Мария Иванова".json)
+        changed.write(into: dir, name: "changed")
+        var sameManifestOtherPhoto = b
+        sameManifestOtherPhoto.files["photos/p-001.jpg"] = MediaFixtures.jpeg(seed: 99)
+        sameManifestOtherPhoto.write(into: dir, name: "swapped-photo")
+        r = try runImport([dir + "/changed", dir + "/swapped-photo"])
+        XCTAssertEqual(r.imported, 0)
+        XCTAssertEqual(r.rejected.count, 2)
+        XCTAssertTrue(r.rejected.allSatisfy { $0.error.contains("conflict") }, "\(r.rejected)")
+        XCTAssertEqual(try store.session(b.id)?.summary, stored?.summary, "the stored session is kept")
+        XCTAssertEqual(try store.session(b.id)?.photos, stored?.photos)
+        XCTAssertEqual(count("sessions"), 1)
+    }
+
+    func testIntegrityProblemsAreImportedWithFindings() throws {
+        var missing = BundleFixture.valid("S-MISSING")
+        missing.files.removeValue(forKey: "photos/p-001.jpg")
+        missing.write(into: spool)
+
+        var tampered = BundleFixture.valid("S-TAMPERED", photoSeed: 5)
+        tampered.files["photos/p-001.jpg"] = MediaFixtures.jpeg(seed: 6)
+        tampered.write(into: spool)
+
+        var corrupt = BundleFixture.valid("S-CORRUPT", photoSeed: 7)
+        let jpeg = MediaFixtures.jpeg(width: 64, height: 64, seed: 7)
+        corrupt.files["photos/p-001.jpg"] = Array(jpeg.prefix(jpeg.count / 2))
+        corrupt.files["audio/rec-001.wav"] = Array("RIFF....WAVEfmt garbage".utf8)
+        corrupt.edit(["photos", 0, "sha256"], nil)
+        corrupt.edit(["recordings", 0, "sha256"], nil)
+        corrupt.write(into: spool)
+
+        let r = try runImport([spool])
+        XCTAssertEqual(r.imported, 3, "\(r.rejected)")
+        let fm = try XCTUnwrap(try store.session("S-MISSING"))
+        XCTAssertEqual(fm.findings.map(\.code), [.fileMissing])
+        XCTAssertEqual(fm.findings.first?.file, "photos/p-001.jpg")
+        XCTAssertEqual(fm.photos.first?.status, .missing)
+
+        let ft = try XCTUnwrap(try store.session("S-TAMPERED"))
+        XCTAssertEqual(ft.findings.map(\.code), [.fileTampered])
+        XCTAssertEqual(ft.findings.first?.severity, .integrity)
+        XCTAssertEqual(ft.photos.first?.status, .tampered)
+        XCTAssertNotNil(ft.photos.first?.sha256, "the tampered file is kept as evidence")
+
+        let fc = try XCTUnwrap(try store.session("S-CORRUPT"))
+        XCTAssertEqual(Set(fc.findings.map(\.code)), [.fileUnreadable])
+        XCTAssertEqual(Set(fc.findings.compactMap(\.file)), ["photos/p-001.jpg", "audio/rec-001.wav"])
+        XCTAssertEqual(fc.recordings.first?.status, .unreadable)
+        XCTAssertNil(fc.recordings.first?.durationMillis)
+    }
+
+    func testSamplesGeneratorOutputImportsCleanly() throws {
+        var gen = SampleGenerator(count: 40, seed: 3)
+        gen.tar = true
+        let plan = try gen.generate(into: spool)
+        let r = try runImport([spool])
+        XCTAssertEqual(r.imported, 40, "\(r.rejected)")
+        XCTAssertEqual(r.rejected, [])
+        let tampered = plan.planted.filter { $0.value == "file-tampered" }.map(\.key)
+        for id in tampered {
+            XCTAssertEqual(try store.session(id)?.findings.map(\.code), [.fileTampered])
+        }
+        // Same seed, same bytes.
+        let again = makeTempDirectory("again")
+        defer { removeTree(again) }
+        var gen2 = SampleGenerator(count: 40, seed: 3)
+        gen2.tar = false
+        _ = try gen2.generate(into: again)
+        var gen3 = gen2
+        let third = makeTempDirectory("third")
+        defer { removeTree(third) }
+        _ = try gen3.generate(into: third)
+        gen3.count = 0
+        XCTAssertEqual(snapshot(again), snapshot(third))
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRTestSupport
+import XCTest
+
+final class MediaTests: XCTestCase {
+    var dir = ""
+    override func setUp() { dir = makeTempDirectory("media") }
+    override func tearDown() { removeTree(dir) }
+
+    func testSHA256KnownVectors() {
+        XCTAssertEqual(SHA256Hasher.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256Hasher.hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    func testProbesEachAcceptedAudioFormatFromItsHeader() throws {
+        for format in [AudioFile.WriteFormat.wav, .flac, .ogg] {
+            let path = dir + "/a." + format.rawValue
+            try writeFile(path, MediaFixtures.audio(format, seconds: 1.5, rate: 16000))
+            let info = try AudioFile.probe(path: path)
+            XCTAssertEqual(info.container, format.rawValue)
+            XCTAssertEqual(info.sampleRate, 16000)
+            XCTAssertEqual(info.channels, 1)
+            XCTAssertEqual(Double(info.durationMillis), 1500, accuracy: 30, "\(format)")
+        }
+    }
+
+    func testGarbageAndTruncatedAudioAreUnreadable() throws {
+        try writeFile(dir + "/junk.wav", Array("RIFF this is not audio at all".utf8))
+        XCTAssertThrowsError(try AudioFile.probe(path: dir + "/junk.wav"))
+        let flac = MediaFixtures.audio(.flac)
+        try writeFile(dir + "/cut.flac", Array(flac.prefix(20)))
+        XCTAssertThrowsError(try AudioFile.probe(path: dir + "/cut.flac"))
+    }
+
+    func testJPEGWithEXIFOffset() throws {
+        let info = try PhotoFile.inspect(MediaFixtures.jpeg(exif: "2026:11:20 10:21:10", offset: "+03:00", width: 40, height: 30))
+        XCTAssertEqual(info.width, 40)
+        XCTAssertEqual(info.height, 30)
+        XCTAssertEqual(info.exifDateTime?.timeString, "10:21:10")
+        XCTAssertEqual(info.exifOffsetSeconds, 10800)
+        let t = PhotoFile.captureTime(info, timezone: "Asia/Vladivostok")
+        XCTAssertEqual(t?.utcMillis, Timestamp(rfc3339: "2026-11-20T10:21:10+03:00")?.utcMillis, "the offset wins over the zone")
+    }
+
+    func testEXIFWithoutOffsetIsReadInTheLocationZoneElseUTC() throws {
+        let info = try PhotoFile.inspect(MediaFixtures.jpeg(exif: "2026:11:20 10:21:10", offset: nil))
+        XCTAssertNil(info.exifOffsetSeconds)
+        XCTAssertEqual(PhotoFile.captureTime(info, timezone: "Asia/Vladivostok")?.utcMillis,
+                       Timestamp(rfc3339: "2026-11-20T10:21:10+10:00")?.utcMillis)
+        XCTAssertEqual(PhotoFile.captureTime(info, timezone: nil)?.utcMillis, Timestamp(rfc3339: "2026-11-20T10:21:10Z")?.utcMillis)
+    }
+
+    func testJPEGWithoutEXIF() throws {
+        let info = try PhotoFile.inspect(MediaFixtures.jpeg(exif: nil))
+        XCTAssertNil(info.exifDateTime)
+        XCTAssertNil(PhotoFile.captureTime(info, timezone: "Europe/Moscow"))
+    }
+
+    func testTruncatedOrCorruptJPEGDoesNotDecode() {
+        let good = MediaFixtures.jpeg(width: 64, height: 64)
+        XCTAssertThrowsError(try PhotoFile.inspect(Array(good.prefix(good.count / 2)))) {
+            XCTAssertTrue("\($0)".contains("not a readable JPEG"), "\($0)")
+        }
+        XCTAssertThrowsError(try PhotoFile.inspect(Array("not a jpeg".utf8)))
+        XCTAssertThrowsError(try PhotoFile.inspect([]))
+    }
+
+    // MARK: tar
+
+    func testExtractsABundleArchive() throws {
+        let tar = BundleFixture.valid().writeTar(into: dir, gzip: true)
+        let out = dir + "/out"
+        try makeDirectories(out)
+        XCTAssertEqual(try TarBundle.extract(archive: tar, into: out), "S-20261120-0001")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/S-20261120-0001/photos/p-001.jpg"))
+    }
+
+    func assertRefused(_ entries: [TarEntry], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let tar = dir + "/evil-\(UUID().uuidString).tar"
+        try TarBundle.write(to: tar, gzip: false, entries: entries)
+        let out = dir + "/x-\(UUID().uuidString)"
+        try makeDirectories(out)
+        XCTAssertThrowsError(try TarBundle.extract(archive: tar, into: out), file: file, line: line) {
+            XCTAssertTrue("\($0)".contains(message), "\($0)", file: file, line: line)
+        }
+    }
+
+    func testRefusesMembersThatEscapeOrLink() throws {
+        let victim = dir + "/victim"
+        try makeDirectories(victim)
+        try assertRefused([TarEntry(name: "B/session.json", data: [1]), TarEntry(name: "B/../../escaped.txt", data: [1])], "escapes")
+        try assertRefused([TarEntry(name: victim + "/abs.txt", data: [1])], "absolute path")
+        try assertRefused([TarEntry(name: "B", kind: .directory), TarEntry(name: "B/link", kind: .symlink(victim))], "is a link")
+        try assertRefused([TarEntry(name: "B/a", data: [1]), TarEntry(name: "B/h", kind: .hardlink("/etc/passwd"))], "is a link")
+        try assertRefused([TarEntry(name: "A/x", data: [1]), TarEntry(name: "B/y", data: [1])], "more than one top directory")
+        try assertRefused([TarEntry(name: "loose.txt", data: [1])], "outside the bundle's top directory")
+        try assertRefused([TarEntry(name: "B/a", data: [1]), TarEntry(name: "B/a", data: [2])], "appears twice")
+        try assertRefused([], "empty")
+        // Nothing was written outside the extraction directories.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/escaped.txt"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: victim + "/abs.txt"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: victim), [])
+    }
+
+    func testNotATarIsAClearError() throws {
+        try writeFile(dir + "/x.tar.gz", Array("hello".utf8))
+        XCTAssertThrowsError(try TarBundle.extract(archive: dir + "/x.tar.gz", into: dir)) {
+            XCTAssertTrue("\($0)".contains("tar"), "\($0)")
+        }
+    }
+
+    // MARK: bundle directory
+
+    func testSymlinksInsideAreFollowedAndOutsideRefused() throws {
+        let b = dir + "/B"
+        try makeDirectories(b + "/photos")
+        try writeFile(b + "/photos/real.jpg", [1, 2, 3])
+        try writeFile(dir + "/secret", [9, 9])
+        symlink("real.jpg", b + "/photos/inside.jpg")
+        symlink(dir + "/secret", b + "/photos/outside.jpg")
+        symlink("..", b + "/up")
+        let bundle = try BundleDirectory(path: b)
+        XCTAssertEqual(try bundle.readFile("photos/inside.jpg", maxBytes: 100), [1, 2, 3])
+        XCTAssertThrowsError(try bundle.readFile("photos/outside.jpg", maxBytes: 100)) {
+            guard case .escapes = $0 as! BundleFileError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try bundle.readFile("up/secret", maxBytes: 100)) {
+            guard case .escapes = $0 as! BundleFileError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try bundle.readFile("photos/none.jpg", maxBytes: 100)) {
+            XCTAssertEqual($0 as? BundleFileError, .missing("photos/none.jpg"))
+        }
+        XCTAssertThrowsError(try bundle.readFile("photos/real.jpg", maxBytes: 2)) {
+            guard case .tooLarge = $0 as! BundleFileError else { return XCTFail("\($0)") }
+        }
+        XCTAssertThrowsError(try bundle.readFile("photos", maxBytes: 100)) {
+            XCTAssertEqual($0 as? BundleFileError, .notRegular("photos"))
+        }
+    }
+
+    func testMediaStoreIsContentAddressed() throws {
+        let media = try MediaStore(root: dir + "/media")
+        let a = try media.ingest(bytes: [1, 2, 3])
+        let b = try media.ingest(bytes: [1, 2, 3])
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(try readFile(media.path(for: a.sha256)), [1, 2, 3])
+        try writeFile(dir + "/f", Array(repeating: 7, count: 3 << 20))
+        let fd = open(dir + "/f", O_RDONLY)
+        defer { close(fd) }
+        let c = try media.ingest(fd: fd, name: "f")
+        XCTAssertEqual(c.size, 3 << 20)
+        XCTAssertEqual(c.sha256, SHA256Hasher.hex(Array(repeating: 7, count: 3 << 20)))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/media/tmp"), [], "no temp files left")
+        try media.sync()
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+
+/// A fresh temporary directory, removed by the caller's tearDown (or left for inspection).
+public func makeTempDirectory(_ prefix: String = "msreview-test") -> String {
+    var template = Array((NSTemporaryDirectory() + "/\(prefix)-XXXXXX").utf8CString)
+    let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    return String(cString: p!)
+}
+
+/// Real media made for tests: audio through libsndfile, JPEGs through libjpeg-turbo + libexif.
+public enum MediaFixtures {
+    /// A 440 Hz tone with a little noise, mono 16-bit.
+    public static func tone(seconds: Double, rate: Int = 8000) -> [Int16] {
+        (0..<Int(seconds * Double(rate))).map { i in
+            Int16(8000 * sin(2 * Double.pi * 440 * Double(i) / Double(rate)))
+        }
+    }
+
+    public static func audio(_ format: AudioFile.WriteFormat, seconds: Double = 1, rate: Int = 8000) -> [UInt8] {
+        let dir = makeTempDirectory("audio")
+        defer { removeTree(dir) }
+        let path = dir + "/a." + format.rawValue
+        try! AudioFile.write(path: path, samples: tone(seconds: seconds, rate: rate), sampleRate: rate, format: format)
+        return try! readFile(path)
+    }
+
+    public static func jpeg(exif: String? = "2026:11:20 10:21:10", offset: String? = "+03:00", width: Int = 32, height: Int = 24, seed: UInt8 = 1) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<rgb.count { rgb[i] = UInt8(truncatingIfNeeded: i &* Int(seed) &+ Int(seed) * 31) }
+        return try! PhotoFile.encode(rgb: rgb, width: width, height: height, quality: 80,
+                                     exifTime: exif.flatMap(CivilTime.init(exif:)), exifOffset: offset)
+    }
+}
+
+/// A session bundle built member by member, written as a directory or a tar archive.
+public struct BundleFixture {
+    public var id: String
+    public var manifest: [(String, JSON)]
+    public var files: [String: [UInt8]]
+
+    /// A valid bundle: one WAV recording, one photo with EXIF, one CSI questionnaire.
+    public static func valid(_ id: String = "S-20261120-0001", audio: AudioFile.WriteFormat = .wav, photoSeed: UInt8 = 1) -> BundleFixture {
+        let audioFile = "audio/rec-001." + audio.rawValue
+        let audioBytes = MediaFixtures.audio(audio, seconds: 2)
+        let photo = MediaFixtures.jpeg(seed: photoSeed)
+        let manifest: [(String, JSON)] = [
+            ("format", "msr-bundle/1".json),
+            ("session_id", id.json),
+            ("device_id", "DEV-0042".json),
+            ("location", .object([("id", "BR-017".json), ("name", "Нижний Новгород, ул. Горького, 5".json),
+                                  ("timezone", "Europe/Moscow".json),
+                                  ("hours", .object([("open", "09:00".json), ("close", "21:00".json)]))])),
+            ("employee", .object([("id", "E-1203".json), ("name", "Анна Петрова".json)])),
+            ("started_at", "2026-11-20T10:15:02+03:00".json),
+            ("ended_at", "2026-11-20T10:24:40+03:00".json),
+            ("checklist", "bank-branch".json),
+            ("recordings", .array([.object([("file", audioFile.json), ("started_at", "2026-11-20T10:15:03+03:00".json),
+                                            ("sha256", SHA256Hasher.hex(audioBytes).json)])])),
+            ("photos", .array([.object([("file", "photos/p-001.jpg".json), ("taken_at", "2026-11-20T10:21:10+03:00".json),
+                                        ("sha256", SHA256Hasher.hex(photo).json)])])),
+            ("questionnaires", .array([.object([
+                ("id", "Q1".json), ("form", "csi-3".json),
+                ("started_at", "2026-11-20T10:21:05+03:00".json), ("submitted_at", "2026-11-20T10:21:40+03:00".json),
+                ("photos", .array(["photos/p-001.jpg".json])),
+                ("answers", .array([
+                    .object([("question", "rate_specialist".json), ("text", "Оцените работу специалиста".json),
+                             ("kind", "scale5".json), ("value", 5.json), ("answered_at", "2026-11-20T10:21:12+03:00".json)]),
+                    .object([("question", "recommend".json), ("kind", "nps".json), ("value", 9.json),
+                             ("answered_at", "2026-11-20T10:21:25+03:00".json)]),
+                    .object([("question", "comment".json), ("kind", "text".json), ("value", "Быстро и вежливо".json),
+                             ("answered_at", "2026-11-20T10:21:38+03:00".json)]),
+                ])),
+            ])])),
+            ("callback_requests", .array([.object([("name", "Иван".json), ("phone", "+7 900 000-00-00".json),
+                                                   ("topic", "ипотека".json), ("at", "2026-11-20T10:22:00+03:00".json)])])),
+        ]
+        return BundleFixture(id: id, manifest: manifest, files: [audioFile: audioBytes, "photos/p-001.jpg": photo])
+    }
+
+    /// Replaces (or adds) a top-level member.
+    public mutating func set(_ key: String, _ value: JSON) {
+        if let i = manifest.firstIndex(where: { $0.0 == key }) { manifest[i].1 = value } else { manifest.append((key, value)) }
+    }
+
+    public mutating func remove(_ key: String) { manifest.removeAll { $0.0 == key } }
+
+    /// Edits a member by a path of keys and array indexes, e.g. ["recordings", 0, "file"].
+    public mutating func edit(_ path: [Any], _ value: JSON?) {
+        func apply(_ j: JSON, _ rest: ArraySlice<Any>) -> JSON? {
+            guard let head = rest.first else { return value }
+            switch (j, head) {
+            case let (.object(members), key as String):
+                var m = members
+                if let i = m.firstIndex(where: { $0.0 == key }) {
+                    if let v = apply(m[i].1, rest.dropFirst()) { m[i].1 = v } else { m.remove(at: i) }
+                } else if let v = apply(.null, rest.dropFirst()) { m.append((key, v)) }
+                return .object(m)
+            case let (.array(items), index as Int):
+                var a = items
+                if let v = apply(a[index], rest.dropFirst()) { a[index] = v } else { a.remove(at: index) }
+                return .array(a)
+            default:
+                return j
+            }
+        }
+        if let j = apply(.object(manifest), path[...]), case let .object(m) = j { manifest = m }
+    }
+
+    public var manifestBytes: [UInt8] { Array(JSON.object(manifest).prettySerialized().utf8) }
+
+    /// Writes the bundle as `dir/<name>` (default: its id) and returns that path.
+    @discardableResult
+    public func write(into dir: String, name: String? = nil, manifestOverride: [UInt8]? = nil) -> String {
+        let root = dir + "/" + (name ?? id)
+        try! makeDirectories(root)
+        try! writeFile(root + "/session.json", manifestOverride ?? manifestBytes)
+        for (path, bytes) in files {
+            let full = root + "/" + path
+            try! makeDirectories(String(full[..<full.lastIndex(of: "/")!]))
+            try! writeFile(full, bytes)
+        }
+        return root
+    }
+
+    /// Writes the bundle as a tar (gzip when asked) holding one top directory.
+    @discardableResult
+    public func writeTar(into dir: String, gzip: Bool = true, extra: [TarEntry] = []) -> String {
+        let path = dir + "/" + id + (gzip ? ".tar.gz" : ".tar")
+        var entries = [TarEntry(name: id, kind: .directory), TarEntry(name: id + "/session.json", data: manifestBytes)]
+        for (p, bytes) in files.sorted(by: { $0.key < $1.key }) { entries.append(TarEntry(name: id + "/" + p, data: bytes)) }
+        try! TarBundle.write(to: path, gzip: gzip, entries: entries + extra)
+        return path
+    }
+}
+
+/// Runs the built `msreview` executable.
+public struct ProcessResult {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+public enum Executable {
+    /// `.build/<config>/msreview`, beside the test bundle.
+    public static var path: String {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidate = dir.appendingPathComponent("msreview").path
+        if !FileManager.default.fileExists(atPath: candidate) {
+            candidate = dir.deletingLastPathComponent().appendingPathComponent("msreview").path
+        }
+        return candidate
+    }
+
+    @discardableResult
+    public static func run(_ args: [String], environment: [String: String] = [:], stdin: String? = nil) -> ProcessResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        // Output goes to files, so a large output can never block the child on a full pipe.
+        let dir = makeTempDirectory("run")
+        defer { removeTree(dir) }
+        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        let out = FileHandle(forWritingAtPath: dir + "/out")!, err = FileHandle(forWritingAtPath: dir + "/err")!
+        let input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try! p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try? input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        let outData = (try? readFile(dir + "/out")) ?? [], errData = (try? readFile(dir + "/err")) ?? []
+        return ProcessResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
