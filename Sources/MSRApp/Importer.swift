@@ -95,19 +95,11 @@ public final class Importer {
                 return
             }
             // A spool: every subdirectory and tar file is a bundle; nothing is searched deeper.
-            guard let d = opendir(path) else {
+            guard let entries = directoryEntries(path) else {
                 report.rejected.append(.init(path: path, error: "cannot read directory: " + String(cString: strerror(errno))))
                 return
             }
-            var names: [String] = []
-            while let e = readdir(d) {
-                let name = withUnsafePointer(to: e.pointee.d_name) { p in
-                    p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                }
-                if !name.hasPrefix(".") { names.append(name) }
-            }
-            closedir(d)
-            for name in names.sorted() {
+            for name in entries where !name.hasPrefix(".") {
                 let child = (path.hasSuffix("/") ? path : path + "/") + name
                 var cs = stat()
                 guard stat(child, &cs) == 0 else {
@@ -225,7 +217,8 @@ public final class Importer {
             findings.append(Finding(sessionID: manifest.sessionID, file: file, code: code, detail: detail))
         }
         /// Copies a file into the media store; returns its facts or nil when it is missing/unopenable.
-        func ingest(_ file: String, expected: String?) throws(MediaStoreError) -> (StoredMedia, FileStatus)? {
+        /// With `keep`, the bytes are read into memory once and handed back (for photos).
+        func ingest(_ file: String, expected: String?, keep: inout [UInt8]?) throws(MediaStoreError) -> (StoredMedia, FileStatus)? {
             guard let r = opened[file] else { return nil }
             switch r {
             case let .failure(e):
@@ -233,7 +226,18 @@ public final class Importer {
                 else { finding(file, .fileUnreadable, e.description) }
                 return nil
             case let .success(f):
-                let stored = try media.ingest(fd: f.fd, name: label + "/" + file)
+                let stored: StoredMedia
+                if keep != nil {
+                    let bytes: [UInt8]
+                    do { bytes = try readAll(f.fd, size: f.size, name: file) } catch {
+                        finding(file, .fileUnreadable, error.description)
+                        return nil
+                    }
+                    stored = try media.ingest(bytes: bytes)
+                    keep = bytes
+                } else {
+                    stored = try media.ingest(fd: f.fd, name: label + "/" + file)
+                }
                 hashes[file] = stored.sha256
                 if let expected, expected != stored.sha256 {
                     finding(file, .fileTampered, "SHA-256 \(stored.sha256) differs from the manifest's \(expected)")
@@ -247,7 +251,8 @@ public final class Importer {
         do {
             for r in manifest.recordings {
                 var facts = RecordingFacts(entry: r, status: .missing)
-                if let (stored, status) = try ingest(r.file, expected: r.sha256) {
+                var noKeep: [UInt8]? = nil
+                if let (stored, status) = try ingest(r.file, expected: r.sha256, keep: &noKeep) {
                     facts.sha256 = stored.sha256
                     facts.size = stored.size
                     facts.status = status
@@ -272,11 +277,11 @@ public final class Importer {
             }
             for p in manifest.photos {
                 var facts = PhotoFacts(entry: p, status: .missing)
-                if let (stored, status) = try ingest(p.file, expected: p.sha256) {
+                var bytes: [UInt8]? = []
+                if let (stored, status) = try ingest(p.file, expected: p.sha256, keep: &bytes), let bytes {
                     facts.sha256 = stored.sha256
                     facts.size = stored.size
                     facts.status = status
-                    let bytes = readStored(stored.sha256)
                     do {
                         let info = try PhotoFile.inspect(bytes)
                         facts.width = info.width
@@ -324,22 +329,6 @@ public final class Importer {
             buf.withUnsafeBytes { h.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
         return h.finalizeHex()
-    }
-
-    func readStored(_ sha: String) -> [UInt8] {
-        let fd = open(media.path(for: sha), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var st = stat()
-        fstat(fd, &st)
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        var got = 0
-        while got < out.count {
-            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, $0.count - got) }
-            if n <= 0 { break }
-            got += n
-        }
-        return Array(out[0..<got])
     }
 
     // MARK: Writing a batch

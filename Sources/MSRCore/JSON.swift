@@ -393,3 +393,35 @@ extension Optional: JSONRepresentable where Wrapped: JSONRepresentable {
 extension Array: JSONRepresentable where Element: JSONRepresentable {
     public var json: JSON { .array(map(\.json)) }
 }
+
+/// One step of a path into a JSON value: a member name or an array index.
+public enum JSONPathStep: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Sendable {
+    case key(String)
+    case index(Int)
+    public init(stringLiteral value: String) { self = .key(value) }
+    public init(integerLiteral value: Int) { self = .index(value) }
+}
+
+extension JSON {
+    /// A copy with the value at `path` replaced (nil removes it; a missing member is added).
+    public func replacing(_ path: [JSONPathStep], with value: JSON?) -> JSON? {
+        guard let head = path.first else { return value }
+        let rest = Array(path.dropFirst())
+        switch (self, head) {
+        case let (.object(members), .key(key)):
+            var m = members
+            if let i = m.firstIndex(where: { $0.0 == key }) {
+                if let v = m[i].1.replacing(rest, with: value) { m[i].1 = v } else { m.remove(at: i) }
+            } else if let v = JSON.null.replacing(rest, with: value) {
+                m.append((key, v))
+            }
+            return .object(m)
+        case let (.array(items), .index(i)) where items.indices.contains(i):
+            var a = items
+            if let v = a[i].replacing(rest, with: value) { a[i] = v } else { a.remove(at: i) }
+            return .array(a)
+        default:
+            return self
+        }
+    }
+}

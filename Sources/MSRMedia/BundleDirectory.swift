@@ -28,19 +28,18 @@ public enum BundleFileError: Error, Equatable, CustomStringConvertible, Sendable
 public final class BundleDirectory {
     public let path: String
     private let fd: Int32
-    private let realRoot: String
 
     public init(path: String) throws(BundleFileError) {
         self.path = path
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .io(path, errno: errno) }
-        guard let r = realpath(path, nil) else {
-            let e = errno
-            close(fd)
-            throw .io(path, errno: e)
-        }
-        realRoot = String(cString: r)
-        free(r)
+    }
+
+    /// The bundle's canonical path, needed only to judge where a symlink leads.
+    private var realRoot: String? {
+        guard let r = realpath(path, nil) else { return nil }
+        defer { free(r) }
+        return String(cString: r)
     }
 
     deinit { close(fd) }
@@ -89,7 +88,7 @@ public final class BundleDirectory {
         }
         let resolved = String(cString: r)
         free(r)
-        guard resolved.hasPrefix(realRoot + "/") else {
+        guard let realRoot, resolved.hasPrefix(realRoot + "/") else {
             throw .escapes(relative, reason: "\"\(relative)\" resolves through a symbolic link outside the bundle")
         }
         let inner = String(resolved.dropFirst(realRoot.count + 1))
@@ -106,17 +105,7 @@ public final class BundleDirectory {
 
     /// Names of the entries directly in a directory of the bundle ("" for the top).
     public func list(_ relative: String = "") -> [String] {
-        let dirPath = relative.isEmpty ? path : path + "/" + relative
-        guard let d = opendir(dirPath) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { p in
-                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        directoryEntries(relative.isEmpty ? path : path + "/" + relative) ?? []
     }
 
     /// Every regular file below the bundle, as relative paths (for the unnamed-files warning).
@@ -137,7 +126,7 @@ public final class BundleDirectory {
 }
 
 /// Reads exactly `size` bytes (or to end of file, if it shrank) from a descriptor.
-func readAll(_ fd: Int32, size: Int64, name: String) throws(BundleFileError) -> [UInt8] {
+public func readAll(_ fd: Int32, size: Int64, name: String) throws(BundleFileError) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: Int(size))
     var got = 0
     while got < out.count {
@@ -148,4 +137,18 @@ func readAll(_ fd: Int32, size: Int64, name: String) throws(BundleFileError) -> 
     }
     if got < out.count { out.removeLast(out.count - got) }
     return out
+}
+
+/// The names in a directory, sorted, without `.` and `..`; nil when it cannot be read (errno set).
+public func directoryEntries(_ path: String) -> [String]? {
+    guard let d = opendir(path) else { return nil }
+    defer { closedir(d) }
+    var names: [String] = []
+    while let e = readdir(d) {
+        let name = withUnsafePointer(to: e.pointee.d_name) { p in
+            p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
 }

@@ -22,6 +22,8 @@ public final class MediaStore: @unchecked Sendable {
     public let root: String
     private let chunk = 1 << 20
     private var buffer: UnsafeMutableRawPointer
+    /// Fan-out directories known to exist (saves a failing mkdir per file).
+    private var madeDirectories = Set<Substring>()
 
     public init(root: String) throws(MediaStoreError) {
         self.root = root
@@ -47,7 +49,7 @@ public final class MediaStore: @unchecked Sendable {
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = errno
-                close(out); unlink(tmp)
+                close(out); if !tmp.isEmpty { unlink(tmp) }
                 throw MediaStoreError(path: name, errno: e)
             }
             if n == 0 { break }
@@ -61,7 +63,6 @@ public final class MediaStore: @unchecked Sendable {
     /// Stores bytes already in memory.
     public func ingest(bytes: [UInt8]) throws(MediaStoreError) -> StoredMedia {
         let sha = SHA256Hasher.hex(bytes)
-        if contains(sha) { return StoredMedia(sha256: sha, size: Int64(bytes.count)) }
         let (tmp, out) = try makeTemp()
         var failure: MediaStoreError?
         bytes.withUnsafeBytes { p in
@@ -81,10 +82,15 @@ public final class MediaStore: @unchecked Sendable {
     }
 
     private func makeTemp() throws(MediaStoreError) -> (String, Int32) {
-        var template = Array((root + "/tmp/ingest-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { msr_mkostemp($0.baseAddress!, O_CLOEXEC) }
-        guard fd >= 0 else { throw MediaStoreError(path: root + "/tmp", errno: errno) }
-        return (String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self), fd)
+        let anonymous = msr_open_tmpfile(root + "/tmp", 0o444)
+        if anonymous >= 0 { return ("", anonymous) }
+        // Created read-only: the stored copy is evidence and is never written again once placed.
+        while true {
+            let name = root + "/tmp/ingest-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
+            if fd >= 0 { return (name, fd) }
+            if errno != EEXIST { throw MediaStoreError(path: root + "/tmp", errno: errno) }
+        }
     }
 
     private func writeFully(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int, _ tmp: String) throws(MediaStoreError) {
@@ -94,23 +100,32 @@ public final class MediaStore: @unchecked Sendable {
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = errno
-                close(fd); unlink(tmp)
-                throw MediaStoreError(path: tmp, errno: e)
+                close(fd); if !tmp.isEmpty { unlink(tmp) }
+                throw MediaStoreError(path: tmp.isEmpty ? root + "/tmp" : tmp, errno: e)
             }
             done += n
         }
     }
 
+    /// Gives the written file its content name: `linkat` for an unnamed O_TMPFILE (an existing
+    /// copy wins, same bytes), else `rename` of the named temporary file.
     private func place(_ tmp: String, _ fd: Int32, _ sha: String, _ size: Int64) throws(MediaStoreError) -> StoredMedia {
-        if close(fd) != 0 { let e = errno; unlink(tmp); throw MediaStoreError(path: tmp, errno: e) }
         let dest = path(for: sha)
-        if contains(sha) {
-            unlink(tmp)
-        } else {
-            try makeDirectories(root + "/" + sha.prefix(2))
-            chmod(tmp, 0o444)
-            if rename(tmp, dest) != 0 { let e = errno; unlink(tmp); throw MediaStoreError(path: dest, errno: e) }
+        let fan = sha.prefix(2)
+        if !madeDirectories.contains(fan) {
+            do { try makeDirectories(root + "/" + fan) } catch { close(fd); if !tmp.isEmpty { unlink(tmp) }; throw error }
+            madeDirectories.insert(fan)
         }
+        if tmp.isEmpty {
+            defer { close(fd) }
+            if linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, dest, AT_SYMLINK_FOLLOW) != 0 && errno != EEXIST {
+                throw MediaStoreError(path: dest, errno: errno)
+            }
+            return StoredMedia(sha256: sha, size: size)
+        }
+        if close(fd) != 0 { let e = errno; unlink(tmp); throw MediaStoreError(path: tmp, errno: e) }
+        // Renaming over an existing copy is harmless: same name, same bytes.
+        if rename(tmp, dest) != 0 { let e = errno; unlink(tmp); throw MediaStoreError(path: dest, errno: e) }
         return StoredMedia(sha256: sha, size: size)
     }
 }

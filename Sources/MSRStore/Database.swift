@@ -100,6 +100,8 @@ public final class Database {
         // FULL: a committed review change survives power loss, not only a crash.
         try execute("PRAGMA synchronous = FULL")
         try execute("PRAGMA foreign_keys = ON")
+        // Savepoint (statement) journals in memory: on disk they cost a write per page touched.
+        try execute("PRAGMA temp_store = MEMORY")
     }
 
     deinit {

@@ -74,6 +74,8 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(try store.session("S-A")?.recordings.first?.container, "flac")
         XCTAssertEqual(try store.session("S-B")?.recordings.first?.container, "ogg")
         XCTAssertTrue(report.warnings.contains { $0.contains("notes.txt") && $0.contains("not named by the manifest") }, "\(report.warnings)")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: store.mediaRoot + "/tmp"), [],
+                       "unpacked tar bundles and temporary media are cleaned up")
     }
 
     func testSpoolRules() throws {
@@ -111,7 +113,7 @@ final class ImportTests: XCTestCase {
         try makeDirectories(lp + "/photos")
         XCTAssertEqual(symlink(dir + "/outside.jpg", lp + "/photos/p-001.jpg"), 0)
         // A missing manifest.
-        var noManifest = BundleFixture.valid("S-NOMAN", photoSeed: 41)
+        let noManifest = BundleFixture.valid("S-NOMAN", photoSeed: 41)
         noManifest.write(into: spool, name: "no-manifest")
         unlink(spool + "/no-manifest/session.json")
 

@@ -32,28 +32,11 @@ final class ManifestTests: XCTestCase {
 
     func baseJSON() -> JSON { try! JSON.parse(Self.base) }
 
-    /// Applies an edit at a path of keys/indexes (nil value removes the member).
-    func edited(_ path: [Any], _ value: JSON?) -> [UInt8] {
-        func apply(_ j: JSON, _ rest: ArraySlice<Any>) -> JSON? {
-            guard let head = rest.first else { return value }
-            switch (j, head) {
-            case let (.object(m), key as String):
-                var m = m
-                if let i = m.firstIndex(where: { $0.0 == key }) {
-                    if let v = apply(m[i].1, rest.dropFirst()) { m[i].1 = v } else { m.remove(at: i) }
-                } else if let v = apply(.null, rest.dropFirst()) { m.append((key, v)) }
-                return .object(m)
-            case let (.array(a), i as Int):
-                var a = a
-                if let v = apply(a[i], rest.dropFirst()) { a[i] = v } else { a.remove(at: i) }
-                return .array(a)
-            default: return j
-            }
-        }
-        return Array(apply(baseJSON(), path[...])!.serialized().utf8)
+    func edited(_ path: [JSONPathStep], _ value: JSON?) -> [UInt8] {
+        Array(baseJSON().replacing(path, with: value)!.serialized().utf8)
     }
 
-    func assertRejected(_ path: [Any], _ value: JSON?, field: String?, contains: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertRejected(_ path: [JSONPathStep], _ value: JSON?, field: String?, contains: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try Manifest.parse(edited(path, value)), file: file, line: line) { e in
             let err = e as! ManifestError
             XCTAssertEqual(err.field, field, "\(err)", file: file, line: line)
@@ -102,12 +85,14 @@ final class ManifestTests: XCTestCase {
     }
 
     func testRequiredFields() {
-        for path: [Any] in [["session_id"], ["device_id"], ["location"], ["location", "id"], ["employee"], ["employee", "id"],
+        for path: [JSONPathStep] in [["session_id"], ["device_id"], ["location"], ["location", "id"], ["employee"], ["employee", "id"],
                             ["started_at"], ["ended_at"], ["recordings", 0, "file"], ["recordings", 0, "started_at"],
                             ["photos", 0, "file"], ["questionnaires", 0, "id"], ["questionnaires", 0, "started_at"],
                             ["questionnaires", 0, "submitted_at"], ["questionnaires", 0, "answers", 0, "question"],
                             ["questionnaires", 0, "answers", 0, "kind"], ["questionnaires", 0, "answers", 0, "value"]] {
-            let field = path.map { $0 is Int ? "[\($0)]" : ".\($0)" }.joined().replacingOccurrences(of: ".[", with: "[")
+            let field = path.map { step -> String in
+                switch step { case let .key(k): return "." + k; case let .index(i): return "[\(i)]" }
+            }.joined()
             assertRejected(path, nil, field: String(field.dropFirst()), contains: "required field is missing")
         }
     }
@@ -162,7 +147,7 @@ final class ManifestTests: XCTestCase {
     }
 
     func testAnswerKindsAndValues() {
-        let a: [Any] = ["questionnaires", 0, "answers"]
+        let a: [JSONPathStep] = ["questionnaires", 0, "answers"]
         assertRejected(a + [0, "kind"], "stars".json, field: "questionnaires[0].answers[0].kind", contains: "not one of")
         assertRejected(a + [0, "value"], 6.json, field: "questionnaires[0].answers[0].value", contains: "1 to 5")
         assertRejected(a + [0, "value"], 4.5.json, field: "questionnaires[0].answers[0].value", contains: "whole number")

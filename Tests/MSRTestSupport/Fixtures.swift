@@ -87,26 +87,9 @@ public struct BundleFixture {
 
     public mutating func remove(_ key: String) { manifest.removeAll { $0.0 == key } }
 
-    /// Edits a member by a path of keys and array indexes, e.g. ["recordings", 0, "file"].
-    public mutating func edit(_ path: [Any], _ value: JSON?) {
-        func apply(_ j: JSON, _ rest: ArraySlice<Any>) -> JSON? {
-            guard let head = rest.first else { return value }
-            switch (j, head) {
-            case let (.object(members), key as String):
-                var m = members
-                if let i = m.firstIndex(where: { $0.0 == key }) {
-                    if let v = apply(m[i].1, rest.dropFirst()) { m[i].1 = v } else { m.remove(at: i) }
-                } else if let v = apply(.null, rest.dropFirst()) { m.append((key, v)) }
-                return .object(m)
-            case let (.array(items), index as Int):
-                var a = items
-                if let v = apply(a[index], rest.dropFirst()) { a[index] = v } else { a.remove(at: index) }
-                return .array(a)
-            default:
-                return j
-            }
-        }
-        if let j = apply(.object(manifest), path[...]), case let .object(m) = j { manifest = m }
+    /// Edits a member by a path of keys and array indexes, e.g. ["recordings", 0, "file"]; nil removes it.
+    public mutating func edit(_ path: [JSONPathStep], _ value: JSON?) {
+        if case let .object(m)? = JSON.object(manifest).replacing(path, with: value) { manifest = m }
     }
 
     public var manifestBytes: [UInt8] { Array(JSON.object(manifest).prettySerialized().utf8) }
@@ -165,8 +148,8 @@ public enum Executable {
         // Output goes to files, so a large output can never block the child on a full pipe.
         let dir = makeTempDirectory("run")
         defer { removeTree(dir) }
-        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
         let out = FileHandle(forWritingAtPath: dir + "/out")!, err = FileHandle(forWritingAtPath: dir + "/err")!
         let input = Pipe()
         p.standardOutput = out
