@@ -227,3 +227,39 @@ let samplesGenerateCommand = Command(
     }
     return 0
 }
+
+let checklistsValidateCommand = Command(
+    words: ["checklists", "validate"], summary: "Check checklist files and report every problem.",
+    usage: "checklists validate FILE... [--json]",
+    details: "Prints each problem as FILE:LINE: message (see Checklists/README.md). Exit status 1 if any file has a problem.",
+    options: [OptionSpec(name: "json", value: nil, help: "print [{\"file\", \"line\", \"message\"}] (an empty array when all are valid)")],
+    positionals: 1...Int.max
+) { inv in
+    var problems: [ChecklistProblem] = []
+    var valid: [(String, Checklist)] = []
+    for file in inv.positionals {
+        let bytes: [UInt8]
+        do { bytes = try readFile(file) } catch {
+            problems.append(ChecklistProblem(file: file, line: 0, message: "cannot read: \(error)"))
+            continue
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            problems.append(ChecklistProblem(file: file, line: 0, message: "not UTF-8 text"))
+            continue
+        }
+        do throws(ChecklistProblems) {
+            valid.append((file, try Checklist.parse(text, file: file)))
+        } catch {
+            problems += error.problems
+        }
+    }
+    if inv.flag("json") {
+        Output.json(.array(problems.map { .object([("file", .string($0.file)), ("line", $0.line.json), ("message", .string($0.message))]) }))
+    } else {
+        for p in problems { Output.line(p.description) }
+        for (file, c) in valid {
+            Output.line("\(file): ok — \(c.id) v\(c.version), \(c.sections.count) sections, \(c.items.count) items, pass \(Score.text(c.passMark))%")
+        }
+    }
+    return problems.isEmpty ? 0 : 1
+}

@@ -7,7 +7,7 @@ import MSRCore
 setlocale(LC_ALL, "")
 let version = "msreview 0.1.0"
 
-let commands: [Command] = [importCommand, sessionsCommand, showCommand, samplesGenerateCommand]
+let commands: [Command] = [importCommand, sessionsCommand, showCommand, samplesGenerateCommand, checklistsValidateCommand]
 
 func topHelp() -> String {
     var s = """

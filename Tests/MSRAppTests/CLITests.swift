@@ -175,3 +175,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try store.sessionCount(), total)
     }
 }
+
+final class ChecklistCLITests: XCTestCase {
+    func testValidateReportsFileAndLine() throws {
+        let dir = makeTempDirectory("checklists")
+        defer { removeTree(dir) }
+        try writeFile(dir + "/good.checklist", Array("id: good\nversion: 1\n[s] S\n- a: Поздоровался\n  kind: scale 5\n".utf8))
+        try writeFile(dir + "/bad.checklist", Array("id: bad\nversion: 1\n[s] S\n- a: A\n  kind: stars\n  weight: 0\n".utf8))
+        let ok = Executable.run(["checklists", "validate", dir + "/good.checklist"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("ok — good v1, 1 sections, 1 items, pass 80.0%"), ok.stdout)
+        let bad = Executable.run(["checklists", "validate", dir + "/good.checklist", dir + "/bad.checklist"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.contains(dir + "/bad.checklist:5: kind must be yesno, scale N or points N"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains(dir + "/bad.checklist:6: weight must be a number above 0"), bad.stdout)
+        let json = try JSON.parse(Executable.run(["checklists", "validate", dir + "/bad.checklist", "--json"]).stdout)
+        XCTAssertEqual(json.arrayValue?.first?["line"], .number(5))
+        XCTAssertEqual(json.arrayValue?.count, 2)
+    }
+}
