@@ -12,12 +12,10 @@ MSR = os.path.join(ROOT, ".build", "release", "msreview")
 def sh(cmd, **kw):
     return subprocess.run(cmd, shell=True, check=True, capture_output=True, text=True, **kw)
 
-def timed(cmd, runs=3, before=None):
-    """Median wall time of `cmd` over `runs` runs (each after `before`, untimed)."""
+def timed(cmd, runs=3):
+    """Median wall time of `cmd` over `runs` runs, and every run's time."""
     times = []
     for _ in range(runs):
-        if before:
-            before()
         t = time.perf_counter()
         subprocess.run(cmd, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - t)
@@ -74,20 +72,13 @@ def bench_import():
     # Warm the page cache once so every command reads from memory.
     timed(openssl_cmd, runs=1)
     t_ssl, ssl_runs = timed(openssl_cmd, runs=5)
-    cp_times = []
-    for _ in range(3):
-        dest = fresh_copy()
-        t = time.perf_counter()
-        sh(f"cp -r {spool} {dest}")
-        cp_times.append(time.perf_counter() - t)
-    t_cp = statistics.median(cp_times)
-    imp_runs = []
-    for _ in range(3):
-        store = fresh_store()
-        t = time.perf_counter()
-        sh(f"{MSR} --db {store} import {spool}")
-        imp_runs.append(time.perf_counter() - t)
-    t_imp = statistics.median(imp_runs)
+    def timed_fresh(make_cmd, make_path, runs=3):
+        """Like timed(), each run writing to a new path (made outside the timing)."""
+        times = [timed(make_cmd(make_path()), runs=1)[0] for _ in range(runs)]
+        return statistics.median(times), times
+
+    t_cp, cp_times = timed_fresh(lambda dest: f"cp -r {spool} {dest}", fresh_copy)
+    t_imp, imp_runs = timed_fresh(lambda store: f"{MSR} --db {store} import {spool}", fresh_store)
     rss = peak_rss_kb(f"{MSR} --db {fresh_store()} import {spool}")
     # Re-import of the same spool: everything unchanged (hash only, no copy).
     store = fresh_store()
