@@ -35,6 +35,7 @@ test: build
 
 run: release
 	@.build/release/msreview --db "$(STORE)" import Samples/ || true
+	@.build/release/msreview --db "$(STORE)" checklists load Checklists/ || true
 	@.build/release/msreview --db "$(STORE)" sessions
 
 bench: release

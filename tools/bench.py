@@ -114,7 +114,91 @@ not: `cp -r` of the same spool is the floor of that part on this machine, so the
 for a copying import is openssl + cp.
 """
 
-BENCHES = {"import": bench_import}
+def bench_scoring():
+    """Issue 3: recompute the scores of 100,000 stored reviews vs sqlite3 computing the same
+    weighted percents in SQL over the same rows."""
+    import random, re, sqlite3
+    n = 100_000
+    db = os.path.join(OUT, "scoring.sqlite")
+    for p in [db, db + "-wal", db + "-shm"]:
+        if os.path.exists(p):
+            os.remove(p)
+    sh(f"{MSR} --db {db} --reviewer bench reviewers add bench --role lead")
+    sh(f"{MSR} --db {db} --reviewer bench checklists load {ROOT}/Checklists/bank-branch.checklist")
+    items = []  # (id, weight, kind, n, na)
+    for line in open(os.path.join(ROOT, "Checklists", "bank-branch.checklist"), encoding="utf-8"):
+        m = re.match(r"- ([\w.-]+):", line)
+        if m:
+            items.append([m.group(1), 1.0, "yesno", 1, False])
+        elif items and line.strip().startswith("kind:"):
+            parts = line.split(":", 1)[1].split()
+            items[-1][2] = parts[0]
+            items[-1][3] = int(parts[1]) if len(parts) > 1 else 1
+        elif items and line.strip().startswith("weight:"):
+            items[-1][1] = float(line.split(":", 1)[1])
+        elif items and line.strip().startswith("na:"):
+            items[-1][4] = line.split(":", 1)[1].strip() == "yes"
+    rng = random.Random(1)
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA synchronous = OFF")
+    with con:
+        con.executemany("INSERT INTO sessions (id, device_id, location_id, employee_id, started_at, started_ms, ended_at, ended_ms, "
+                        "local_date, checklist, manifest, manifest_sha256, bundle_digest, source, imported_at, imported_ms, status) "
+                        "VALUES (?, 'D', 'L', 'E', '2026-11-20T10:00:00Z', ?, '2026-11-20T10:10:00Z', ?, '2026-11-20', "
+                        "'bank-branch', x'7b7d', '-', '-', 'bench', '-', 0, 'submitted')",
+                        ((f"S-{i:06d}", i, i) for i in range(n)))
+        con.executemany("INSERT INTO reviews (id, session_id, reviewer, checklist_id, checklist_version, status, claimed_at, "
+                        "claimed_ms, updated_ms) VALUES (?, ?, 'bench', 'bank-branch', 1, 'draft', '-', 0, 0)",
+                        ((i + 1, f"S-{i:06d}") for i in range(n)))
+        def answers():
+            for r in range(1, n + 1):
+                for item_id, _, kind, top, na in items:
+                    if na and rng.random() < 0.1:
+                        a = "na"
+                    elif kind == "yesno":
+                        a = "yes" if rng.random() < 0.85 else "no"
+                    elif kind == "scale":
+                        a = str(rng.randint(1, top))
+                    else:
+                        a = str(rng.randint(0, top))
+                    yield (r, item_id, a)
+        con.executemany("INSERT INTO review_answers (review_id, item_id, answer, updated_ms) VALUES (?, ?, ?, 0)", answers())
+        con.execute("UPDATE reviews SET status = 'submitted'")
+    con.close()
+    rows = n * len(items)
+    values = ", ".join(f"('{i}', {w}, '{k}', {t})" for i, w, k, t, _ in items)
+    sql = os.path.join(OUT, "scoring.sql")
+    with open(sql, "w") as f:
+        f.write(f"CREATE TEMP TABLE items (item_id TEXT PRIMARY KEY, weight REAL, kind TEXT, n INTEGER);\n"
+                f"INSERT INTO items VALUES {values};\n"
+                "SELECT a.review_id, 100.0 * sum(i.weight * CASE WHEN a.answer = 'yes' THEN 1.0 WHEN a.answer = 'no' THEN 0.0 "
+                "WHEN i.kind = 'scale' THEN (CAST(a.answer AS REAL) - 1) / (i.n - 1) ELSE CAST(a.answer AS REAL) / i.n END) "
+                "/ sum(i.weight) FROM review_answers a JOIN items i USING (item_id) WHERE a.answer <> 'na' GROUP BY a.review_id;\n")
+    sqlite_cmd = f"sqlite3 {db} < {sql} > /dev/null"
+    first, _ = timed(f"{MSR} --db {db} --reviewer bench scores recompute", runs=1)
+    t_msr, msr_runs = timed(f"{MSR} --db {db} --reviewer bench scores recompute", runs=3)
+    t_sql, sql_runs = timed(sqlite_cmd, runs=3)
+    rss = peak_rss_kb(f"{MSR} --db {db} --reviewer bench scores recompute")
+    return f"""## Scoring (issue 3)
+
+{n:,} stored reviews against `bank-branch` v1 ({len(items)} items: yes/no, scales, points, N/A,
+critical items), {rows:,} answer rows, in one store. `msreview scores recompute` reads every
+review's answers and overrides, scores it with the checklist version it was filled against
+(weights, N/A, critical section/session, pass rule) and writes back the figures that changed.
+The comparison is `sqlite3` computing the plain weighted percent of every review in one SQL
+statement over the same rows (no critical items, no pass rule, nothing written).
+
+| command | median wall time | throughput |
+| --- | --- | --- |
+| `msreview scores recompute` (first run, every score written) | {first:.2f} s | {n / first:,.0f} reviews/s |
+| `msreview scores recompute` (nothing changed) | {t_msr:.2f} s | {n / t_msr:,.0f} reviews/s |
+| `{sqlite_cmd.replace(OUT, 'bench-out')}` | {t_sql:.2f} s | {n / t_sql:,.0f} reviews/s |
+
+**msreview / sqlite3 = {t_msr / t_sql:.2f}×.** Peak RSS of the recompute: {rss / 1024 if rss else float('nan'):.0f} MiB.
+Runs: msreview {', '.join(f'{t:.2f}' for t in msr_runs)} s; sqlite3 {', '.join(f'{t:.2f}' for t in sql_runs)} s.
+"""
+
+BENCHES = {"import": bench_import, "scoring": bench_scoring}
 
 def main():
     names = sys.argv[1:] or list(BENCHES)

@@ -94,6 +94,10 @@ extension Store {
                        suspect: Int(r.int(11) ?? 0), integrity: Int(r.int(12) ?? 0))
     }
 
+    public func sessionExists(_ id: String) throws(StoreError) -> Bool {
+        try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil
+    }
+
     public func sessionCount() throws(StoreError) -> Int { Int(try db.scalar("SELECT count(*) FROM sessions")?.int ?? 0) }
 
     /// The whole stored record of a session, or nil if there is none with that id.

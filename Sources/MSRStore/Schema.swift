@@ -139,5 +139,101 @@ enum Schema {
             error TEXT
         );
         """,
+        // 2: checklists (versioned), reviewers and roles, reviews with answers, overrides, audit log.
+        """
+        CREATE TABLE checklists (
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            text TEXT NOT NULL,
+            loaded_at TEXT NOT NULL,
+            PRIMARY KEY (id, version)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE reviewers (
+            id TEXT PRIMARY KEY,
+            name TEXT,
+            role TEXT NOT NULL CHECK (role IN ('reviewer', 'lead')),
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        -- One row per reviewer's review of a session; a claim is a review not yet submitted.
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            reviewer TEXT NOT NULL REFERENCES reviewers(id),
+            checklist_id TEXT,
+            checklist_version INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('claimed', 'draft', 'submitted', 'approved', 'returned', 'released', 'expired')),
+            claimed_at TEXT NOT NULL,
+            claimed_ms INTEGER NOT NULL,
+            expires_ms INTEGER,
+            opened_ms INTEGER,
+            submitted_at TEXT,
+            submitted_ms INTEGER,
+            updated_ms INTEGER NOT NULL,
+            percent REAL,
+            passed INTEGER,
+            revision INTEGER NOT NULL DEFAULT 0,
+            FOREIGN KEY (checklist_id, checklist_version) REFERENCES checklists(id, version)
+        );
+        CREATE INDEX reviews_session ON reviews(session_id);
+        CREATE INDEX reviews_reviewer ON reviews(reviewer, status);
+        -- At most one open (claimed or draft or returned) review of a session per reviewer.
+        CREATE UNIQUE INDEX reviews_open ON reviews(session_id, reviewer) WHERE status IN ('claimed', 'draft', 'returned');
+
+        CREATE TABLE review_answers (
+            review_id INTEGER NOT NULL REFERENCES reviews(id),
+            item_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            comment TEXT,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (review_id, item_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE review_overrides (
+            id INTEGER PRIMARY KEY,
+            review_id INTEGER NOT NULL REFERENCES reviews(id),
+            item_id TEXT NOT NULL,
+            before TEXT,
+            after TEXT NOT NULL,
+            lead TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0)
+        );
+        CREATE INDEX review_overrides_review ON review_overrides(review_id);
+
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            session_id TEXT,
+            review_id INTEGER,
+            reason TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_log_session ON audit_log(session_id, id);
+
+        -- The audit log and overrides are append-only; a submitted review's answers never change in place.
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER overrides_no_update BEFORE UPDATE ON review_overrides BEGIN SELECT RAISE(ABORT, 'overrides are append-only'); END;
+        CREATE TRIGGER overrides_no_delete BEFORE DELETE ON review_overrides BEGIN SELECT RAISE(ABORT, 'overrides are append-only'); END;
+        CREATE TRIGGER answers_frozen_insert BEFORE INSERT ON review_answers
+            WHEN (SELECT status FROM reviews WHERE id = NEW.review_id) NOT IN ('claimed', 'draft', 'returned')
+            BEGIN SELECT RAISE(ABORT, 'a submitted review never changes in place'); END;
+        CREATE TRIGGER answers_frozen_update BEFORE UPDATE ON review_answers
+            WHEN (SELECT status FROM reviews WHERE id = OLD.review_id) NOT IN ('claimed', 'draft', 'returned')
+            BEGIN SELECT RAISE(ABORT, 'a submitted review never changes in place'); END;
+        CREATE TRIGGER answers_frozen_delete BEFORE DELETE ON review_answers
+            WHEN (SELECT status FROM reviews WHERE id = OLD.review_id) NOT IN ('claimed', 'draft', 'returned')
+            BEGIN SELECT RAISE(ABORT, 'a submitted review never changes in place'); END;
+        """,
     ]
 }

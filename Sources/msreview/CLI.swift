@@ -49,6 +49,8 @@ struct Command: Sendable {
 
     static let globalOptions = [
         OptionSpec(name: "db", value: "PATH", help: "the store (default: $MSREVIEW_DB, else $XDG_DATA_HOME/msreview/msreview.sqlite)"),
+        OptionSpec(name: "reviewer", value: "ID", help: "act as this reviewer (default: $MSREVIEW_REVIEWER, else the OS user name)"),
+        OptionSpec(name: "set", value: "KEY=VALUE", help: "override a setting of $XDG_CONFIG_HOME/msreview/config for this run", repeatable: true),
         OptionSpec(name: "help", value: nil, help: "show this help"),
     ]
 }

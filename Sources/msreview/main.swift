@@ -7,13 +7,20 @@ import MSRCore
 setlocale(LC_ALL, "")
 let version = "msreview 0.1.0"
 
-let commands: [Command] = [importCommand, sessionsCommand, showCommand, samplesGenerateCommand, checklistsValidateCommand]
+let commands: [Command] = [
+    importCommand, sessionsCommand, showCommand,
+    pullCommand, releaseCommand, scoreCommand, reviewCommand,
+    returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
+    checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
+    reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
+    samplesGenerateCommand,
+]
 
 func topHelp() -> String {
     var s = """
     msreview — mystery-shopper review workstation
 
-    Usage: msreview [--db PATH] COMMAND [OPTIONS]
+    Usage: msreview [--db PATH] [--reviewer ID] COMMAND [OPTIONS]
 
     Commands:
 
@@ -34,9 +41,11 @@ func runMain() -> Int32 {
     let env = processEnvironment()
     // Global --db may come before the command.
     var leadingDB: [String] = []
-    while let first = args.first, first == "--db" || first.hasPrefix("--db=") {
-        if first == "--db", args.count >= 2 { leadingDB = ["--db", args[1]]; args.removeFirst(2) }
-        else if first.hasPrefix("--db=") { leadingDB = [first]; args.removeFirst() }
+    // Global options may come before the command.
+    let globals = ["--db", "--reviewer", "--set"]
+    while let first = args.first, let g = globals.first(where: { first == $0 || first.hasPrefix($0 + "=") }) {
+        if first == g, args.count >= 2 { leadingDB += [g, args[1]]; args.removeFirst(2) }
+        else if first.hasPrefix(g + "=") { leadingDB.append(first); args.removeFirst() }
         else { break }
     }
     if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {

@@ -166,3 +166,25 @@ public enum Executable {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 }
+
+/// Paths inside this repository (Samples/, Checklists/), for tests that use the real files.
+public enum Repository {
+    public static var root: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+    public static var samples: String { root + "/Samples" }
+    public static var checklists: String { root + "/Checklists" }
+
+    /// Item ids of a checklist file, in order.
+    public static func itemIDs(_ checklist: String) -> [String] {
+        let text = String(decoding: try! readFile(checklists + "/" + checklist + ".checklist"), as: UTF8.self)
+        return try! Checklist.parse(text, file: checklist).items.map(\.id)
+    }
+}
+
+/// A clock tests move by hand.
+public final class TestClock: @unchecked Sendable {
+    public var now: Timestamp
+    public init(_ start: String = "2026-11-21T09:00:00Z") { now = Timestamp(rfc3339: start)! }
+    public func advance(seconds: Int64) { now = now.adding(millis: seconds * 1000) }
+}

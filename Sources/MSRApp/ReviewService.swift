@@ -1,0 +1,533 @@
+import Foundation
+import MSRCore
+import MSRMedia
+import MSRStore
+
+/// Why a review operation was refused: one line a user can act on.
+public enum ReviewError: Error, CustomStringConvertible, Equatable {
+    case notRegistered(String)
+    case leadOnly(actor: String, action: String)
+    case noSession(String)
+    case noOpenReview(session: String, reviewer: String)
+    case noReview(session: String, reviewer: String?)
+    case othersReview(actor: String)
+    case checklistNotLoaded(String)
+    case noChecklist(session: String)
+    case checklistMismatch(session: String, stored: String, asked: String)
+    case answers(String)
+    case incomplete(SubmitBlockers)
+    case reasonRequired(String)
+    case status(String)
+    case reviewer(String)
+
+    public var description: String {
+        switch self {
+        case let .notRegistered(id): return "reviewer \"\(id)\" is not registered; a lead adds it with: msreview reviewers add \(id)"
+        case let .leadOnly(actor, action): return "only a lead may \(action) (\(actor) is a reviewer)"
+        case let .noSession(id): return "no session \"\(id)\""
+        case let .noOpenReview(s, r): return "\(r) holds no claim or draft of session \(s) (pull it first)"
+        case let .noReview(s, r): return r.map { "no review of session \(s) by \($0)" } ?? "no review of session \(s)"
+        case let .othersReview(actor): return "\(actor) may read and change only their own reviews"
+        case let .checklistNotLoaded(id): return "checklist \"\(id)\" is not loaded; load it with: msreview checklists load FILE"
+        case let .noChecklist(s): return "session \(s) names no checklist; choose one with --checklist ID"
+        case let .checklistMismatch(s, stored, asked): return "session \(s) is scored against \(stored), not \(asked)"
+        case let .answers(m): return m
+        case let .incomplete(b): return "cannot submit: \(b.description)"
+        case let .reasonRequired(action): return "\(action) needs a reason (--reason TEXT)"
+        case let .status(m): return m
+        case let .reviewer(m): return m
+        }
+    }
+}
+
+/// A review with everything needed to show or export it.
+public struct ReviewView {
+    public var record: ReviewRecord
+    public var checklist: Checklist?
+    /// Answers as the reviewer gave them.
+    public var entries: [String: ItemEntry]
+    /// Answers with the leads' overrides applied: what the score is computed from.
+    public var effective: [String: ItemEntry]
+    public var overrides: [Override]
+    public var score: ReviewScore?
+    public var blockers: SubmitBlockers?
+    public var sessionStart: Timestamp
+}
+
+/// The review lifecycle and who may do what, on top of the store.
+public final class ReviewService {
+    public let store: Store
+    public let actor: String
+    let now: () -> Timestamp
+    let config: Config
+
+    public init(store: Store, actor: String, config: Config = Config(), now: @escaping () -> Timestamp = Timestamp.now) {
+        self.store = store
+        self.actor = actor
+        self.config = config
+        self.now = now
+    }
+
+    var claimMillis: Int64 { Int64(config["claim_hours"] * 3_600_000) }
+
+    func me() throws -> Reviewer {
+        guard let r = try store.reviewer(actor) else { throw ReviewError.notRegistered(actor) }
+        return r
+    }
+
+    @discardableResult
+    func requireLead(_ action: String) throws -> Reviewer {
+        let r = try me()
+        guard r.role == .lead else { throw ReviewError.leadOnly(actor: actor, action: action) }
+        return r
+    }
+
+    // MARK: Reviewers
+
+    /// Adds a reviewer. The first lead is set up explicitly (`--role lead` while there is none);
+    /// after that only leads add reviewers.
+    public func addReviewer(id: String, role: Reviewer.Role, name: String?) throws {
+        guard Identifier.isValid(id) else { throw ReviewError.reviewer("reviewer id \"\(id)\" is not 1–64 characters of A-Z a-z 0-9 . _ -") }
+        try store.write {
+            if try store.leadCount() == 0 {
+                guard role == .lead else {
+                    throw ReviewError.reviewer("there is no lead yet: set up the first one with: msreview reviewers add ID --role lead")
+                }
+            } else {
+                try requireLead("add reviewers")
+            }
+            if try store.reviewer(id) != nil { throw ReviewError.reviewer("reviewer \"\(id)\" already exists") }
+            try store.addReviewer(Reviewer(id: id, name: name, role: role), by: actor, at: now())
+            try store.audit(actor: actor, action: "reviewer-add", sessionID: nil, reviewID: nil, reason: nil,
+                            detail: .object([("reviewer", .string(id)), ("role", .string(role.rawValue))]), at: now())
+        }
+    }
+
+    public func setRole(id: String, role: Reviewer.Role) throws {
+        try store.write {
+            try requireLead("change roles")
+            guard let r = try store.reviewer(id) else { throw ReviewError.notRegistered(id) }
+            if r.role == .lead, role == .reviewer, try store.leadCount() == 1 {
+                throw ReviewError.reviewer("\(id) is the only lead; make another lead first")
+            }
+            try store.setRole(id, role)
+            try store.audit(actor: actor, action: "role", sessionID: nil, reviewID: nil, reason: nil,
+                            detail: .object([("reviewer", .string(id)), ("before", .string(r.role.rawValue)), ("after", .string(role.rawValue))]), at: now())
+        }
+    }
+
+    // MARK: Checklists
+
+    /// A checklist version by id (latest when `version` is nil), parsed.
+    public func checklist(_ id: String, version: Int? = nil) throws -> Checklist {
+        guard let (_, text) = try store.checklistText(id, version: version) else { throw ReviewError.checklistNotLoaded(id) }
+        return try Checklist.parse(text, file: "\(id) (stored)")
+    }
+
+    // MARK: Queue
+
+    /// Claims the next unclaimed sessions, oldest first, in one IMMEDIATE transaction.
+    public func pull(count: Int, checklist: String?) throws -> [String] {
+        _ = try me()
+        let t = now()
+        return try store.write {
+            try store.claim(reviewer: actor, count: count, checklist: checklist, now: t, expiresMillis: t.utcMillis + claimMillis)
+        }
+    }
+
+    func openReview(_ session: String) throws -> ReviewRecord {
+        guard try store.sessionExists(session) else { throw ReviewError.noSession(session) }
+        let t = now().utcMillis
+        // An expired claim still counts as the reviewer's until someone else pulls the session
+        // (which marks it expired), so work is never refused just for being slow.
+        _ = t
+        guard let r = try store.reviews(session: session).last(where: { $0.reviewer == actor && $0.status.isOpen }) else {
+            throw ReviewError.noOpenReview(session: session, reviewer: actor)
+        }
+        return r
+    }
+
+    /// Gives a claim or draft back to the queue (its answers stay as history).
+    public func release(session: String) throws {
+        _ = try me()
+        try store.write {
+            var r = try openReview(session)
+            guard r.status != .returned else { throw ReviewError.status("a returned review cannot be released; fix and submit it") }
+            r.status = .released
+            try store.updateReview(r, at: now())
+            try store.audit(actor: actor, action: "release", sessionID: session, reviewID: r.id, reason: nil, detail: .object([]), at: now())
+        }
+    }
+
+    // MARK: Filling a review
+
+    /// Fills (part of) the caller's open review from an answers document and saves it as a draft
+    /// in one transaction; with `submit`, submits it if nothing blocks.
+    public func score(session: String, answers document: JSON, source: String, checklist chosen: String?, submit: Bool) throws -> ReviewView {
+        _ = try me()
+        let t = now()
+        // The draft is saved in its own transaction, so a refused submit never loses it.
+        let saved = try store.write {
+            var r = try openReview(session)
+            guard let detail = try store.session(session) else { throw ReviewError.noSession(session) }
+            let start = Timestamp(rfc3339: detail.summary.startedAt) ?? t
+            let end = Timestamp(rfc3339: detail.summary.endedAt) ?? t
+            // The checklist: already fixed on the review, else the manifest's, else the reviewer's pick.
+            let checklist: Checklist
+            if let id = r.checklistID, let v = r.checklistVersion {
+                if let chosen, chosen != id { throw ReviewError.checklistMismatch(session: session, stored: id, asked: chosen) }
+                checklist = try self.checklist(id, version: v)
+            } else {
+                let picked = chosen ?? document["checklist"]?.stringValue
+                if let named = detail.summary.checklist, let picked, picked != named {
+                    throw ReviewError.checklistMismatch(session: session, stored: named, asked: picked)
+                }
+                guard let id = detail.summary.checklist ?? picked else { throw ReviewError.noChecklist(session: session) }
+                checklist = try self.checklist(id)
+                r.checklistID = checklist.id
+                r.checklistVersion = checklist.version
+            }
+            let entries = try parseAnswers(document, source: source, checklist: checklist, start: start, end: end)
+            try store.saveAnswers(review: r.id, entries, at: t)
+            if r.openedMillis == nil { r.openedMillis = t.utcMillis }
+            if r.status != .returned { r.expiresMillis = t.utcMillis + claimMillis }
+            r.status = .draft
+            let s = Score.review(checklist, answers: try store.answers(review: r.id).mapValues(\.answer))
+            r.percent = s.percent
+            r.passed = s.passed
+            try store.updateReview(r, at: t)
+            return r
+        }
+        return submit ? try self.submit(session: session) : try view(saved)
+    }
+
+    /// Submits the caller's open review, unless an item is unanswered or a failing evidence
+    /// item cites no moment. A submitted review never changes in place afterwards.
+    public func submit(session: String) throws -> ReviewView {
+        _ = try me()
+        let t = now()
+        return try store.write {
+            var r = try openReview(session)
+            let v = try view(r)
+            guard let checklist = v.checklist, let s = v.score else { throw ReviewError.noChecklist(session: session) }
+            let blockers = SubmitBlockers.of(checklist, v.entries)
+            guard blockers.isEmpty else { throw ReviewError.incomplete(blockers) }
+            r.status = .submitted
+            r.submittedAt = t.description
+            r.submittedMillis = t.utcMillis
+            r.expiresMillis = nil
+            r.percent = s.percent
+            r.passed = s.passed
+            try store.updateReview(r, at: t)
+            try store.audit(actor: actor, action: "submit", sessionID: session, reviewID: r.id, reason: nil,
+                            detail: .object([("percent", Score.percentJSON(s.percent)), ("passed", .bool(s.passed))]), at: t)
+            return try view(r)
+        }
+    }
+
+    /// Reads `{"item": "yes"|"no"|"na"|number}` or `{"answers": {...}, "comments": {...},
+    /// "evidence": {"item": ["HH:MM:SS" | RFC 3339, ...]}}`.
+    func parseAnswers(_ doc: JSON, source: String, checklist: Checklist, start: Timestamp, end: Timestamp) throws -> [String: ItemEntry] {
+        guard case let .object(top) = doc else { throw ReviewError.answers("\(source): must be a JSON object") }
+        let answers = doc["answers"]?.objectValue ?? top.filter { !["checklist", "comments", "evidence"].contains($0.0) }
+        let comments = doc["comments"]?.objectValue ?? []
+        let evidence = doc["evidence"]?.objectValue ?? []
+        var out: [String: ItemEntry] = [:]
+        for (item, raw) in answers {
+            guard let it = checklist.item(item) else {
+                throw ReviewError.answers("\(source): answers.\(item): no such item in \(checklist.id) v\(checklist.version)")
+            }
+            let answer: ItemAnswer?
+            switch raw {
+            case let .string(s): answer = ItemAnswer(text: s)
+            case let .number(n): answer = n == n.rounded() ? .value(Int(n)) : nil
+            case let .bool(b): answer = b ? .yes : .no
+            default: answer = nil
+            }
+            guard let answer else { throw ReviewError.answers("\(source): answers.\(item): \(raw.serialized()) is not yes, no, na or a whole number") }
+            if let problem = answerProblem(answer, for: it) { throw ReviewError.answers("\(source): answers.\(item): \(problem)") }
+            out[item] = ItemEntry(answer: answer)
+        }
+        for (item, c) in comments {
+            guard checklist.item(item) != nil else { throw ReviewError.answers("\(source): comments.\(item): no such item") }
+            guard let text = c.stringValue else { throw ReviewError.answers("\(source): comments.\(item): must be a string") }
+            guard out[item] != nil else { throw ReviewError.answers("\(source): comments.\(item): give the item's answer in the same file") }
+            out[item]!.comment = text
+        }
+        for (item, list) in evidence {
+            guard checklist.item(item) != nil else { throw ReviewError.answers("\(source): evidence.\(item): no such item") }
+            guard out[item] != nil else { throw ReviewError.answers("\(source): evidence.\(item): give the item's answer in the same file") }
+            guard let moments = list.arrayValue else { throw ReviewError.answers("\(source): evidence.\(item): must be an array of times") }
+            for m in moments {
+                guard let text = m.stringValue, let t = SessionMoment.parse(text, sessionStart: start) else {
+                    throw ReviewError.answers("\(source): evidence.\(item): \(m.serialized()) is not HH:MM:SS or an RFC 3339 time")
+                }
+                guard t >= start, t <= end else {
+                    throw ReviewError.answers("\(source): evidence.\(item): \(text) is outside the session (\(start) – \(end))")
+                }
+                out[item]!.evidence.append(t.utcMillis)
+            }
+        }
+        return out
+    }
+
+    // MARK: Reading
+
+    func view(_ r: ReviewRecord) throws -> ReviewView {
+        let entries = try store.answers(review: r.id)
+        let overrides = try currentOverrides(r.id, submittedMillis: r.submittedMillis)
+        let effective = ReviewService.applying(overrides, to: entries)
+        var checklist: Checklist?
+        if let id = r.checklistID, let v = r.checklistVersion { checklist = try self.checklist(id, version: v) }
+        let start = (try store.session(r.sessionID)).flatMap { Timestamp(rfc3339: $0.summary.startedAt) } ?? Timestamp(utcMillis: 0)
+        return ReviewView(record: r, checklist: checklist, entries: entries, effective: effective, overrides: overrides,
+                          score: checklist.map { Score.review($0, answers: effective.mapValues(\.answer)) },
+                          blockers: checklist.map { SubmitBlockers.of($0, effective) }, sessionStart: start)
+    }
+
+    /// Reviews of a session the caller may see: a reviewer only their own, a lead all
+    /// (or one reviewer's with `reviewer`).
+    public func reviews(session: String, reviewer: String? = nil) throws -> [ReviewView] {
+        let caller = try me()
+        guard try store.sessionExists(session) else { throw ReviewError.noSession(session) }
+        if caller.role != .lead, let reviewer, reviewer != actor { throw ReviewError.othersReview(actor: actor) }
+        let who = caller.role == .lead ? reviewer : actor
+        let list = try store.reviews(session: session).filter { who == nil || $0.reviewer == who }
+        guard !list.isEmpty else { throw ReviewError.noReview(session: session, reviewer: who) }
+        return try list.map(view)
+    }
+
+    // MARK: Lead actions
+
+    func submittedReview(_ session: String, reviewer: String?, allow: [ReviewStatus]) throws -> ReviewRecord {
+        let candidates = try store.reviews(session: session).filter { allow.contains($0.status) && (reviewer == nil || $0.reviewer == reviewer) }
+        guard try store.sessionExists(session) else { throw ReviewError.noSession(session) }
+        guard let r = candidates.last else {
+            throw ReviewError.status("session \(session) has no \(allow.map(\.rawValue).joined(separator: " or ")) review" + (reviewer.map { " by \($0)" } ?? ""))
+        }
+        if reviewer == nil, Set(candidates.map(\.reviewer)).count > 1 {
+            throw ReviewError.status("session \(session) has reviews by several reviewers; name one with --reviewer")
+        }
+        return r
+    }
+
+    /// Sends a submitted review back to its reviewer as a draft, with a reason.
+    public func returnReview(session: String, reviewer: String?, reason: String) throws {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ReviewError.reasonRequired("return") }
+        try decide(session, reviewer: reviewer, to: .returned, action: "return", reason: reason, what: "return reviews")
+    }
+
+    public func approve(session: String, reviewer: String?) throws {
+        try decide(session, reviewer: reviewer, to: .approved, action: "approve", reason: nil, what: "approve reviews")
+    }
+
+    /// A lead's decision on a submitted review: new status plus an audit entry.
+    func decide(_ session: String, reviewer: String?, to status: ReviewStatus, action: String, reason: String?, what: String) throws {
+        try store.write {
+            try requireLead(what)
+            var r = try submittedReview(session, reviewer: reviewer, allow: [.submitted])
+            r.status = status
+            try store.updateReview(r, at: now())
+            try store.audit(actor: actor, action: action, sessionID: session, reviewID: r.id, reason: reason,
+                            detail: .object([("reviewer", .string(r.reviewer)), ("percent", Score.percentJSON(r.percent))]), at: now())
+        }
+    }
+
+    /// Changes one answer of a submitted (or approved) review without touching it in place:
+    /// the override, with who, when, why and the values before and after, goes to the audit log.
+    public func override(session: String, reviewer: String?, item: String, answer text: String, reason: String) throws -> ReviewView {
+        try store.write {
+            try requireLead("override reviews")
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ReviewError.reasonRequired("override") }
+            let r = try submittedReview(session, reviewer: reviewer, allow: [.submitted, .approved])
+            let before = try view(r)
+            guard let checklist = before.checklist, let it = checklist.item(item) else {
+                throw ReviewError.answers("no item \"\(item)\" in the review's checklist")
+            }
+            guard let answer = ItemAnswer(text: text) else { throw ReviewError.answers("\"\(text)\" is not yes, no, na or a whole number") }
+            if let problem = answerProblem(answer, for: it) { throw ReviewError.answers(problem) }
+            let t = now()
+            let o = Override(itemID: item, before: before.effective[item]?.answer, after: answer, lead: actor, at: t.description, reason: reason)
+            try store.addOverride(review: r.id, o)
+            let after = try view(r)
+            try store.setScore(review: r.id, percent: after.score?.percent, passed: after.score?.passed ?? false)
+            try store.audit(actor: actor, action: "override", sessionID: session, reviewID: r.id, reason: reason, detail: .object([
+                ("reviewer", .string(r.reviewer)), ("item", .string(item)),
+                ("before", o.before?.json ?? .null), ("after", answer.json),
+                ("percent_before", Score.percentJSON(before.score?.percent)), ("percent_after", Score.percentJSON(after.score?.percent)),
+            ]), at: t)
+            return after
+        }
+    }
+
+    /// Overrides apply to the submission they were made on; after a return and a new submit,
+    /// the reviewer's answers stand again (the old overrides stay in the log).
+    func currentOverrides(_ review: Int64, submittedMillis: Int64?) throws -> [Override] {
+        let since = submittedMillis ?? .max
+        return try store.overrides(review: review).filter { (Timestamp(rfc3339: $0.at)?.utcMillis ?? 0) >= since }
+    }
+
+    static func applying(_ overrides: [Override], to entries: [String: ItemEntry]) -> [String: ItemEntry] {
+        var effective = entries
+        for o in overrides { effective[o.itemID, default: ItemEntry(answer: o.after)].answer = o.after }
+        return effective
+    }
+
+    /// Recomputes the cached score of every review from its answers, overrides and checklist
+    /// version. Returns how many reviews were scored and how many figures changed.
+    public func recomputeAll() throws -> (reviews: Int, changed: Int) {
+        var cache: [String: Checklist] = [:]
+        var count = 0, changed = 0
+        try store.write {
+            let reviews = try store.db.query("SELECT id, checklist_id, checklist_version, percent, passed, submitted_ms FROM reviews WHERE checklist_id IS NOT NULL") {
+                ($0.int(0) ?? 0, $0.text(1) ?? "", Int($0.int(2) ?? 0), $0.double(3), $0.int(4).map { $0 != 0 }, $0.int(5))
+            }
+            for (id, cid, version, oldPercent, oldPassed, submitted) in reviews {
+                let key = "\(cid)@\(version)"
+                if cache[key] == nil { cache[key] = try checklist(cid, version: version) }
+                let answers = ReviewService.applying(try currentOverrides(id, submittedMillis: submitted), to: try store.answers(review: id))
+                let s = Score.review(cache[key]!, answers: answers.mapValues(\.answer))
+                count += 1
+                if s.percent != oldPercent || s.passed != oldPassed {
+                    changed += 1
+                    try store.setScore(review: id, percent: s.percent, passed: s.passed)
+                }
+            }
+        }
+        return (count, changed)
+    }
+}
+
+extension Score {
+    /// A percent for JSON: one decimal (half away from zero), or null when there is none.
+    public static func percentJSON(_ p: Double?) -> JSON { p.map { .number(Score.rounded($0)) } ?? .null }
+}
+
+extension ReviewService {
+    /// What loading a checklist file did.
+    public struct Loaded {
+        public var file: String
+        public var id: String
+        public var version: Int
+        public var new: Bool
+    }
+
+    /// Loads checklist files (a directory means its `*.checklist` files) into the store.
+    /// Until the first lead exists anyone may load (setup); afterwards only leads.
+    /// All files are checked first; if any has a problem, nothing is loaded.
+    public func loadChecklists(_ paths: [String]) throws -> [Loaded] {
+        var files: [String] = []
+        for p in paths {
+            if let entries = directoryEntries(p) {
+                files += entries.filter { $0.hasSuffix(".checklist") }.map { p + "/" + $0 }
+            } else {
+                files.append(p)
+            }
+        }
+        var parsed: [(String, Checklist, String)] = []
+        var problems: [String] = []
+        for f in files {
+            guard let bytes = try? readFile(f) else { problems.append("\(f):0: cannot read"); continue }
+            guard let text = String(validating: bytes, as: UTF8.self) else { problems.append("\(f):0: not UTF-8 text"); continue }
+            do { parsed.append((f, try Checklist.parse(text, file: f), text)) } catch { problems += error.problems.map(\.description) }
+        }
+        guard problems.isEmpty else { throw ReviewError.answers(problems.joined(separator: "\n")) }
+        if files.isEmpty { throw ReviewError.answers("no .checklist files in \(paths.joined(separator: ", "))") }
+        return try store.write {
+            if try store.leadCount() > 0 { try requireLead("load checklists") }
+            var out: [Loaded] = []
+            for (file, c, text) in parsed {
+                let new = try store.storeChecklist(c, text: text, sha256: SHA256Hasher.hex(Array(text.utf8)), source: file, at: now())
+                if new {
+                    try store.audit(actor: actor, action: "checklist-load", sessionID: nil, reviewID: nil, reason: nil,
+                                    detail: .object([("checklist", .string(c.id)), ("version", c.version.json), ("file", .string(file))]), at: now())
+                }
+                out.append(Loaded(file: file, id: c.id, version: c.version, new: new))
+            }
+            return out
+        }
+    }
+}
+
+extension ReviewView {
+    /// The `--json` form of a review, documented in docs/cli.md.
+    public var json: JSON {
+        func moment(_ ms: Int64) -> JSON {
+            .string(Timestamp(utcMillis: ms, offsetSeconds: sessionStart.offsetSeconds).description)
+        }
+        let r = record
+        var members: [(String, JSON)] = [
+            ("review_id", r.id.json), ("session_id", .string(r.sessionID)), ("reviewer", .string(r.reviewer)),
+            ("status", .string(r.status.rawValue)),
+            ("checklist", checklist.map { .object([("id", .string($0.id)), ("version", $0.version.json), ("title", .string($0.title))]) } ?? .null),
+            ("claimed_at", .string(r.claimedAt)), ("submitted_at", r.submittedAt.json),
+            ("percent", Score.percentJSON(score?.percent)),
+            ("percent_before_auto_fail", Score.percentJSON(score?.percentBeforeAutoFail)),
+            ("passed", .bool(score?.passed ?? false)),
+            ("pass_mark", checklist.map { .number($0.passMark) } ?? .null),
+        ]
+        if let checklist, let score {
+            members.append(("sections", .array(zip(checklist.sections, score.sections).map { section, s in
+                .object([("id", .string(section.id)), ("title", .string(section.title)), ("earned", .number(s.earned)),
+                         ("possible", .number(s.possible)), ("percent", Score.percentJSON(s.percent)),
+                         ("percent_before_auto_fail", Score.percentJSON(s.percentBeforeAutoFail))])
+            })))
+            members.append(("critical_failures", .array(score.criticalFailures.map {
+                .object([("section", .string($0.sectionID)), ("item", .string($0.itemID)), ("scope", .string($0.scope.rawValue))])
+            })))
+            members.append(("items", .array(checklist.sections.flatMap { section in
+                section.items.map { item -> JSON in
+                    let e = effective[item.id]
+                    return .object([
+                        ("id", .string(item.id)), ("section", .string(section.id)),
+                        ("answer", e?.answer.json ?? .null),
+                        ("answer_given", entries[item.id]?.answer.json ?? .null),
+                        ("comment", e?.comment.json ?? .null),
+                        ("evidence", .array((e?.evidence ?? []).map(moment))),
+                        ("failed", .bool(score.failedItems.contains(item.id))),
+                    ])
+                }
+            })))
+            members.append(("unanswered", (blockers?.unanswered ?? []).json))
+            members.append(("missing_evidence", (blockers?.missingEvidence ?? []).json))
+        }
+        members.append(("overrides", .array(overrides.map {
+            .object([("item", .string($0.itemID)), ("before", $0.before?.json ?? .null), ("after", $0.after.json),
+                     ("lead", .string($0.lead)), ("at", .string($0.at)), ("reason", .string($0.reason))])
+        })))
+        return .object(members)
+    }
+}
+
+extension Checklist {
+    public var json: JSON {
+        .object([
+            ("id", .string(id)), ("version", version.json), ("title", .string(title)), ("pass_mark", .number(passMark)),
+            ("sections", .array(sections.map { s in
+                .object([("id", .string(s.id)), ("title", .string(s.title)), ("items", .array(s.items.map { i in
+                    let kind: String
+                    switch i.kind {
+                    case .yesno: kind = "yesno"
+                    case let .scale(n): kind = "scale \(n)"
+                    case let .points(n): kind = "points \(n)"
+                    }
+                    return .object([("id", .string(i.id)), ("text", .string(i.text)), ("kind", .string(kind)),
+                                    ("weight", .number(i.weight)), ("na", .bool(i.allowsNA)), ("critical", .string(i.critical.rawValue)),
+                                    ("evidence", .bool(i.evidenceOnFail)), ("guidance", .string(i.guidance))])
+                }))])
+            })),
+        ])
+    }
+}
+
+extension ReviewService {
+    /// The audit log the caller may see: leads all of it; reviewers their own actions and
+    /// the entries about their reviews.
+    public func auditLog(session: String?) throws -> [AuditEntry] {
+        let caller = try me()
+        let all = try store.auditLog(session: session)
+        if caller.role == .lead { return all }
+        let mine = Set(try store.reviews(reviewer: actor).map(\.id))
+        return all.filter { $0.actor == actor || ($0.reviewID.map(mine.contains) ?? false) }
+    }
+}
