@@ -50,7 +50,8 @@ def speech(lines, out, fmt, silent=False):
     return length
 
 def photo(out, label, colour, exif_time, exif_offset=None):
-    run(CONVERT, "-size", "320x240", f"gradient:{colour}-gray20",
+    seed = str(int(hashlib.sha256(out.encode() + label.encode()).hexdigest()[:6], 16))
+    run(CONVERT, "-seed", seed, "-size", "320x240", f"plasma:{colour}-gray30", "-blur", "0x1",
         "-fill", "white", "-draw", "rectangle 20,150 300,220",
         "-fill", "black", "-font", "DejaVu-Sans", "-pointsize", "16",
         "-draw", f"text 30,180 '{label}'", "-draw", f"text 30,205 '{exif_time}'",

@@ -32,7 +32,7 @@ static void msr_emit_message(j_common_ptr cinfo, int level) {
 static void msr_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
 msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int scale_denom,
-                                   unsigned char *grey, size_t grey_cap) {
+                                   unsigned char **grey_out) {
     msr_jpeg_info info;
     memset(&info, 0, sizeof info);
     struct jpeg_decompress_struct cinfo;
@@ -43,8 +43,11 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
     err.pub.emit_message = msr_emit_message;
     err.pub.output_message = msr_output_message;
     JSAMPARRAY row = NULL;
+    unsigned char *volatile grey = NULL;
+    if (grey_out) *grey_out = NULL;
     if (setjmp(err.jump)) {
         jpeg_destroy_decompress(&cinfo);
+        free(grey);
         snprintf(info.message, sizeof info.message, "%s", err.message);
         return info;
     }
@@ -60,7 +63,14 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
     info.height = (int)cinfo.image_height;
     cinfo.out_color_space = JCS_GRAYSCALE;
     cinfo.scale_num = 1;
-    cinfo.scale_denom = (unsigned int)(scale_denom > 0 ? scale_denom : 1);
+    if (scale_denom <= 0) {
+        /* Automatic: the smallest output that is still at least 72×64 (enough for a 9×8 hash). */
+        scale_denom = 1;
+        for (int d = 8; d > 1; d /= 2) {
+            if (cinfo.image_width / (unsigned)d >= 72 && cinfo.image_height / (unsigned)d >= 64) { scale_denom = d; break; }
+        }
+    }
+    cinfo.scale_denom = (unsigned int)scale_denom;
     cinfo.dct_method = JDCT_IFAST;
     jpeg_start_decompress(&cinfo);
     info.out_width = (int)cinfo.output_width;
@@ -68,7 +78,8 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
     row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
                                      cinfo.output_width * cinfo.output_components, 1);
     size_t need = (size_t)cinfo.output_width * (size_t)cinfo.output_height;
-    int copy = grey != NULL && grey_cap >= need && cinfo.output_components == 1;
+    if (grey_out && cinfo.output_components == 1 && need > 0) grey = (unsigned char *)malloc(need);
+    int copy = grey != NULL;
     while (cinfo.output_scanline < cinfo.output_height) {
         JDIMENSION y = cinfo.output_scanline;
         jpeg_read_scanlines(&cinfo, row, 1);
@@ -78,9 +89,11 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
     jpeg_destroy_decompress(&cinfo);
     if (err.warnings > 0) {
         snprintf(info.message, sizeof info.message, "%s", err.message);
+        free(grey);
         return info;
     }
     info.ok = 1;
+    if (grey_out) *grey_out = grey;
     return info;
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import MSRCore
 import Glibc
 
 /// Where things are, from flags and the environment, as the brief fixes them.
@@ -45,9 +46,29 @@ public enum ReviewerIdentity {
 public struct Config: Sendable {
     public static let defaults: [String: Double] = [
         "claim_hours": 24,
+        "window_seconds": 60,
+        "exif_tolerance_seconds": 120,
+        "min_seconds_per_answer": 1.0,
+        "silent_share": 0.05,
+        "silent_dbfs": -45,
+        "overlap_seconds": 5,
+        "future_seconds": 300,
+        "similar_distance": 6,
     ]
     public static let descriptions: [String: String] = [
         "claim_hours": "hours a claim or untouched draft is held before others may pull the session",
+        "window_seconds": "a questionnaire's window reaches this far before its start and after its submit",
+        "exif_tolerance_seconds": "largest allowed gap between a photo's EXIF time and its taken_at",
+        "min_seconds_per_answer": "questionnaires answered faster than this per answer are too fast",
+        "silent_share": "audio is silent when under this share of 100 ms frames reach silent_dbfs",
+        "silent_dbfs": "RMS level (dBFS) a 100 ms frame must reach to count as sound",
+        "overlap_seconds": "sessions of one device or employee may overlap this much",
+        "future_seconds": "timestamps this far after the import are in the future",
+        "similar_distance": "largest Hamming distance (of 64 bits) between perceptual hashes of similar photos (0–15)",
+    ]
+    /// Allowed ranges (others: 0 and up).
+    static let ranges: [String: ClosedRange<Double>] = [
+        "silent_dbfs": -120...0, "silent_share": 0...1, "similar_distance": 0...15,
     ]
 
     public var values: [String: Double] = Config.defaults
@@ -88,7 +109,10 @@ public struct Config: Sendable {
         guard Config.defaults[parts[0]] != nil else {
             throw Problem(message: "\(place): unknown setting \"\(parts[0])\" (known: \(Config.defaults.keys.sorted().joined(separator: ", ")))")
         }
-        guard let v = Double(parts[1]), v.isFinite, v >= 0 else { throw Problem(message: "\(place): \(parts[0]) needs a number, not \"\(parts[1])\"") }
+        let range = Config.ranges[parts[0]] ?? 0...Double.greatestFiniteMagnitude
+        guard let v = Double(parts[1]), v.isFinite, range.contains(v) else {
+            throw Problem(message: "\(place): \(parts[0]) needs a number from \(JSON.format(number: range.lowerBound)) to \(range.upperBound > 1e300 ? "any" : JSON.format(number: range.upperBound)), not \"\(parts[1])\"")
+        }
         values[parts[0]] = v
     }
 }

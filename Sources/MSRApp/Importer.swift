@@ -54,10 +54,12 @@ public final class Importer {
     public var batchSize = 100
 
     public static let maxAudioBytes: Int64 = 2 << 30
+    let thresholds: FraudThresholds
 
-    public init(store: Store, now: @escaping () -> Timestamp = Timestamp.now) throws(MediaStoreError) {
+    public init(store: Store, thresholds: FraudThresholds = FraudThresholds(), now: @escaping () -> Timestamp = Timestamp.now) throws(MediaStoreError) {
         self.store = store
         self.media = try MediaStore(root: store.mediaRoot)
+        self.thresholds = thresholds
         self.now = now
     }
 
@@ -264,6 +266,8 @@ public final class Importer {
                         facts.durationMillis = info.durationMillis
                         facts.container = info.container
                         facts.encoding = info.encoding
+                        // Decoded once here: the silence check and the waveform reuse it.
+                        facts.envelope = try? AudioFile.envelope(path: media.path(for: stored.sha256))
                     } catch {
                         finding(r.file, .fileUnreadable, error.message)
                         if status == .ok { facts.status = .unreadable }
@@ -286,6 +290,7 @@ public final class Importer {
                         let info = try PhotoFile.inspect(bytes)
                         facts.width = info.width
                         facts.height = info.height
+                        facts.phash = info.phash
                         if let civil = info.exifDateTime {
                             facts.exifText = civil.dateString + " " + civil.timeString
                             facts.exifTime = PhotoFile.captureTime(info, timezone: manifest.location.timezone)
@@ -344,6 +349,7 @@ public final class Importer {
             try media.sync()
             let at = now()
             try store.write {
+                var inserted: [SessionBundle] = []
                 for item in batch {
                     switch item {
                     case let .rejected(label, sessionID, error):
@@ -359,12 +365,15 @@ public final class Importer {
                             continue
                         }
                         try store.write { try store.insert(bundle) }
+                        inserted.append(bundle)
                         try store.logImport(path: label, sessionID: id, outcome: .imported, error: nil, at: at)
                         batchReport.imported += 1
                         batchReport.importedSessions.append(id)
                         batchReport.warnings += warnings
                     }
                 }
+                // The anti-fraud checks run in the same transaction: a session is never stored unchecked.
+                try FraudEngine(store: store, thresholds: thresholds, now: now).checkNew(inserted)
             }
             report = batchReport
         } catch {

@@ -44,7 +44,8 @@ public struct SampleGenerator {
         var rng = SeededRandom(seed: seed)
         var plan = Plan()
         let locationCount = max(1, min(200, count / 25))
-        var lastPhoto: [UInt8]?
+        // The last photo taken at each location: a planted reuse copies one from earlier the same day.
+        var lastPhoto: [Int: [UInt8]] = [:]
         // 2026-10-01 local midnight, as days since the epoch.
         let firstDay = Timestamp.daysFromCivil(year: 2026, month: 10, day: 1)
         for i in 0..<count {
@@ -77,10 +78,9 @@ public struct SampleGenerator {
             try AudioFile.write(path: root + "/" + audioName, samples: samples, sampleRate: sampleRate,
                                 format: i % 2 == 0 ? .flac : .wav)
             let audioSHA = try fileSHA(root + "/" + audioName)
-            let recStart = start.adding(millis: 1000)
-
-            // Questionnaire in the middle of the session.
+            // Questionnaire in the middle of the session; the (short) recording covers it.
             let qStart = start.adding(millis: length / 2)
+            let recStart = qStart.adding(millis: -Int64(audioSeconds) * 500)
             let tooFast = kind == 1
             if tooFast { plantedNote = "answers-too-fast" }
             let step: Int64 = tooFast ? 300 : 8000
@@ -89,7 +89,7 @@ public struct SampleGenerator {
             var exifShift: Int64 = 0
             if kind == 2 { exifShift = 600_000; plantedNote = "photo-time-mismatch" }
             let takenAt = qStart.adding(millis: 2000)
-            if kind == 0, let previous = lastPhoto {
+            if kind == 0, let previous = lastPhoto[loc] {
                 photoBytes = previous
                 plantedNote = "photo-reused"
             } else if kind != 3 {
@@ -108,7 +108,7 @@ public struct SampleGenerator {
                 photosJSON.append(.object([("file", .string("photos/p-001.jpg")), ("taken_at", .string(takenAt.description)),
                                            ("sha256", .string(sha))]))
                 linked.append(.string("photos/p-001.jpg"))
-                if kind != 0 { lastPhoto = bytes }
+                if kind != 0 { lastPhoto[loc] = bytes }
             }
             let nps = Int(rng.next() % 11)
             let csi = 1 + Int(rng.next() % 5)
@@ -182,17 +182,20 @@ public struct SampleGenerator {
         return out
     }
 
+    /// A smooth random pattern: different for every photo, detailed enough for a perceptual hash.
     static func picture(width: Int, height: Int, rng: inout SeededRandom) -> [UInt8] {
+        func r(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(rng.next() % 10_000) / 10_000 }
+        let (a, b, c, d, e, f) = (r(2, 11), r(-6, 6), r(0, 6.3), r(2, 11), r(-6, 6), r(0, 6.3))
+        let tint = (r(0.3, 1), r(0.3, 1), r(0.3, 1))
         var px = [UInt8](repeating: 0, count: width * height * 3)
-        let base = (UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()))
-        let bx = Int(rng.next() % UInt64(width / 2)), by = Int(rng.next() % UInt64(height / 2))
         for y in 0..<height {
             for x in 0..<width {
-                let inBox = x >= bx && x < bx + width / 3 && y >= by && y < by + height / 3
+                let u = Double(x) / Double(width), v = Double(y) / Double(height)
+                let g = 128 + 110 * sin(a * u + b * v + c) * cos(d * v + e * u + f)
                 let o = (y * width + x) * 3
-                px[o] = inBox ? 255 &- base.0 : base.0 &+ UInt8(x)
-                px[o + 1] = inBox ? 255 &- base.1 : base.1 &+ UInt8(y)
-                px[o + 2] = base.2
+                px[o] = UInt8(max(0, min(255, g * tint.0)))
+                px[o + 1] = UInt8(max(0, min(255, g * tint.1)))
+                px[o + 2] = UInt8(max(0, min(255, g * tint.2)))
             }
         }
         return px

@@ -21,6 +21,8 @@ public struct RecordingFacts: Equatable, Sendable {
     public var durationMillis: Int64?
     public var container: String?
     public var encoding: String?
+    /// RMS of every 100 ms frame (× 65535 of full scale), decoded once at import.
+    public var envelope: [UInt16]?
 
     public init(entry: Manifest.Recording, sha256: String? = nil, size: Int64? = nil, status: FileStatus) {
         self.entry = entry
@@ -50,6 +52,8 @@ public struct PhotoFacts: Equatable, Sendable {
     public var exifTime: Timestamp?
     /// Whether OffsetTimeOriginal was present.
     public var exifOffsetKnown: Bool
+    /// 64-bit perceptual hash of the image (dHash), when it decodes.
+    public var phash: UInt64?
 
     public init(entry: Manifest.Photo, sha256: String? = nil, size: Int64? = nil, status: FileStatus) {
         self.entry = entry

@@ -19,6 +19,12 @@ public struct Manifest: Equatable, Sendable {
     public var questionnaires: [Questionnaire]
     public var callbackRequests: [CallbackRequest]
 
+    public init(sessionID: String, deviceID: String, location: Location, employee: Employee, startedAt: Timestamp, endedAt: Timestamp,
+                checklist: String?, recordings: [Recording], photos: [Photo], questionnaires: [Questionnaire], callbackRequests: [CallbackRequest]) {
+        (self.sessionID, self.deviceID, self.location, self.employee, self.startedAt, self.endedAt) = (sessionID, deviceID, location, employee, startedAt, endedAt)
+        (self.checklist, self.recordings, self.photos, self.questionnaires, self.callbackRequests) = (checklist, recordings, photos, questionnaires, callbackRequests)
+    }
+
     public struct Location: Equatable, Sendable {
         public init(id: String, name: String? = nil, timezone: String? = nil, hours: OpeningHours? = nil) {
             self.id = id

@@ -1,4 +1,5 @@
 import CSndFile
+import Foundation
 import Glibc
 
 /// What the header of a recording says, as read by libsndfile.
@@ -67,6 +68,38 @@ public enum AudioFile {
         }
         return AudioInfo(frames: info.frames, sampleRate: Int(info.samplerate), channels: Int(info.channels),
                          container: container, encoding: container == "flac" ? "flac" : encoding)
+    }
+
+    /// The RMS level of every 100 ms frame (all channels), decoded once with libsndfile.
+    /// Each value is RMS × 65535 of full scale (0 … 65535), so −45 dBFS ≈ 368.
+    public static func envelope(path: String) throws(AudioError) -> [UInt16] {
+        var info = SF_INFO()
+        guard let f = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioError(message: "libsndfile cannot read it: " + String(cString: sf_strerror(nil)))
+        }
+        defer { sf_close(f) }
+        _ = try check(info)
+        let channels = Int(info.channels)
+        let frameLength = max(1, Int(info.samplerate) / 10)
+        var buffer = [Float](repeating: 0, count: frameLength * channels)
+        var out: [UInt16] = []
+        out.reserveCapacity(Int(info.frames) / frameLength + 1)
+        while true {
+            let got = buffer.withUnsafeMutableBufferPointer { sf_readf_float(f, $0.baseAddress, sf_count_t(frameLength)) }
+            if got <= 0 { break }
+            var sum: Double = 0
+            for i in 0..<(Int(got) * channels) { let v = Double(buffer[i]); sum += v * v }
+            let rms = (sum / Double(Int(got) * channels)).squareRoot()
+            out.append(UInt16(max(0, min(65535, (rms * 65535).rounded()))))
+            if got < frameLength { break }
+        }
+        return out
+    }
+
+    /// Frames of an envelope whose RMS reaches `dbfs`.
+    public static func loudFrames(_ envelope: [UInt16], dbfs: Double) -> Int {
+        let threshold = pow(10, dbfs / 20) * 65535
+        return envelope.reduce(0) { $0 + (Double($1) >= threshold ? 1 : 0) }
     }
 
     public enum WriteFormat: String, Sendable { case wav, flac, ogg }

@@ -11,6 +11,8 @@ public struct PhotoInfo: Equatable, Sendable {
     public var exifDateTime: CivilTime?
     /// `OffsetTimeOriginal` in seconds east of UTC, if present and well-formed.
     public var exifOffsetSeconds: Int?
+    /// 64-bit perceptual hash (dHash) of the image, for the near-duplicate check.
+    public var phash: UInt64?
 }
 
 public struct PhotoError: Error, CustomStringConvertible, Sendable {
@@ -23,10 +25,12 @@ public enum PhotoFile {
     public static let maxBytes: Int64 = 32 << 20
     public static let maxPixels = 100_000_000
 
-    /// Decodes the whole image (at 1/8 scale: every entropy-coded byte is still read, so
-    /// truncation and corruption are caught) and reads the EXIF capture time.
+    /// Decodes the whole image (scaled down by up to 1/8: every entropy-coded byte is still read,
+    /// so truncation and corruption are caught), hashes it, and reads the EXIF capture time.
     public static func inspect(_ bytes: [UInt8]) throws(PhotoError) -> PhotoInfo {
-        let result = bytes.withUnsafeBufferPointer { msr_jpeg_decode_grey($0.baseAddress, $0.count, 8, nil, 0) }
+        var grey: UnsafeMutablePointer<UInt8>?
+        let result = bytes.withUnsafeBufferPointer { msr_jpeg_decode_grey($0.baseAddress, $0.count, 0, &grey) }
+        defer { free(grey) }
         guard result.ok == 1 else {
             let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
             throw PhotoError(message: "not a readable JPEG: " + (message.isEmpty ? "decode failed" : message))
@@ -35,7 +39,12 @@ public enum PhotoFile {
             throw PhotoError(message: "\(result.width)×\(result.height) pixels, over the limit")
         }
         let (time, offset) = exifTime(bytes)
-        return PhotoInfo(width: Int(result.width), height: Int(result.height), exifDateTime: time, exifOffsetSeconds: offset)
+        var phash: UInt64?
+        if let grey {
+            let w = Int(result.out_width), h = Int(result.out_height)
+            phash = PerceptualHash.dHash(grey: Array(UnsafeBufferPointer(start: grey, count: w * h)), width: w, height: h)
+        }
+        return PhotoInfo(width: Int(result.width), height: Int(result.height), exifDateTime: time, exifOffsetSeconds: offset, phash: phash)
     }
 
     /// DateTimeOriginal and OffsetTimeOriginal, each nil when absent or malformed.

@@ -235,5 +235,28 @@ enum Schema {
             WHEN (SELECT status FROM reviews WHERE id = OLD.review_id) NOT IN ('claimed', 'draft', 'returned')
             BEGIN SELECT RAISE(ABORT, 'a submitted review never changes in place'); END;
         """,
+        // 3: anti-fraud engine: audio envelopes, perceptual hashes, and the index of photo uses.
+        """
+        ALTER TABLE recordings ADD COLUMN envelope BLOB;
+        ALTER TABLE photos ADD COLUMN phash INTEGER;
+        CREATE TABLE photo_uses (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            questionnaire_id TEXT NOT NULL,
+            q_started_ms INTEGER NOT NULL,
+            file TEXT NOT NULL,
+            phash INTEGER
+        );
+        CREATE INDEX photo_uses_sha ON photo_uses(sha256);
+        CREATE INDEX photo_uses_session ON photo_uses(session_id);
+        CREATE TABLE photo_bands (
+            band INTEGER NOT NULL,
+            use_id INTEGER NOT NULL REFERENCES photo_uses(id) ON DELETE CASCADE,
+            PRIMARY KEY (band, use_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX photo_bands_use ON photo_bands(use_id);
+        CREATE INDEX findings_session_code ON findings(session_id, code);
+        """,
     ]
 }

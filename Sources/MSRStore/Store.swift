@@ -97,26 +97,28 @@ extension Store {
             try media(r.sha256, r.size)
             try db.execute("""
                 INSERT INTO recordings (session_id, idx, file, started_at, started_ms, manifest_sha256, sha256, size,
-                  status, frames, sample_rate, channels, duration_ms, container, encoding)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                  status, frames, sample_rate, channels, duration_ms, container, encoding, envelope)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """, [
                     .text(m.sessionID), .integer(Int64(i)), .text(r.entry.file), .text(r.entry.startedAt.description),
                     .integer(r.entry.startedAt.utcMillis), r.entry.sha256.sqlValue, r.sha256.sqlValue, r.size.sqlValue,
                     .text(r.status.rawValue), r.frames.sqlValue, r.sampleRate.sqlValue, r.channels.sqlValue,
                     r.durationMillis.sqlValue, r.container.sqlValue, r.encoding.sqlValue,
+                    r.envelope.map { SQLValue.blob(Store.envelopeBytes($0)) } ?? .null,
                 ])
         }
         for (i, p) in b.photos.enumerated() {
             try media(p.sha256, p.size)
             try db.execute("""
                 INSERT INTO photos (session_id, idx, file, taken_at, taken_ms, manifest_sha256, sha256, size, status,
-                  width, height, exif_time, exif_ms, exif_offset_known)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                  width, height, exif_time, exif_ms, exif_offset_known, phash)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """, [
                     .text(m.sessionID), .integer(Int64(i)), .text(p.entry.file), p.entry.takenAt.map { .text($0.description) } ?? .null,
                     p.entry.takenAt.map { .integer($0.utcMillis) } ?? .null, p.entry.sha256.sqlValue, p.sha256.sqlValue,
                     p.size.sqlValue, .text(p.status.rawValue), p.width.sqlValue, p.height.sqlValue, p.exifText.sqlValue,
                     p.exifTime.map { .integer($0.utcMillis) } ?? .null, .integer(p.exifOffsetKnown ? 1 : 0),
+                    p.phash.map { .integer(Int64(bitPattern: $0)) } ?? .null,
                 ])
         }
         for (i, q) in m.questionnaires.enumerated() {

@@ -25,8 +25,9 @@ let importCommand = Command(
     positionals: 1...Int.max
 ) { inv in
     let store = try openStore(inv)
+    let config = try loadConfig(inv)
     let importer: Importer
-    do { importer = try Importer(store: store) } catch { throw CommandError(message: "media directory: \(error)") }
+    do { importer = try Importer(store: store, thresholds: FraudThresholds(config)) } catch { throw CommandError(message: "media directory: \(error)") }
     importer.progress = { done, total in Output.progress("importing \(done)/\(total) bundles") }
     let report: ImportReport
     do {

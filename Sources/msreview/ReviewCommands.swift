@@ -5,10 +5,7 @@ import MSRStore
 
 /// The review service for this run: the store, who is acting, and the settings.
 func reviewService(_ inv: Invocation) throws -> ReviewService {
-    let config: Config
-    do { config = try Config.load(environment: inv.environment, overrides: inv.all("set")) } catch {
-        throw UsageError(message: error.message, command: inv.command.name)
-    }
+    let config = try loadConfig(inv)
     return ReviewService(store: try openStore(inv), actor: ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment),
                          config: config)
 }
@@ -327,3 +324,12 @@ let reviewersRoleCommand = Command(
 
 /// "72.5%" or "—" (no percent is never shown as 0).
 func percentLabel(_ p: Double?) -> String { p == nil ? "—" : Score.text(p) + "%" }
+
+/// The settings for this run: the config file, then `--set` overrides.
+func loadConfig(_ inv: Invocation) throws -> Config {
+    do throws(Config.Problem) {
+        return try Config.load(environment: inv.environment, overrides: inv.all("set"))
+    } catch {
+        throw UsageError(message: error.message, command: inv.command.name)
+    }
+}

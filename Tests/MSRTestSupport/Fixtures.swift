@@ -27,7 +27,7 @@ public enum MediaFixtures {
         return try! readFile(path)
     }
 
-    public static func jpeg(exif: String? = "2026:11:20 10:21:10", offset: String? = "+03:00", width: Int = 32, height: Int = 24, seed: UInt8 = 1) -> [UInt8] {
+    public static func jpeg(exif: String? = "2026:11:20 10:15:10", offset: String? = "+03:00", width: Int = 32, height: Int = 24, seed: UInt8 = 1) -> [UInt8] {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0..<rgb.count { rgb[i] = UInt8(truncatingIfNeeded: i &* Int(seed) &+ Int(seed) * 31) }
         return try! PhotoFile.encode(rgb: rgb, width: width, height: height, quality: 80,
@@ -59,23 +59,23 @@ public struct BundleFixture {
             ("checklist", "bank-branch".json),
             ("recordings", .array([.object([("file", audioFile.json), ("started_at", "2026-11-20T10:15:03+03:00".json),
                                             ("sha256", SHA256Hasher.hex(audioBytes).json)])])),
-            ("photos", .array([.object([("file", "photos/p-001.jpg".json), ("taken_at", "2026-11-20T10:21:10+03:00".json),
+            ("photos", .array([.object([("file", "photos/p-001.jpg".json), ("taken_at", "2026-11-20T10:15:10+03:00".json),
                                         ("sha256", SHA256Hasher.hex(photo).json)])])),
             ("questionnaires", .array([.object([
                 ("id", "Q1".json), ("form", "csi-3".json),
-                ("started_at", "2026-11-20T10:21:05+03:00".json), ("submitted_at", "2026-11-20T10:21:40+03:00".json),
+                ("started_at", "2026-11-20T10:15:05+03:00".json), ("submitted_at", "2026-11-20T10:15:40+03:00".json),
                 ("photos", .array(["photos/p-001.jpg".json])),
                 ("answers", .array([
                     .object([("question", "rate_specialist".json), ("text", "Оцените работу специалиста".json),
-                             ("kind", "scale5".json), ("value", 5.json), ("answered_at", "2026-11-20T10:21:12+03:00".json)]),
+                             ("kind", "scale5".json), ("value", 5.json), ("answered_at", "2026-11-20T10:15:12+03:00".json)]),
                     .object([("question", "recommend".json), ("kind", "nps".json), ("value", 9.json),
-                             ("answered_at", "2026-11-20T10:21:25+03:00".json)]),
+                             ("answered_at", "2026-11-20T10:15:25+03:00".json)]),
                     .object([("question", "comment".json), ("kind", "text".json), ("value", "Быстро и вежливо".json),
-                             ("answered_at", "2026-11-20T10:21:38+03:00".json)]),
+                             ("answered_at", "2026-11-20T10:15:38+03:00".json)]),
                 ])),
             ])])),
             ("callback_requests", .array([.object([("name", "Иван".json), ("phone", "+7 900 000-00-00".json),
-                                                   ("topic", "ипотека".json), ("at", "2026-11-20T10:22:00+03:00".json)])])),
+                                                   ("topic", "ипотека".json), ("at", "2026-11-20T10:16:00+03:00".json)])])),
         ]
         return BundleFixture(id: id, manifest: manifest, files: [audioFile: audioBytes, "photos/p-001.jpg": photo])
     }

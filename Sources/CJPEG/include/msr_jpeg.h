@@ -10,11 +10,13 @@ typedef struct {
     char message[200];      ///< libjpeg's message when ok == 0
 } msr_jpeg_info;
 
-/// Decodes the whole entropy-coded stream at 1/scale_denom (1, 2, 4 or 8) in greyscale.
+/// Decodes the whole entropy-coded stream at 1/scale_denom (1, 2, 4 or 8; 0 picks the smallest
+/// scale that still gives at least 72×64 pixels) in greyscale.
 /// Any libjpeg error or warning (truncated data, corrupt Huffman codes) makes ok = 0.
-/// When grey is non-NULL and grey_cap >= out_width*out_height the pixels are copied there.
+/// When grey_out is non-NULL and decoding succeeds, *grey_out receives a malloc'd buffer of
+/// out_width*out_height grey pixels that the caller frees with free().
 msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int scale_denom,
-                                   unsigned char *grey, size_t grey_cap);
+                                   unsigned char **grey_out);
 
 /// Encodes an RGB (3 bytes/pixel) image; app1 (an EXIF block without the "Exif\0\0"
 /// header stripped — i.e. exactly what goes in the APP1 marker) may be NULL.

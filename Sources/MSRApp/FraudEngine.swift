@@ -1,0 +1,174 @@
+import MSRCore
+import MSRMedia
+import MSRStore
+
+extension FraudThresholds {
+    /// Thresholds from the settings (config file and `--set`).
+    public init(_ config: Config) {
+        self.init()
+        windowSeconds = config["window_seconds"]
+        exifToleranceSeconds = config["exif_tolerance_seconds"]
+        minSecondsPerAnswer = config["min_seconds_per_answer"]
+        silentShare = config["silent_share"]
+        silentDBFS = config["silent_dbfs"]
+        overlapSeconds = config["overlap_seconds"]
+        futureSeconds = config["future_seconds"]
+        similarDistance = Int(config["similar_distance"])
+    }
+}
+
+/// Runs the anti-fraud catalogue against the store: for new sessions at import (and the
+/// stored sessions they affect), or again over stored sessions on demand.
+public final class FraudEngine {
+    let store: Store
+    let t: FraudThresholds
+    let media: MediaStore?
+    let now: () -> Timestamp
+    let bandIndex: PhotoIndex
+
+    public init(store: Store, thresholds: FraudThresholds, media: MediaStore? = nil, now: @escaping () -> Timestamp = Timestamp.now) {
+        self.store = store
+        self.t = thresholds
+        self.media = media
+        self.now = now
+        bandIndex = PhotoIndex(distance: thresholds.similarDistance)
+    }
+
+    func withAudio(_ e: SessionEvidence) -> SessionEvidence {
+        var e = e
+        var loud = 0, total = 0
+        for r in e.recordings {
+            guard let env = r.envelope else { continue }
+            loud += AudioFile.loudFrames(env, dbfs: t.silentDBFS)
+            total += env.count
+        }
+        e.loudFrames = loud
+        e.totalFrames = total
+        return e
+    }
+
+    func uses(_ e: SessionEvidence) -> [PhotoUse] {
+        e.manifest.questionnaires.flatMap { q in
+            FraudCheck.photos(of: q, in: e.photos, t: t).compactMap { p in
+                p.sha256.map { PhotoUse(sessionID: e.manifest.sessionID, questionnaireID: q.id, questionnaireStart: q.startedAt.utcMillis,
+                                        file: p.entry.file, sha256: $0, phash: p.phash) }
+            }
+        }
+    }
+
+    /// Checks sessions just inserted (inside the import's transaction) and flags the stored
+    /// sessions they affect — a reused photo or an overlap found later flags the later session,
+    /// and a late-arriving earlier session makes the former original a reuse — without
+    /// rescanning the store: only the photos, devices and employees involved are looked up.
+    public func checkNew(_ bundles: [SessionBundle]) throws {
+        let at = now()
+        var newUses: [PhotoUse] = []
+        for b in bundles {
+            let e = withAudio(SessionEvidence(manifest: b.manifest, recordings: b.recordings, photos: b.photos,
+                                              loudFrames: 0, totalFrames: 0, importedAt: b.importedAt))
+            for f in FraudCheck.local(e, t) { try store.addFindingIfAbsent(f, at: at) }
+            let u = uses(e)
+            try store.addPhotoUses(u, bandKeys: bandIndex.bandKeys)
+            newUses += u
+        }
+        for sha in Set(newUses.map(\.sha256)) {
+            for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
+        }
+        for u in newUses {
+            guard let h = u.phash else { continue }
+            let candidates = try store.photoUses(bands: bandIndex.bandKeys(h))
+            if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
+            // An earlier photo arriving late makes later look-alikes suspect too.
+            for c in candidates where PhotoUse.earlier(u, c) {
+                if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
+            }
+        }
+        let fresh = bundles.map(\.manifest)
+        guard let from = fresh.map(\.startedAt.utcMillis).min(), let to = fresh.map(\.endedAt.utcMillis).max() else { return }
+        let nearby = try store.intervals(devices: Set(fresh.map(\.deviceID)), employees: Set(fresh.map(\.employee.id)), from: from, to: to)
+        let ids = Set(fresh.map(\.sessionID))
+        // Only pairs with a new session: the others were checked when they arrived.
+        for f in FraudCheck.overlaps(nearby, t: t) {
+            let other = String(f.detail.dropFirst("overlaps ".count).prefix { $0 != " " })
+            if ids.contains(f.sessionID) || ids.contains(other) { try store.addFindingIfAbsent(f, at: at) }
+        }
+    }
+
+    /// Recomputes every derived finding (all but file-*) of all sessions, or of one session and
+    /// its reuse/similarity/overlap partners. Returns how many sessions were checked.
+    /// Cross-session checks use in-memory indexes: a sort per device/employee for overlaps,
+    /// SHA-256 groups for reuse, band buckets for similarity — never all pairs.
+    @discardableResult
+    public func recheck(session: String? = nil, progress: ((Int) -> Void)? = nil) throws -> Int {
+        let at = now()
+        return try store.write {
+            var count = 0
+            var allUses: [PhotoUse] = []
+            var local: [Finding] = []
+            if session == nil { try store.clearPhotoUses() }
+            try store.forEachEvidence(sessions: session.map { [$0] }) { raw in
+                let e = withAudio(try backfill(raw))
+                local += FraudCheck.local(e, t)
+                let u = uses(e)
+                if let session { try store.replacePhotoUses(session: session, u, bandKeys: bandIndex.bandKeys) }
+                else { try store.addPhotoUses(u, bandKeys: bandIndex.bandKeys) }
+                allUses += u
+                count += 1
+                if count % 1000 == 0 { progress?(count) }
+            }
+            if let session, count == 0 { throw ReviewError.noSession(session) }
+            if let session {
+                // One session: its own findings anew; partners only gain what concerns it.
+                try store.deleteFindings(sessions: [session], codes: Store.derivedCodes)
+                for f in local { try store.addFindings([f], at: at) }
+                var related: [PhotoUse] = []
+                for sha in Set(allUses.map(\.sha256)) { related += try store.photoUses(sha256: sha) }
+                for f in FraudCheck.reused(related) { try store.addFindingIfAbsent(f, at: at) }
+                for u in allUses {
+                    guard let h = u.phash else { continue }
+                    let candidates = try store.photoUses(bands: bandIndex.bandKeys(h))
+                    if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
+                    for c in candidates where PhotoUse.earlier(u, c) {
+                        if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
+                    }
+                }
+                if let me = try store.allIntervalsFor(session) {
+                    let nearby = try store.intervals(devices: [me.deviceID], employees: [me.employeeID], from: me.start, to: me.end)
+                    for f in FraudCheck.overlaps(nearby, t: t) where f.sessionID == session || f.detail.hasPrefix("overlaps \(session) ") {
+                        try store.addFindingIfAbsent(f, at: at)
+                    }
+                }
+                return count
+            }
+            try store.deleteFindings(sessions: nil, codes: Store.derivedCodes)
+            var findings = local
+            findings += FraudCheck.reused(allUses)
+            var index = PhotoIndex(distance: t.similarDistance)
+            for u in allUses.sorted(by: PhotoUse.earlier) {
+                if let h = u.phash, let f = FraudCheck.similar(u, candidates: index.candidates(h), t: t) { findings.append(f) }
+                index.insert(u)
+            }
+            findings += FraudCheck.overlaps(try store.allIntervals(), t: t)
+            try store.addFindings(findings, at: at)
+            return count
+        }
+    }
+
+    /// Stores made before the engine lack envelopes and hashes: compute them from the media once.
+    func backfill(_ e: SessionEvidence) throws -> SessionEvidence {
+        guard let media else { return e }
+        var e = e
+        for i in e.recordings.indices where e.recordings[i].envelope == nil && e.recordings[i].durationMillis != nil {
+            guard let sha = e.recordings[i].sha256, let env = try? AudioFile.envelope(path: media.path(for: sha)) else { continue }
+            e.recordings[i].envelope = env
+            try store.setEnvelope(session: e.manifest.sessionID, file: e.recordings[i].entry.file, env)
+        }
+        for i in e.photos.indices where e.photos[i].phash == nil && e.photos[i].sha256 != nil && e.photos[i].status != .unreadable && e.photos[i].status != .missing {
+            guard let sha = e.photos[i].sha256, let bytes = try? readFile(media.path(for: sha)),
+                  let h = (try? PhotoFile.inspect(bytes))?.phash else { continue }
+            e.photos[i].phash = h
+            try store.setPhash(session: e.manifest.sessionID, file: e.photos[i].entry.file, h)
+        }
+        return e
+    }
+}

@@ -1,0 +1,346 @@
+/// Thresholds of the anti-fraud catalogue; defaults are the bundle format's.
+public struct FraudThresholds: Equatable, Sendable {
+    /// A questionnaire's window is [started − window, submitted + window].
+    public var windowSeconds: Double = 60
+    public var exifToleranceSeconds: Double = 120
+    public var minSecondsPerAnswer: Double = 1.0
+    /// Share of 100 ms frames that must reach `silentDBFS` for the audio not to be silent.
+    public var silentShare: Double = 0.05
+    public var silentDBFS: Double = -45
+    public var overlapSeconds: Double = 5
+    public var futureSeconds: Double = 300
+    /// Largest Hamming distance (of 64 bits) at which two different photos count as similar.
+    public var similarDistance: Int = 6
+
+    public init() {}
+}
+
+/// What the checks need to know of one stored or incoming session.
+public struct SessionEvidence: Sendable {
+    public var manifest: Manifest
+    public var recordings: [RecordingFacts]
+    public var photos: [PhotoFacts]
+    /// 100 ms frames that reach the loudness threshold, and all frames, over readable recordings.
+    public var loudFrames: Int
+    public var totalFrames: Int
+    public var importedAt: Timestamp
+
+    public init(manifest: Manifest, recordings: [RecordingFacts], photos: [PhotoFacts], loudFrames: Int, totalFrames: Int, importedAt: Timestamp) {
+        self.manifest = manifest
+        self.recordings = recordings
+        self.photos = photos
+        self.loudFrames = loudFrames
+        self.totalFrames = totalFrames
+        self.importedAt = importedAt
+    }
+}
+
+/// A photo as used by one questionnaire: the unit the reuse and similarity checks compare.
+public struct PhotoUse: Equatable, Hashable, Sendable {
+    public var sessionID: String
+    public var questionnaireID: String
+    public var questionnaireStart: Int64
+    public var file: String
+    public var sha256: String
+    public var phash: UInt64?
+
+    public init(sessionID: String, questionnaireID: String, questionnaireStart: Int64, file: String, sha256: String, phash: UInt64?) {
+        (self.sessionID, self.questionnaireID, self.questionnaireStart, self.file, self.sha256, self.phash) =
+            (sessionID, questionnaireID, questionnaireStart, file, sha256, phash)
+    }
+
+    /// Earlier questionnaires first (ties by session, questionnaire, file): the first use is the original.
+    public static func earlier(_ a: PhotoUse, _ b: PhotoUse) -> Bool {
+        (a.questionnaireStart, a.sessionID, a.questionnaireID, a.file) < (b.questionnaireStart, b.sessionID, b.questionnaireID, b.file)
+    }
+}
+
+/// A session's place in time, for the overlap check.
+public struct SessionInterval: Equatable, Sendable {
+    public var sessionID: String
+    public var deviceID: String
+    public var employeeID: String
+    public var start: Int64
+    public var end: Int64
+
+    public init(sessionID: String, deviceID: String, employeeID: String, start: Int64, end: Int64) {
+        (self.sessionID, self.deviceID, self.employeeID, self.start, self.end) = (sessionID, deviceID, employeeID, start, end)
+    }
+}
+
+/// The anti-fraud checks: pure functions of sessions and their indexes.
+public enum FraudCheck {
+    /// Photos "of" a questionnaire: those the device linked to it, else the bundle's photos
+    /// taken inside its window.
+    public static func photos(of q: Manifest.Questionnaire, in photos: [PhotoFacts], t: FraudThresholds) -> [PhotoFacts] {
+        if !q.photos.isEmpty { return photos.filter { q.photos.contains($0.entry.file) } }
+        let (from, to) = window(q, t)
+        return photos.filter { p in p.entry.takenAt.map { $0.utcMillis >= from && $0.utcMillis <= to } ?? false }
+    }
+
+    public static func window(_ q: Manifest.Questionnaire, _ t: FraudThresholds) -> (Int64, Int64) {
+        let w = Int64(t.windowSeconds * 1000)
+        return (q.startedAt.utcMillis - w, q.submittedAt.utcMillis + w)
+    }
+
+    /// Every check that needs only the session itself (all but reuse, similarity and overlap;
+    /// file-* findings come from import, which alone saw the bundle's files).
+    public static func local(_ s: SessionEvidence, _ t: FraudThresholds) -> [Finding] {
+        let m = s.manifest
+        var out: [Finding] = []
+        func add(_ q: String?, _ file: String?, _ code: FindingCode, _ detail: String) {
+            out.append(Finding(sessionID: m.sessionID, questionnaireID: q, file: file, code: code, detail: detail))
+        }
+        for q in m.questionnaires {
+            let (from, to) = window(q, t)
+            let mine = photos(of: q, in: s.photos, t: t)
+            let anyInWindow = s.photos.contains { p in p.entry.takenAt.map { $0.utcMillis >= from && $0.utcMillis <= to } ?? false }
+            if q.photos.isEmpty && !anyInWindow {
+                add(q.id, nil, .photoMissing, "no photo linked and none taken between \(clock(from, q.startedAt)) and \(clock(to, q.startedAt))")
+            }
+            for p in mine {
+                if let exif = p.exifTime, let taken = p.entry.takenAt {
+                    let diff = abs(exif.utcMillis - taken.utcMillis)
+                    if Double(diff) > t.exifToleranceSeconds * 1000 {
+                        add(q.id, p.entry.file, .photoTimeMismatch, "EXIF capture time \(p.exifText ?? "") is \(seconds(diff)) from taken_at \(taken)")
+                    }
+                }
+                if q.photos.contains(p.entry.file), let taken = p.entry.takenAt, taken.utcMillis < from || taken.utcMillis > to {
+                    add(q.id, p.entry.file, .photoTimeMismatch, "linked photo taken at \(taken), outside the questionnaire's window")
+                }
+                if p.exifTime == nil, p.status != .missing, p.status != .unreadable {
+                    add(q.id, p.entry.file, .photoNoExif, "the photo carries no EXIF capture time")
+                }
+            }
+            var outside: [String] = []
+            for (name, ts) in [("started_at", q.startedAt), ("submitted_at", q.submittedAt)] where ts < m.startedAt || ts > m.endedAt {
+                outside.append("\(name) \(ts)")
+            }
+            for a in q.answers { if let at = a.answeredAt, at < m.startedAt || at > m.endedAt { outside.append("\(a.question) answered \(at)") } }
+            if !outside.isEmpty {
+                add(q.id, nil, .answersOutsideSession, outside.prefix(3).joined(separator: "; ") + " outside the session \(m.startedAt) – \(m.endedAt)")
+            }
+            var disorder: [String] = []
+            if q.submittedAt < q.startedAt { disorder.append("submitted \(q.submittedAt) before started \(q.startedAt)") }
+            for a in q.answers { if let at = a.answeredAt, at < q.startedAt || at > q.submittedAt { disorder.append("\(a.question) answered \(at) outside the questionnaire") } }
+            if !disorder.isEmpty { add(q.id, nil, .answersOutOfOrder, disorder.prefix(3).joined(separator: "; ")) }
+            if !q.answers.isEmpty {
+                let perAnswer = Double(q.submittedAt.utcMillis - q.startedAt.utcMillis) / 1000 / Double(q.answers.count)
+                if perAnswer < t.minSecondsPerAnswer {
+                    add(q.id, nil, .answersTooFast, "\(q.answers.count) answers in \(seconds(q.submittedAt.utcMillis - q.startedAt.utcMillis)): \(decimal(perAnswer)) s per answer (under \(decimal(t.minSecondsPerAnswer)) s)")
+                }
+            }
+            let covered = s.recordings.contains { r in
+                guard let (a, b) = r.interval.map({ ($0.start.utcMillis, $0.end.utcMillis) }) else { return false }
+                return a <= to && b >= from
+            }
+            if !covered { add(q.id, nil, .audioMissing, "no recording covers \(clock(from, q.startedAt)) – \(clock(to, q.startedAt))") }
+        }
+        if s.totalFrames > 0 {
+            let share = Double(s.loudFrames) / Double(s.totalFrames)
+            if share < t.silentShare {
+                add(nil, nil, .audioSilent, "\(decimal(share * 100))% of 100 ms frames reach \(decimal(t.silentDBFS)) dBFS (under \(decimal(t.silentShare * 100))%)")
+            }
+        }
+        if let hours = m.location.hours {
+            let zone = m.location.timezone
+            for (name, ts) in [("starts", m.startedAt), ("ends", m.endedAt)] {
+                let offset = zone.flatMap { Zone.offset(of: ts, in: $0) } ?? ts.offsetSeconds
+                let local = Timestamp(utcMillis: ts.utcMillis, offsetSeconds: offset).local
+                let minute = local.hour * 60 + local.minute
+                let second = minute * 60 + local.second
+                let open = hours.open * 60, close = hours.close * 60
+                let inside = open <= close ? (second >= open && second <= close) : (second >= open || second <= close)
+                if !inside {
+                    add(nil, nil, .outsideHours, "\(name) at \(local.timeString) local, outside opening hours \(hours.openText)–\(hours.closeText)")
+                    break
+                }
+            }
+        }
+        let limit = s.importedAt.utcMillis + Int64(t.futureSeconds * 1000)
+        if let latest = m.allTimestamps.max(), latest.utcMillis > limit {
+            add(nil, nil, .futureTimestamp, "\(latest) is \(seconds(latest.utcMillis - s.importedAt.utcMillis)) after the import at \(s.importedAt)")
+        }
+        return out
+    }
+
+    /// photo-reused over every use of the given photos: all but the earliest use of each
+    /// SHA-256 are flagged, naming the original.
+    public static func reused(_ uses: [PhotoUse]) -> [Finding] {
+        var out: [Finding] = []
+        for (_, group) in Dictionary(grouping: uses, by: \.sha256) where group.count > 1 {
+            let sorted = group.sorted(by: PhotoUse.earlier)
+            let original = sorted[0]
+            for u in sorted.dropFirst() {
+                out.append(Finding(sessionID: u.sessionID, questionnaireID: u.questionnaireID, file: u.file, code: .photoReused,
+                                   detail: "byte-identical to \(original.file) of \(original.sessionID) \(original.questionnaireID) (the original)"))
+            }
+        }
+        return out
+    }
+
+    /// photo-similar: for each use, the earliest earlier use of a *different* photo within the
+    /// distance threshold. `candidates` must hold every use that could match (see `PhotoIndex`).
+    public static func similar(_ use: PhotoUse, candidates: [PhotoUse], t: FraudThresholds) -> Finding? {
+        guard let h = use.phash else { return nil }
+        var best: (PhotoUse, Int)?
+        for c in candidates where c.sha256 != use.sha256 && PhotoUse.earlier(c, use) {
+            guard let ch = c.phash else { continue }
+            let d = (h ^ ch).nonzeroBitCount
+            if d <= t.similarDistance, best == nil || PhotoUse.earlier(c, best!.0) { best = (c, d) }
+        }
+        guard let (c, d) = best else { return nil }
+        return Finding(sessionID: use.sessionID, questionnaireID: use.questionnaireID, file: use.file, code: .photoSimilar,
+                       detail: "resembles \(c.file) of \(c.sessionID) \(c.questionnaireID): Hamming distance \(d) of 64")
+    }
+
+    /// session-overlap over a set of sessions: each session overlapped by another with the same
+    /// device or employee for more than the threshold gets one finding per other session.
+    /// Sorted sweep per device and per employee: O(n log n + overlaps).
+    public static func overlaps(_ sessions: [SessionInterval], t: FraudThresholds, only: Set<String>? = nil) -> [Finding] {
+        let minimum = Int64(t.overlapSeconds * 1000)
+        var found: [String: [String: (Int64, String)]] = [:]  // session → other → (overlap, why)
+        func sweep(_ key: (SessionInterval) -> String, _ label: String) {
+            for (k, group) in Dictionary(grouping: sessions, by: key) where group.count > 1 {
+                let sorted = group.sorted { ($0.start, $0.sessionID) < ($1.start, $1.sessionID) }
+                var active: [SessionInterval] = []
+                for s in sorted {
+                    active.removeAll { $0.end - s.start <= minimum }
+                    for a in active {
+                        let overlap = min(a.end, s.end) - s.start
+                        guard overlap > minimum else { continue }
+                        let why = "same \(label) \(k)"
+                        if found[s.sessionID]?[a.sessionID] == nil { found[s.sessionID, default: [:]][a.sessionID] = (overlap, why) }
+                        if found[a.sessionID]?[s.sessionID] == nil { found[a.sessionID, default: [:]][s.sessionID] = (overlap, why) }
+                    }
+                    active.append(s)
+                }
+            }
+        }
+        sweep(\.deviceID, "device")
+        sweep(\.employeeID, "employee")
+        var out: [Finding] = []
+        for (session, others) in found where only?.contains(session) ?? true {
+            for (other, (overlap, why)) in others {
+                out.append(Finding(sessionID: session, code: .sessionOverlap, detail: "overlaps \(other) by \(seconds(overlap)) (\(why))"))
+            }
+        }
+        return out
+    }
+
+    /// What each check means and its threshold (`msreview fraud --explain CODE`).
+    public static func explain(_ code: FindingCode, _ t: FraudThresholds) -> String {
+        let w = "window (questionnaire started_at − \(decimal(t.windowSeconds)) s … submitted_at + \(decimal(t.windowSeconds)) s)"
+        switch code {
+        case .photoMissing: return "No photo is linked to the questionnaire and no photo of the bundle has a taken_at inside its \(w). Setting: window_seconds = \(decimal(t.windowSeconds))."
+        case .photoReused: return "A photo of the questionnaire is byte-identical (same SHA-256) to a photo of an earlier questionnaire (by started_at), in this or any stored session; the earliest use is the original and is not flagged."
+        case .photoSimilar: return "A photo of the questionnaire is a different file but looks like a photo of an earlier questionnaire: their 64-bit perceptual hashes (dHash of a 9×8 grey thumbnail) differ in at most \(t.similarDistance) bits, as a re-saved, resized or slightly cropped copy does. Setting: similar_distance = \(t.similarDistance)."
+        case .photoTimeMismatch: return "A photo's EXIF capture time differs from its manifest taken_at by more than \(decimal(t.exifToleranceSeconds)) s, or a linked photo's taken_at lies outside the \(w). EXIF time is DateTimeOriginal with OffsetTimeOriginal, else read in location.timezone, else UTC. Setting: exif_tolerance_seconds = \(decimal(t.exifToleranceSeconds))."
+        case .photoNoExif: return "A photo of the questionnaire carries no EXIF capture time (stripped metadata is itself a signal)."
+        case .answersOutsideSession: return "The questionnaire's started_at, submitted_at or an answered_at lies outside the session's [started_at, ended_at]."
+        case .answersOutOfOrder: return "submitted_at is before started_at, or an answered_at lies outside the questionnaire's [started_at, submitted_at]."
+        case .answersTooFast: return "(submitted_at − started_at) / answers is under \(decimal(t.minSecondsPerAnswer)) s. Setting: min_seconds_per_answer = \(decimal(t.minSecondsPerAnswer))."
+        case .audioMissing: return "No recording covers any part of the questionnaire's \(w); a recording covers its started_at plus the duration read from the file."
+        case .audioSilent: return "Per session: under \(decimal(t.silentShare * 100)) % of the session's recorded 100 ms frames reach \(decimal(t.silentDBFS)) dBFS RMS. Settings: silent_share = \(decimal(t.silentShare)), silent_dbfs = \(decimal(t.silentDBFS))."
+        case .sessionOverlap: return "Per session: another stored session with the same device_id or employee id overlaps it by more than \(decimal(t.overlapSeconds)) s. Setting: overlap_seconds = \(decimal(t.overlapSeconds))."
+        case .outsideHours: return "Per session: the session starts or ends outside location.hours, read in location.timezone (else the session's own offset)."
+        case .futureTimestamp: return "Per session: a timestamp of the manifest is more than \(decimal(t.futureSeconds)) s after the moment of import. Setting: future_seconds = \(decimal(t.futureSeconds))."
+        case .fileMissing: return "Per file: a file named by the manifest is absent from the bundle. Raised at import."
+        case .fileTampered: return "Per file: its SHA-256 differs from the manifest's sha256. The file is kept as evidence. Raised at import."
+        case .fileUnreadable: return "Per file: libsndfile or the JPEG decoder cannot read it (or it breaks a size, format or duration limit). Raised at import."
+        }
+    }
+
+    static func seconds(_ ms: Int64) -> String {
+        let s = abs(ms) / 1000
+        if s < 120 { return "\(decimal(Double(abs(ms)) / 1000)) s" }
+        return s >= 3600 ? "\(s / 3600) h \(s % 3600 / 60) min" : "\(s / 60) min \(s % 60) s"
+    }
+
+    static func clock(_ ms: Int64, _ like: Timestamp) -> String {
+        Timestamp(utcMillis: ms, offsetSeconds: like.offsetSeconds).local.timeString
+    }
+}
+
+/// A number with at most one decimal, without a trailing ".0".
+func decimal(_ v: Double) -> String {
+    let r = (v * 10).rounded() / 10
+    return r == r.rounded() ? String(Int64(r)) : String(r)
+}
+
+/// Finds, without comparing every pair, the photos whose 64-bit hashes may lie within a
+/// distance: the hash is cut into `distance + 1` bands, and by the pigeonhole principle two
+/// hashes that differ in at most `distance` bits agree exactly on at least one band.
+public struct PhotoIndex {
+    let bands: [(shift: Int, width: Int)]
+    var buckets: [Int: [Int]]
+    public private(set) var uses: [PhotoUse] = []
+
+    public init(distance: Int) {
+        let n = max(1, min(distance + 1, 16))
+        var b: [(Int, Int)] = []
+        var shift = 0
+        for i in 0..<n {
+            let width = 64 / n + (i < 64 % n ? 1 : 0)
+            b.append((shift, width))
+            shift += width
+        }
+        bands = b
+        buckets = [:]
+    }
+
+    func keys(_ h: UInt64) -> [Int] {
+        bands.enumerated().map { i, band in
+            let mask: UInt64 = band.width >= 64 ? .max : (1 << UInt64(band.width)) - 1
+            return Int((h >> UInt64(band.shift)) & mask) << 5 | i
+        }
+    }
+
+    public mutating func insert(_ use: PhotoUse) {
+        guard let h = use.phash else { return }
+        let index = uses.count
+        uses.append(use)
+        for k in keys(h) { buckets[k, default: []].append(index) }
+    }
+
+    /// Uses sharing at least one band with `hash` (a superset of those within the distance).
+    public func candidates(_ hash: UInt64) -> [PhotoUse] {
+        var seen = Set<Int>()
+        var out: [PhotoUse] = []
+        for k in keys(hash) {
+            for i in buckets[k] ?? [] where seen.insert(i).inserted { out.append(uses[i]) }
+        }
+        return out
+    }
+
+    /// The band keys of a hash, for an index kept in a database.
+    public func bandKeys(_ hash: UInt64) -> [Int] { keys(hash) }
+}
+
+/// Perceptual hashing of photos.
+public enum PerceptualHash {
+    /// dHash: the grey image averaged down to 9×8, each bit whether a pixel is brighter than
+    /// its right neighbour. Stable under re-compression and resizing; a small crop moves few bits.
+    /// Returns nil for a low-detail image (under 8 or over 56 bits set: a flat or plain gradient
+    /// picture), whose hash would match every other plain picture.
+    public static func dHash(grey: [UInt8], width: Int, height: Int) -> UInt64? {
+        guard width >= 1, height >= 1, grey.count >= width * height else { return nil }
+        var cells = [Double](repeating: 0, count: 9 * 8)
+        for cy in 0..<8 {
+            let y0 = cy * height / 8, y1 = max(y0 + 1, (cy + 1) * height / 8)
+            for cx in 0..<9 {
+                let x0 = cx * width / 9, x1 = max(x0 + 1, (cx + 1) * width / 9)
+                var sum = 0, n = 0
+                for y in y0..<min(y1, height) {
+                    for x in x0..<min(x1, width) { sum += Int(grey[y * width + x]); n += 1 }
+                }
+                cells[cy * 9 + cx] = n > 0 ? Double(sum) / Double(n) : 0
+            }
+        }
+        var h: UInt64 = 0
+        for y in 0..<8 {
+            for x in 0..<8 where cells[y * 9 + x] > cells[y * 9 + x + 1] { h |= 1 << UInt64(y * 8 + x) }
+        }
+        return (8...56).contains(h.nonzeroBitCount) ? h : nil
+    }
+}

@@ -1,0 +1,168 @@
+import MSRCore
+
+extension Store {
+    /// Envelopes are stored as little-endian UInt16s.
+    public static func envelopeBytes(_ e: [UInt16]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(e.count * 2)
+        for v in e { out.append(UInt8(v & 0xFF)); out.append(UInt8(v >> 8)) }
+        return out
+    }
+
+    public static func envelope(from bytes: [UInt8]) -> [UInt16] {
+        stride(from: 0, to: bytes.count - 1, by: 2).map { UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8 }
+    }
+
+    /// Streams what the fraud checks need of each session (all, or the given ones), in id order:
+    /// the stored manifest, recordings with envelopes, photos with EXIF times and hashes.
+    public func forEachEvidence(sessions: [String]? = nil, _ body: (SessionEvidence) throws -> Void) throws {
+        let only = sessions.map(Set.init)
+        var recordings: [String: [RecordingFacts]] = [:]
+        var photos: [String: [PhotoFacts]] = [:]
+        // Media facts in two passes over their tables (not one query per session).
+        try db.forEach("SELECT session_id, file, started_at, status, duration_ms, envelope, sha256 FROM recordings ORDER BY session_id, idx") { r in
+            let sid = r.text(0) ?? ""
+            if let only, !only.contains(sid) { return true }
+            var f = RecordingFacts(entry: Manifest.Recording(file: r.text(1) ?? "", startedAt: Timestamp(rfc3339: r.text(2) ?? "") ?? Timestamp(utcMillis: 0)),
+                                   sha256: r.text(6), status: FileStatus(rawValue: r.text(3) ?? "") ?? .missing)
+            f.durationMillis = r.int(4)
+            f.envelope = r[5].blob.map(Store.envelope(from:))
+            recordings[sid, default: []].append(f)
+            return true
+        }
+        try db.forEach("SELECT session_id, file, taken_at, status, exif_time, exif_ms, sha256, phash FROM photos ORDER BY session_id, idx") { r in
+            let sid = r.text(0) ?? ""
+            if let only, !only.contains(sid) { return true }
+            var p = PhotoFacts(entry: Manifest.Photo(file: r.text(1) ?? "", takenAt: r.text(2).flatMap(Timestamp.init(rfc3339:))),
+                               sha256: r.text(6), status: FileStatus(rawValue: r.text(3) ?? "") ?? .missing)
+            p.exifText = r.text(4)
+            p.exifTime = r.int(5).map { Timestamp(utcMillis: $0) }
+            p.phash = r.int(7).map { UInt64(bitPattern: $0) }
+            photos[sid, default: []].append(p)
+            return true
+        }
+        try db.forEach("SELECT id, manifest, imported_ms FROM sessions ORDER BY id") { r in
+            let sid = r.text(0) ?? ""
+            if let only, !only.contains(sid) { return true }
+            guard let bytes = r[1].blob, let manifest = try? Manifest.parse(bytes) else { return true }
+            try body(SessionEvidence(manifest: manifest, recordings: recordings[sid] ?? [], photos: photos[sid] ?? [],
+                                     loudFrames: 0, totalFrames: 0, importedAt: Timestamp(utcMillis: r.int(2) ?? 0)))
+            return true
+        }
+    }
+
+    /// Fills a missing envelope or hash (stores made before they existed).
+    public func setEnvelope(session: String, file: String, _ e: [UInt16]) throws {
+        try db.execute("UPDATE recordings SET envelope = ? WHERE session_id = ? AND file = ?", [.blob(Store.envelopeBytes(e)), .text(session), .text(file)])
+    }
+
+    public func setPhash(session: String, file: String, _ h: UInt64) throws {
+        try db.execute("UPDATE photos SET phash = ? WHERE session_id = ? AND file = ?", [.integer(Int64(bitPattern: h)), .text(session), .text(file)])
+    }
+
+    // MARK: Photo uses
+
+    public func replacePhotoUses(session: String, _ uses: [PhotoUse], bandKeys: (UInt64) -> [Int]) throws {
+        try db.execute("DELETE FROM photo_uses WHERE session_id = ?", [.text(session)])
+        try addPhotoUses(uses, bandKeys: bandKeys)
+    }
+
+    public func addPhotoUses(_ uses: [PhotoUse], bandKeys: (UInt64) -> [Int]) throws {
+        for u in uses {
+            try db.execute("INSERT INTO photo_uses (sha256, session_id, questionnaire_id, q_started_ms, file, phash) VALUES (?,?,?,?,?,?)",
+                           [.text(u.sha256), .text(u.sessionID), .text(u.questionnaireID), .integer(u.questionnaireStart), .text(u.file),
+                            u.phash.map { .integer(Int64(bitPattern: $0)) } ?? .null])
+            let id = db.lastInsertRowID
+            if let h = u.phash {
+                for k in bandKeys(h) { try db.execute("INSERT INTO photo_bands (band, use_id) VALUES (?, ?)", [.integer(Int64(k)), .integer(id)]) }
+            }
+        }
+    }
+
+    public func clearPhotoUses() throws {
+        try db.execute("DELETE FROM photo_bands")
+        try db.execute("DELETE FROM photo_uses")
+    }
+
+    static func photoUse(_ r: Row) -> PhotoUse {
+        PhotoUse(sessionID: r.text(0) ?? "", questionnaireID: r.text(1) ?? "", questionnaireStart: r.int(2) ?? 0, file: r.text(3) ?? "",
+                 sha256: r.text(4) ?? "", phash: r.int(5).map { UInt64(bitPattern: $0) })
+    }
+
+    /// Every use of a photo with this SHA-256.
+    public func photoUses(sha256: String) throws -> [PhotoUse] {
+        try db.query("SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses WHERE sha256 = ?",
+                     [.text(sha256)], Store.photoUse)
+    }
+
+    /// Uses sharing a band key with the given ones (candidates for similarity).
+    public func photoUses(bands: [Int]) throws -> [PhotoUse] {
+        guard !bands.isEmpty else { return [] }
+        return try db.query("""
+            SELECT DISTINCT u.session_id, u.questionnaire_id, u.q_started_ms, u.file, u.sha256, u.phash
+            FROM photo_bands b JOIN photo_uses u ON u.id = b.use_id
+            WHERE b.band IN (\(bands.map { _ in "?" }.joined(separator: ",")))
+            """, bands.map { .integer(Int64($0)) }, Store.photoUse)
+    }
+
+    // MARK: Intervals
+
+    /// Sessions of these devices or employees that start before `end` and after `start − longest`.
+    public func intervals(devices: Set<String>, employees: Set<String>, from start: Int64, to end: Int64) throws -> [SessionInterval] {
+        let longest = try db.scalar("SELECT max(ended_ms - started_ms) FROM sessions")?.int ?? 0
+        var out: [String: SessionInterval] = [:]
+        for (column, values) in [("device_id", devices), ("employee_id", employees)] {
+            for v in values {
+                try db.forEach("SELECT id, device_id, employee_id, started_ms, ended_ms FROM sessions WHERE \(column) = ? AND started_ms BETWEEN ? AND ?",
+                               [.text(v), .integer(start - longest), .integer(end)]) { r in
+                    let i = SessionInterval(sessionID: r.text(0) ?? "", deviceID: r.text(1) ?? "", employeeID: r.text(2) ?? "",
+                                            start: r.int(3) ?? 0, end: r.int(4) ?? 0)
+                    out[i.sessionID] = i
+                    return true
+                }
+            }
+        }
+        return Array(out.values)
+    }
+
+    public func allIntervalsFor(_ session: String) throws -> SessionInterval? {
+        try db.query("SELECT id, device_id, employee_id, started_ms, ended_ms FROM sessions WHERE id = ?", [.text(session)]) {
+            SessionInterval(sessionID: $0.text(0) ?? "", deviceID: $0.text(1) ?? "", employeeID: $0.text(2) ?? "", start: $0.int(3) ?? 0, end: $0.int(4) ?? 0)
+        }.first
+    }
+
+    public func allIntervals() throws -> [SessionInterval] {
+        try db.query("SELECT id, device_id, employee_id, started_ms, ended_ms FROM sessions") {
+            SessionInterval(sessionID: $0.text(0) ?? "", deviceID: $0.text(1) ?? "", employeeID: $0.text(2) ?? "", start: $0.int(3) ?? 0, end: $0.int(4) ?? 0)
+        }
+    }
+
+    // MARK: Findings
+
+    /// Codes the engine derives from stored data (file-* come only from import).
+    public static let derivedCodes: [FindingCode] = FindingCode.allCases.filter { ![.fileMissing, .fileTampered, .fileUnreadable].contains($0) }
+
+    /// Removes derived findings of the given sessions (all sessions when nil) and codes.
+    public func deleteFindings(sessions: [String]?, codes: [FindingCode]) throws {
+        let codeList = codes.map { "'\($0.rawValue)'" }.joined(separator: ",")  // enum raw values, not user input
+        if let sessions {
+            for s in sessions { try db.execute("DELETE FROM findings WHERE session_id = ? AND code IN (\(codeList))", [.text(s)]) }
+        } else {
+            try db.execute("DELETE FROM findings WHERE code IN (\(codeList))")
+        }
+    }
+
+    /// Adds a finding unless the session already has one with the same code, questionnaire and
+    /// file (and, for session-overlap, the same detail). Returns whether it was added.
+    @discardableResult
+    public func addFindingIfAbsent(_ f: Finding, at: Timestamp) throws -> Bool {
+        let sameDetail = f.code == .sessionOverlap
+        let exists = try db.scalar("""
+            SELECT 1 FROM findings WHERE session_id = ? AND code = ? AND questionnaire_id IS ? AND file IS ?
+            \(sameDetail ? "AND detail = ?" : "") LIMIT 1
+            """, [.text(f.sessionID), .text(f.code.rawValue), f.questionnaireID.sqlValue, f.file.sqlValue] + (sameDetail ? [.text(f.detail)] : []))
+        if exists != nil { return false }
+        try addFindings([f], at: at)
+        return true
+    }
+}
