@@ -6,6 +6,7 @@
 //   MSRCore        pure domain: bundle model, validation, JSON, time — no C libraries
 //   MSRMedia       adapters for media: SHA-256, tar, audio/photo probes
 //   MSRStore       the SQLite store
+//   MSRAudio       the player: libsndfile decoding, Rubber Band speed, ALSA output (no terminal)
 //   MSRApp         use cases (import, browse, sample generation) wiring core + adapters
 //   msreview       the executable: argument parsing and output only
 import PackageDescription
@@ -21,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CExif", pkgConfig: "libexif", providers: [.apt(["libexif-dev"])]),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CRubberBand", pkgConfig: "rubberband", providers: [.apt(["librubberband-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: a few lines of real C.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -28,14 +31,16 @@ let package = Package(
         .target(name: "MSRCore"),
         .target(name: "MSRMedia", dependencies: ["MSRCore", "CArchive", "CSndFile", "CExif", "CCrypto", "CJPEG", "CLinux"]),
         .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite"]),
-        .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore"]),
-        .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp"]),
+        .target(name: "MSRAudio", dependencies: ["MSRCore", "CSndFile", "CALSA", "CRubberBand"]),
+        .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio"]),
+        .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp"]),
 
         // Builders of real test inputs (bundles, audio, JPEGs, tar archives) and a process runner.
         .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRApp"], path: "Tests/MSRTestSupport"),
         .testTarget(name: "MSRCoreTests", dependencies: ["MSRCore"]),
         .testTarget(name: "MSRMediaTests", dependencies: ["MSRCore", "MSRMedia", "MSRTestSupport"]),
         .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRStore", "MSRTestSupport"]),
+        .testTarget(name: "MSRAudioTests", dependencies: ["MSRCore", "MSRMedia", "MSRAudio", "MSRTestSupport"]),
         .testTarget(name: "MSRAppTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp", "MSRTestSupport"]),
     ]
 )

@@ -72,6 +72,11 @@ public struct Config: Sendable {
     ]
 
     public var values: [String: Double] = Config.defaults
+    /// Settings whose values are text.
+    public var strings: [String: String] = [:]
+    public static let stringKeys: [String: String] = [
+        "audio_device": "ALSA device for playback (default: default)",
+    ]
 
     public init() {}
 
@@ -106,8 +111,12 @@ public struct Config: Sendable {
     mutating func apply(_ assignment: String, where place: String) throws(Problem) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2 else { throw Problem(message: "\(place): expected key = value") }
+        if Config.stringKeys[parts[0]] != nil {
+            strings[parts[0]] = parts[1]
+            return
+        }
         guard Config.defaults[parts[0]] != nil else {
-            throw Problem(message: "\(place): unknown setting \"\(parts[0])\" (known: \(Config.defaults.keys.sorted().joined(separator: ", ")))")
+            throw Problem(message: "\(place): unknown setting \"\(parts[0])\" (known: \((Array(Config.defaults.keys) + Array(Config.stringKeys.keys)).sorted().joined(separator: ", ")))")
         }
         let range = Config.ranges[parts[0]] ?? 0...Double.greatestFiniteMagnitude
         guard let v = Double(parts[1]), v.isFinite, range.contains(v) else {

@@ -62,7 +62,11 @@ public struct SampleGenerator {
             let id = "S-" + start.localDate.replacingOccurrences(of: "-", with: "") + "-" + pad4(i / 10000) + pad4(i % 10000)
             let kind = i % 10 == 7 ? Int(rng.next() % 7) : -1  // every tenth session carries one planted problem
             var plantedNote: String?
-            if kind == 4 { start = start.adding(millis: -Int64(minuteOfDay - 6 * 60) * 60_000); plantedNote = "outside-hours" }
+            if kind == 4 {
+                // After closing time, each slot its own minute, so planted sessions never overlap.
+                start = start.adding(millis: Int64(21 * 60 + 5 + (slot % 40) * 12 - minuteOfDay) * 60_000)
+                plantedNote = "outside-hours"
+            }
             let end = start.adding(millis: length)
 
             let bundleName = id
@@ -182,19 +186,30 @@ public struct SampleGenerator {
         return out
     }
 
-    /// A smooth random pattern: different for every photo, detailed enough for a perceptual hash.
+    /// Random value noise (a coarse random grid, smoothly interpolated) with a few blocks on top:
+    /// different for every photo, with detail at the scale a perceptual hash sees.
     static func picture(width: Int, height: Int, rng: inout SeededRandom) -> [UInt8] {
-        func r(_ lo: Double, _ hi: Double) -> Double { lo + (hi - lo) * Double(rng.next() % 10_000) / 10_000 }
-        let (a, b, c, d, e, f) = (r(2, 11), r(-6, 6), r(0, 6.3), r(2, 11), r(-6, 6), r(0, 6.3))
-        let tint = (r(0.3, 1), r(0.3, 1), r(0.3, 1))
+        let gw = 7, gh = 6
+        let grid = (0..<(gw * gh)).map { _ in Double(rng.next() % 256) }
+        var blocks: [(Int, Int, Int, Int, Double)] = []
+        for _ in 0..<3 {
+            let x = Int(rng.next() % UInt64(width)), y = Int(rng.next() % UInt64(height))
+            blocks.append((x, y, x + width / 5, y + height / 4, Double(rng.next() % 256)))
+        }
+        let tint = (0.5 + Double(rng.next() % 50) / 100, 0.5 + Double(rng.next() % 50) / 100, 0.5 + Double(rng.next() % 50) / 100)
         var px = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height {
             for x in 0..<width {
-                let u = Double(x) / Double(width), v = Double(y) / Double(height)
-                let g = 128 + 110 * sin(a * u + b * v + c) * cos(d * v + e * u + f)
+                let gx = Double(x) / Double(width) * Double(gw - 1), gy = Double(y) / Double(height) * Double(gh - 1)
+                let x0 = min(Int(gx), gw - 2), y0 = min(Int(gy), gh - 2)
+                let fx = gx - Double(x0), fy = gy - Double(y0)
+                let top = grid[y0 * gw + x0] * (1 - fx) + grid[y0 * gw + x0 + 1] * fx
+                let bottom = grid[(y0 + 1) * gw + x0] * (1 - fx) + grid[(y0 + 1) * gw + x0 + 1] * fx
+                var g = top * (1 - fy) + bottom * fy
+                for b in blocks where x >= b.0 && x < b.2 && y >= b.1 && y < b.3 { g = b.4 }
                 let o = (y * width + x) * 3
-                px[o] = UInt8(max(0, min(255, g * tint.0)))
-                px[o + 1] = UInt8(max(0, min(255, g * tint.1)))
+                px[o] = UInt8(max(0, min(255, g * tint.0 + 40)))
+                px[o + 1] = UInt8(max(0, min(255, g * tint.1 + 20)))
                 px[o + 2] = UInt8(max(0, min(255, g * tint.2)))
             }
         }

@@ -198,14 +198,18 @@ public func parseUTCOffset(_ text: String) -> Int? {
     return (b[0] == UInt8(ascii: "-") ? -1 : 1) * (h * 3600 + m * 60)
 }
 
-/// IANA time zones, through the system's tz database.
+/// IANA time zones, through the system's tz database (each zone loaded once per process).
 public enum Zone {
-    public static func isKnown(_ identifier: String) -> Bool { TimeZone(identifier: identifier) != nil }
+    private static let cache = ZoneCache()
+
+    static func zone(_ identifier: String) -> TimeZone? { cache.zone(identifier) }
+
+    public static func isKnown(_ identifier: String) -> Bool { zone(identifier) != nil }
 
     /// The moment at which a wall clock in `identifier` shows `civil`. For a time in a
     /// DST gap or overlap, the offset in force just before the change is used.
     public static func timestamp(of civil: CivilTime, in identifier: String) -> Timestamp? {
-        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        guard let zone = zone(identifier) else { return nil }
         let asUTC = civil.millisAsUTC
         var offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(asUTC) / 1000))
         // Second pass settles the offset at the actual moment.
@@ -215,7 +219,7 @@ public enum Zone {
 
     /// The same moment expressed in a zone's offset (for showing local times).
     public static func offset(of t: Timestamp, in identifier: String) -> Int? {
-        guard let zone = TimeZone(identifier: identifier) else { return nil }
+        guard let zone = zone(identifier) else { return nil }
         return zone.secondsFromGMT(for: Date(timeIntervalSince1970: t.seconds))
     }
 }
@@ -223,4 +227,19 @@ public enum Zone {
 @inline(__always) func pad(_ v: Int, _ width: Int) -> String {
     let s = String(v)
     return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+/// Loaded time zones by name (nil remembered too), shared across threads.
+final class ZoneCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var zones: [String: TimeZone?] = [:]
+
+    func zone(_ identifier: String) -> TimeZone? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let z = zones[identifier] { return z }
+        let z = TimeZone(identifier: identifier)
+        zones[identifier] = z
+        return z
+    }
 }

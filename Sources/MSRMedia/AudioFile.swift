@@ -96,6 +96,18 @@ public enum AudioFile {
         return out
     }
 
+    /// Every sample of a file as float, interleaved (for tests and small files).
+    public static func decodeAll(path: String) throws(AudioError) -> (samples: [Float], sampleRate: Int, channels: Int) {
+        var info = SF_INFO()
+        guard let f = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioError(message: "libsndfile cannot read \(path): " + String(cString: sf_strerror(nil)))
+        }
+        defer { sf_close(f) }
+        var out = [Float](repeating: 0, count: Int(info.frames) * Int(info.channels))
+        let got = out.withUnsafeMutableBufferPointer { sf_readf_float(f, $0.baseAddress, info.frames) }
+        return (Array(out[0..<(Int(got) * Int(info.channels))]), Int(info.samplerate), Int(info.channels))
+    }
+
     /// Frames of an envelope whose RMS reaches `dbfs`.
     public static func loudFrames(_ envelope: [UInt16], dbfs: Double) -> Int {
         let threshold = pow(10, dbfs / 20) * 65535

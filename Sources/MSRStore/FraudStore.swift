@@ -109,7 +109,8 @@ extension Store {
 
     /// Sessions of these devices or employees that start before `end` and after `start − longest`.
     public func intervals(devices: Set<String>, employees: Set<String>, from start: Int64, to end: Int64) throws -> [SessionInterval] {
-        let longest = try db.scalar("SELECT max(ended_ms - started_ms) FROM sessions")?.int ?? 0
+        // The longest stored session bounds how far back an overlapping one can start.
+        let longest = try db.scalar("SELECT value FROM meta WHERE key = 'max_session_ms'")?.int ?? 0
         var out: [String: SessionInterval] = [:]
         for (column, values) in [("device_id", devices), ("employee_id", employees)] {
             for v in values {

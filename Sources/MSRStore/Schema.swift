@@ -258,5 +258,19 @@ enum Schema {
         CREATE INDEX photo_bands_use ON photo_bands(use_id);
         CREATE INDEX findings_session_code ON findings(session_id, code);
         """,
+        // 4: listening coverage (the distinct seconds of a session each reviewer has played), and
+        // the longest session (so overlap look-ups stay a bounded index range).
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta (key, value) SELECT 'max_session_ms', coalesce(max(ended_ms - started_ms), 0) FROM sessions;
+        CREATE TABLE listening (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            reviewer TEXT NOT NULL,
+            seconds BLOB NOT NULL,
+            heard INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            PRIMARY KEY (session_id, reviewer)
+        ) WITHOUT ROWID;
+        """,
     ]
 }

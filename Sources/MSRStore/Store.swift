@@ -88,6 +88,10 @@ extension Store {
                 .text(m.startedAt.localDate), m.checklist.sqlValue, .blob(b.manifestBytes), .text(b.manifestSHA256),
                 .text(b.digest), .text(b.source), .text(now), .integer(b.importedAt.utcMillis),
             ])
+        try db.execute("""
+            INSERT INTO meta (key, value) VALUES ('max_session_ms', ?)
+            ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)
+            """, [.integer(m.endedAt.utcMillis - m.startedAt.utcMillis)])
         func media(_ sha: String?, _ size: Int64?) throws(StoreError) {
             guard let sha, let size else { return }
             try db.execute("INSERT OR IGNORE INTO media (sha256, size, stored_at) VALUES (?,?,?)",

@@ -198,6 +198,7 @@ let samplesGenerateCommand = Command(
         OptionSpec(name: "out", value: "DIR", help: "directory to write them into (created if missing)"),
         OptionSpec(name: "seed", value: "S", help: "random seed (default 1)"),
         OptionSpec(name: "tar", value: nil, help: "write .tar.gz bundles instead of directories"),
+        OptionSpec(name: "audio-seconds", value: "N", help: "seconds of audio per bundle (default 4)"),
         OptionSpec(name: "json", value: nil, help: "print what was planted as JSON"),
     ]
 ) { inv in
@@ -210,6 +211,7 @@ let samplesGenerateCommand = Command(
     }
     var gen = SampleGenerator(count: count, seed: seed)
     gen.tar = inv.flag("tar")
+    gen.audioSeconds = try inv.int("audio-seconds", default: 4, range: 1...600)
     let plan: SampleGenerator.Plan
     do {
         plan = try gen.generate(into: out) { done, total in if done % 50 == 0 || done == total { Output.progress("writing \(done)/\(total) bundles") } }

@@ -194,3 +194,45 @@ final class ChecklistCLITests: XCTestCase {
         XCTAssertEqual(json.arrayValue?.count, 2)
     }
 }
+
+final class FraudCLITests: XCTestCase {
+    func testFraudCommandFormatsAndExplain() throws {
+        let dir = makeTempDirectory("fraud-cli")
+        defer { removeTree(dir) }
+        let db = dir + "/s.sqlite"
+        XCTAssertEqual(Executable.run(["--db", db, "import", Repository.samples]).status, 0)
+        let json = try JSON.parse(Executable.run(["--db", db, "fraud", "--format", "json"]).stdout)
+        let findings = try XCTUnwrap(json.arrayValue)
+        XCTAssertEqual(findings.first?.objectValue?.map(\.0), ["session_id", "questionnaire_id", "file", "code", "severity", "detail"])
+        let keys = findings.map { "\($0["session_id"]!.stringValue!) \($0["code"]!.stringValue!)" }
+        for expected in ["S-20261120-0003 photo-reused", "S-20261120-0004 photo-missing", "S-20261120-0004 answers-too-fast",
+                         "S-20261120-0006 session-overlap", "S-20261120-0007 file-tampered", "S-20261120-0007 photo-time-mismatch",
+                         "S-20261120-0008 audio-silent", "S-20261120-0008 outside-hours"] {
+            XCTAssertTrue(keys.contains(expected), "missing \(expected) in \(keys)")
+        }
+        XCTAssertFalse(keys.contains { $0.hasPrefix("S-20261120-0005") }, "EXIF without offset in Vladivostok is clean")
+        let sorted = findings.map { [$0["session_id"]!.stringValue!, $0["questionnaire_id"]?.stringValue ?? "", $0["code"]!.stringValue!] }
+        XCTAssertEqual(sorted, sorted.sorted { $0.lexicographicallyPrecedes($1) }, "sorted by session, questionnaire, code")
+
+        let fraudOnly = try JSON.parse(Executable.run(["--db", db, "fraud", "--json", "--severity", "fraud"]).stdout)
+        XCTAssertEqual(Set(fraudOnly.arrayValue!.compactMap { $0["code"]?.stringValue }), ["photo-reused", "photo-missing"])
+        let csv = Executable.run(["--db", db, "fraud", "--format", "csv", "--session", "S-20261120-0004"]).stdout
+        XCTAssertTrue(csv.hasPrefix("session_id,questionnaire_id,file,code,severity,detail\r\n"))
+        XCTAssertEqual(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 3)
+
+        // A looser threshold for one run: the too-fast answers pass, and a re-check stores that.
+        let loose = Executable.run(["--db", db, "fraud", "--recheck", "--json", "--session", "S-20261120-0004", "--set", "min_seconds_per_answer=0.5"])
+        XCTAssertEqual(loose.status, 0, loose.stderr)
+        XCTAssertFalse(loose.stdout.contains("answers-too-fast"))
+        XCTAssertTrue(Executable.run(["--db", db, "fraud", "--recheck", "--json"]).stdout.contains("answers-too-fast"))
+
+        let explain = Executable.run(["fraud", "--explain", "photo-time-mismatch", "--set", "exif_tolerance_seconds=300"])
+        XCTAssertTrue(explain.stdout.contains("300 s"), explain.stdout)
+        XCTAssertEqual(Executable.run(["fraud", "--explain", "nope"]).status, 2)
+        XCTAssertEqual(Executable.run(["fraud", "--set", "silent_dbfs=5"]).status, 2)
+        let flagged = try JSON.parse(Executable.run(["--db", db, "sessions", "--flagged", "--json"]).stdout)
+        XCTAssertEqual(flagged.arrayValue?.compactMap { $0["session_id"]?.stringValue }.sorted(),
+                       ["S-20261120-0003", "S-20261120-0004", "S-20261120-0006", "S-20261120-0007", "S-20261120-0008"])
+        XCTAssertTrue(Executable.run(["--db", db, "show", "S-20261120-0008"]).stdout.contains("audio-silent"))
+    }
+}

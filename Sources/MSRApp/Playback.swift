@@ -1,0 +1,46 @@
+import MSRAudio
+import MSRCore
+import MSRMedia
+import MSRStore
+
+/// A session's audio, ready for the player: its recordings on the session clock.
+public enum SessionAudio {
+    public struct NoAudio: Error, CustomStringConvertible {
+        public var session: String
+        public var description: String { "session \(session) has no playable recording" }
+    }
+
+    public static func timeline(store: Store, session: String) throws -> Timeline {
+        guard let detail = try store.session(session) else { throw ReviewError.noSession(session) }
+        let media = store.mediaRoot
+        let tracks = detail.recordings.compactMap { r -> Track? in
+            guard let sha = r.sha256, let frames = r.frames, let rate = r.sampleRate, let channels = r.channels,
+                  r.status == .ok || r.status == .tampered else { return nil }
+            return Track(path: media + "/" + sha.prefix(2) + "/" + sha, startMillis: r.entry.startedAt.utcMillis,
+                         frames: frames, sampleRate: rate, channels: channels)
+        }
+        guard !tracks.isEmpty else { throw NoAudio(session: session) }
+        let origin = Timestamp(rfc3339: detail.summary.startedAt)?.utcMillis
+        return Timeline(tracks: tracks, originMillis: origin)
+    }
+
+    /// `HH:MM:SS` (a moment on the session's clock) or `mm:ss` (from the start of its audio).
+    public static func moment(_ text: String, timeline: Timeline, sessionStart: Timestamp) -> Int64? {
+        let parts = text.split(separator: ":")
+        if parts.count == 3 { return SessionMoment.parse(text, sessionStart: sessionStart)?.utcMillis }
+        if parts.count == 2, let m = Int(parts[0]), let s = Int(parts[1]), m >= 0, (0...59).contains(s) {
+            return (timeline.startMillis ?? 0) + Int64(m * 60 + s) * 1000
+        }
+        return Timestamp(rfc3339: text)?.utcMillis
+    }
+}
+
+/// The audio device: `--device`, else `$MSREVIEW_AUDIO_DEVICE`, else the config's
+/// `audio_device`, else ALSA's `default`.
+public enum AudioDevice {
+    public static func resolve(flag: String?, environment: [String: String], config: Config) -> String {
+        if let flag, !flag.isEmpty { return flag }
+        if let env = environment["MSREVIEW_AUDIO_DEVICE"], !env.isEmpty { return env }
+        return config.strings["audio_device"] ?? "default"
+    }
+}
