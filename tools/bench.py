@@ -253,7 +253,72 @@ indexed self-joins on the same store.
 Time per session relative to 10k (1.00 = linear): {scaling}. Findings at 50k: {rows[-1][5]}.
 """
 
-BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud}
+def bench_audio():
+    """Issue 5: play latency, seek latency, CPU per audio minute at 1× and 2× beside aplay and
+    sox writing the same audio to the same ALSA PCM, and decode speed beside sox."""
+    import hashlib, json
+    work = os.path.join(OUT, "audio")
+    shutil.rmtree(work, ignore_errors=True)
+    bundle = os.path.join(work, "spool", "S-AUDIO")
+    os.makedirs(os.path.join(bundle, "audio"))
+    src = os.path.join(ROOT, "Samples", "S-20261120-0002", "audio", "rec-001.flac")
+    flac = os.path.join(bundle, "audio", "long.flac")
+    sh(f"sox {src} -r 16000 {flac} repeat 11")          # ~10 minutes of speech, 16 kHz mono FLAC
+    wav = os.path.join(work, "long.wav")
+    sh(f"sox {flac} -b 16 {wav}")
+    seconds = float(sh(f"soxi -D {flac}").stdout)
+    manifest = {"format": "msr-bundle/1", "session_id": "S-AUDIO", "device_id": "D", "employee": {"id": "E"},
+                "location": {"id": "L"}, "started_at": "2026-11-20T10:00:00+03:00", "ended_at": "2026-11-20T10:20:00+03:00",
+                "recordings": [{"file": "audio/long.flac", "started_at": "2026-11-20T10:00:01+03:00",
+                                "sha256": hashlib.sha256(open(flac, "rb").read()).hexdigest()}]}
+    json.dump(manifest, open(os.path.join(bundle, "session.json"), "w"))
+    db = os.path.join(work, "audio.sqlite")
+    sh(f"{MSR} --db {db} import {bundle}")
+    out = os.path.join(work, "out.wav")
+    pcm = f"file:FILE={out},FORMAT=wav"
+
+    def stats(device, speed=1):
+        r = subprocess.run(f"{MSR} --db {db} play S-AUDIO --device '{device}' --speed {speed} --stats < /dev/null",
+                           shell=True, capture_output=True, text=True, check=True)
+        return json.loads(r.stderr.strip().splitlines()[-1])
+    runs = [stats("null") for _ in range(3)]
+    first = statistics.median(r["first_frame_ms"] for r in runs)
+    seek = statistics.median(r["seek_ms_median"] for r in runs)
+    seek_max = max(r["seek_ms_max"] for r in runs)
+    play_x = statistics.median(r["x_realtime"] for r in runs)
+
+    def cpu(cmd):
+        r = subprocess.run(f"/usr/bin/time -f '%U %S' {cmd} > /dev/null 2> {work}/time.txt < /dev/null", shell=True)
+        u, s_ = open(f"{work}/time.txt").read().strip().splitlines()[-1].split()
+        return (float(u) + float(s_)) / seconds * 60   # CPU seconds per minute of audio
+    msr1 = statistics.median(cpu(f"{MSR} --db {db} play S-AUDIO --device '{pcm}'") for _ in range(3))
+    msr2 = statistics.median(cpu(f"{MSR} --db {db} play S-AUDIO --speed 2 --device '{pcm}'") for _ in range(3))
+    aplay = statistics.median(cpu(f"aplay -q -D '{pcm}' {wav}") for _ in range(3))
+    soxp = statistics.median(cpu(f"sox -q {flac} -t alsa '{pcm}'") for _ in range(3))
+    t_sox, _ = timed(f"sox {flac} -t null -", runs=3)
+    sox_x = seconds / t_sox
+    return f"""## Audio engine (issue 5)
+
+A {seconds / 60:.1f}-minute 16 kHz mono FLAC (speech from Samples/, repeated) stored as one session.
+`msreview play --stats` reports times measured inside the player: from `play` to the first frame
+written to the device, and from a `seek` to the first frame of the new place reaching the device
+(10 random seeks a run). The PCMs are ALSA's `null` and `file` devices, which are not paced in
+real time, so "CPU per minute of audio" is the whole cost of decoding and writing it.
+
+| measure | msreview | comparison |
+| --- | --- | --- |
+| play → first frame at the device | {first:.1f} ms | — |
+| seek → first frame of the new place | {seek:.2f} ms median, {seek_max:.2f} ms worst | — |
+| CPU per minute of audio, 1× (`file` PCM) | {msr1 * 1000:.0f} ms | `aplay` of the same audio as WAV: {aplay * 1000:.0f} ms; `sox` from the FLAC: {soxp * 1000:.0f} ms |
+| CPU per minute of audio, 2× with pitch kept (Rubber Band) | {msr2 * 1000:.0f} ms | — |
+| decode + write speed (`null` PCM) | {play_x:.0f}× real time | `sox {os.path.basename(flac)} -t null -` decode only: {sox_x:.0f}× real time |
+
+msreview at 1× uses {msr1 / soxp:.2f}× the CPU of sox playing the same FLAC to the same PCM
+({msr1 / aplay:.2f}× aplay, which reads ready PCM and decodes nothing); at 2× real time the
+audio needs {msr2 / 30 * 100:.1f} % of one core while playing (a minute of audio plays in 30 s).
+"""
+
+BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio}
 
 def main():
     names = sys.argv[1:] or list(BENCHES)

@@ -76,7 +76,7 @@ public final class FraudEngine {
         }
         for u in newUses {
             guard let h = u.phash else { continue }
-            let candidates = try store.photoUses(bands: bandIndex.bandKeys(h))
+            let candidates = try store.photoUses(near: h, bands: bandIndex.bandKeys(h), distance: t.similarDistance)
             if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
             // An earlier photo arriving late makes later look-alikes suspect too.
             for c in candidates where PhotoUse.earlier(u, c) {
@@ -126,7 +126,7 @@ public final class FraudEngine {
                 for f in FraudCheck.reused(related) { try store.addFindingIfAbsent(f, at: at) }
                 for u in allUses {
                     guard let h = u.phash else { continue }
-                    let candidates = try store.photoUses(bands: bandIndex.bandKeys(h))
+                    let candidates = try store.photoUses(near: h, bands: bandIndex.bandKeys(h), distance: t.similarDistance)
                     if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
                     for c in candidates where PhotoUse.earlier(u, c) {
                         if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
@@ -143,9 +143,9 @@ public final class FraudEngine {
             try store.deleteFindings(sessions: nil, codes: Store.derivedCodes)
             var findings = local
             findings += FraudCheck.reused(allUses)
-            var index = PhotoIndex(distance: t.similarDistance)
+            let index = PhotoIndex(distance: t.similarDistance)
             for u in allUses.sorted(by: PhotoUse.earlier) {
-                if let h = u.phash, let f = FraudCheck.similar(u, candidates: index.candidates(h), t: t) { findings.append(f) }
+                if let h = u.phash, let f = FraudCheck.similar(u, candidates: index.near(h), t: t) { findings.append(f) }
                 index.insert(u)
             }
             findings += FraudCheck.overlaps(try store.allIntervals(), t: t)

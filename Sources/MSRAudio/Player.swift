@@ -138,11 +138,15 @@ public final class Player: @unchecked Sendable {
     /// Waits until playback reaches the end (or fails, or is stopped); false on timeout.
     @discardableResult
     public func waitUntilFinished(timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = timeout.isFinite ? Date().addingTimeInterval(timeout) : nil
         state.lock()
         defer { state.unlock() }
         while !finishedFlag && failure == nil && !stopping {
-            if !state.wait(until: deadline) { return false }
+            if let deadline {
+                if !state.wait(until: deadline) { return false }
+            } else {
+                state.wait()
+            }
         }
         return true
     }

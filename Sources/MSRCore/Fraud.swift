@@ -268,15 +268,21 @@ func decimal(_ v: Double) -> String {
     return r == r.rounded() ? String(Int64(r)) : String(r)
 }
 
-/// Finds, without comparing every pair, the photos whose 64-bit hashes may lie within a
-/// distance: the hash is cut into `distance + 1` bands, and by the pigeonhole principle two
-/// hashes that differ in at most `distance` bits agree exactly on at least one band.
-public struct PhotoIndex {
+/// Finds, without comparing every pair, the photos whose 64-bit hashes lie within a distance:
+/// the hash is cut into `distance + 1` bands, and by the pigeonhole principle two hashes that
+/// differ in at most `distance` bits agree exactly on at least one band. Only hashes sharing a
+/// band are looked at, as plain integers; a use is materialised only when it truly matches.
+public final class PhotoIndex {
+    public let distance: Int
     let bands: [(shift: Int, width: Int)]
-    var buckets: [Int: [Int]]
+    var buckets: [Int: [Int32]] = [:]
+    var hashes: [UInt64] = []
+    var seen: [UInt32] = []
+    var query: UInt32 = 0
     public private(set) var uses: [PhotoUse] = []
 
     public init(distance: Int) {
+        self.distance = distance
         let n = max(1, min(distance + 1, 16))
         var b: [(Int, Int)] = []
         var shift = 0
@@ -286,35 +292,38 @@ public struct PhotoIndex {
             shift += width
         }
         bands = b
-        buckets = [:]
     }
 
-    func keys(_ h: UInt64) -> [Int] {
+    /// The band keys of a hash (also the keys of the index kept in the store).
+    public func bandKeys(_ h: UInt64) -> [Int] {
         bands.enumerated().map { i, band in
             let mask: UInt64 = band.width >= 64 ? .max : (1 << UInt64(band.width)) - 1
             return Int((h >> UInt64(band.shift)) & mask) << 5 | i
         }
     }
 
-    public mutating func insert(_ use: PhotoUse) {
+    public func insert(_ use: PhotoUse) {
         guard let h = use.phash else { return }
-        let index = uses.count
+        let index = Int32(uses.count)
         uses.append(use)
-        for k in keys(h) { buckets[k, default: []].append(index) }
+        hashes.append(h)
+        seen.append(0)
+        for k in bandKeys(h) { buckets[k, default: []].append(index) }
     }
 
-    /// Uses sharing at least one band with `hash` (a superset of those within the distance).
-    public func candidates(_ hash: UInt64) -> [PhotoUse] {
-        var seen = Set<Int>()
+    /// Every indexed use whose hash is within the distance of `hash`.
+    public func near(_ hash: UInt64) -> [PhotoUse] {
+        query &+= 1
         var out: [PhotoUse] = []
-        for k in keys(hash) {
-            for i in buckets[k] ?? [] where seen.insert(i).inserted { out.append(uses[i]) }
+        for k in bandKeys(hash) {
+            guard let bucket = buckets[k] else { continue }
+            for i in bucket where seen[Int(i)] != query {
+                seen[Int(i)] = query
+                if (hashes[Int(i)] ^ hash).nonzeroBitCount <= distance { out.append(uses[Int(i)]) }
+            }
         }
         return out
     }
-
-    /// The band keys of a hash, for an index kept in a database.
-    public func bandKeys(_ hash: UInt64) -> [Int] { keys(hash) }
 }
 
 /// Perceptual hashing of photos.

@@ -95,14 +95,18 @@ extension Store {
                      [.text(sha256)], Store.photoUse)
     }
 
-    /// Uses sharing a band key with the given ones (candidates for similarity).
-    public func photoUses(bands: [Int]) throws -> [PhotoUse] {
+    /// Uses whose hash is within `distance` of `hash`, found through the band index: ids and
+    /// hashes of the uses sharing a band are read and filtered as integers; only matches are loaded.
+    public func photoUses(near hash: UInt64, bands: [Int], distance: Int) throws -> [PhotoUse] {
         guard !bands.isEmpty else { return [] }
-        return try db.query("""
-            SELECT DISTINCT u.session_id, u.questionnaire_id, u.q_started_ms, u.file, u.sha256, u.phash
-            FROM photo_bands b JOIN photo_uses u ON u.id = b.use_id
+        let candidates = try db.query("""
+            SELECT DISTINCT u.id, u.phash FROM photo_bands b JOIN photo_uses u ON u.id = b.use_id
             WHERE b.band IN (\(bands.map { _ in "?" }.joined(separator: ",")))
-            """, bands.map { .integer(Int64($0)) }, Store.photoUse)
+            """, bands.map { .integer(Int64($0)) }) { ($0.int(0) ?? 0, UInt64(bitPattern: $0.int(1) ?? 0)) }
+        return try candidates.filter { ($0.1 ^ hash).nonzeroBitCount <= distance }.flatMap { id, _ in
+            try db.query("SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses WHERE id = ?",
+                         [.integer(id)], Store.photoUse)
+        }
     }
 
     // MARK: Intervals

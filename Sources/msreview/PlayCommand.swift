@@ -20,6 +20,7 @@ let playCommand = Command(
         OptionSpec(name: "speed", value: "X", help: "0.75 to 2 (default 1)"),
         OptionSpec(name: "volume", value: "V", help: "0 to 1 (default 1)"),
         OptionSpec(name: "device", value: "NAME", help: "ALSA device, e.g. default, plughw:0, or file:FILE=out.wav,FORMAT=wav"),
+        OptionSpec(name: "stats", value: nil, help: "(not on a terminal) print timing as JSON on stderr: first frame, seeks, speed × real time"),
     ],
     positionals: 1...1
 ) { inv in
@@ -49,6 +50,7 @@ let playCommand = Command(
     let player = Player(timeline: timeline, sink: sink)
     player.speed = speed
     player.volume = volume
+    let started = DispatchTime.now()
     player.play(from: from)
     func saveCoverage() {
         _ = try? store.addListening(session: session, reviewer: reviewer, bitmap: player.coverage.bitmap, at: Timestamp.now())
@@ -58,8 +60,35 @@ let playCommand = Command(
         saveCoverage()
     }
     guard isatty(0) == 1 else {
+        var seeks: [Double] = []
+        if inv.flag("stats") {
+            // Seek latency: from the call to the first frame of the new place reaching the device.
+            var rng = SystemRandomNumberGenerator()
+            for _ in 0..<10 {
+                guard let lo = timeline.startMillis, let hi = timeline.endMillis, hi - lo > 2000 else { break }
+                let target = Int64.random(in: lo...(hi - 1000), using: &rng)
+                let before = player.framesWritten
+                let t0 = DispatchTime.now()
+                player.seek(to: target)
+                while player.framesWritten == before || player.positionMillis < target, !player.isFinished, player.error == nil { usleep(50) }
+                seeks.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
+            }
+            player.seek(to: from)
+        }
         player.waitUntilFinished(timeout: .infinity)
         if let e = player.error { throw CommandError(message: "\(e)") }
+        if inv.flag("stats") {
+            let wall = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            let first = player.firstWriteTime.map { Double($0.uptimeNanoseconds - started.uptimeNanoseconds) / 1e6 } ?? -1
+            let audio = Double(timeline.tracks.reduce(0) { $0 + $1.frames * 1000 / Int64($1.sampleRate) }) / 1000
+            seeks.sort()
+            writeStderr(JSON.object([
+                ("first_frame_ms", .number(first)), ("wall_s", .number(wall)), ("audio_s", .number(audio)),
+                ("x_realtime", .number(audio / max(wall, 1e-9))),
+                ("seek_ms_median", seeks.isEmpty ? .null : .number(seeks[seeks.count / 2])),
+                ("seek_ms_max", seeks.last.map(JSON.number) ?? .null),
+            ]).serialized() + "\n")
+        }
         return 0
     }
     let terminal = RawTerminal()

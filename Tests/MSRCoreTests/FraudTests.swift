@@ -174,14 +174,15 @@ final class FraudTests: XCTestCase {
         let identical = use("S-4", "Q1", 400, sha: "a", phash: original.phash)
         XCTAssertNil(FraudCheck.similar(identical, candidates: [original], t: t), "byte-identical is photo-reused, not similar")
         // The band index finds every hash within the distance.
-        var index = PhotoIndex(distance: 6)
+        let index = PhotoIndex(distance: 6)
         var rng = SeededRandom(seed: 9)
         for i in 0..<2000 { index.insert(use("R-\(i)", "Q", Int64(i), sha: "r\(i)", phash: rng.next())) }
         index.insert(original)
         for _ in 0..<200 {
             var h = original.phash!
             for _ in 0..<6 { h ^= 1 << (rng.next() % 64) }
-            XCTAssertTrue(index.candidates(h).contains(original))
+            XCTAssertTrue(index.near(h).contains(original))
+            XCTAssertTrue(index.near(h).allSatisfy { ($0.phash! ^ h).nonzeroBitCount <= 6 })
         }
     }
 
