@@ -7,7 +7,9 @@
 //   MSRMedia       adapters for media: SHA-256, tar, audio/photo probes
 //   MSRStore       the SQLite store
 //   MSRAudio       the player: libsndfile decoding, Rubber Band speed, ALSA output (no terminal)
-//   MSRApp         use cases (import, browse, sample generation) wiring core + adapters
+//   MSRApp         use cases (import, reviews, fraud, playback, samples) wiring core + adapters
+//   MSRTerminal    screen grid, styles and keys (pure)
+//   MSRWorkstation the TUI: state → update → view, an effect runner, a thin ncurses backend
 //   msreview       the executable: argument parsing and output only
 import PackageDescription
 
@@ -24,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CRubberBand", pkgConfig: "rubberband", providers: [.apt(["librubberband-dev"])]),
+        .systemLibrary(name: "CCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: a few lines of real C.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
@@ -33,7 +36,9 @@ let package = Package(
         .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite"]),
         .target(name: "MSRAudio", dependencies: ["MSRCore", "CSndFile", "CALSA", "CRubberBand"]),
         .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio"]),
-        .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp"]),
+        .target(name: "MSRTerminal", dependencies: ["MSRCore"]),
+        .target(name: "MSRWorkstation", dependencies: ["MSRCore", "MSRStore", "MSRAudio", "MSRApp", "MSRTerminal", "CCurses"]),
+        .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRWorkstation"]),
 
         // Builders of real test inputs (bundles, audio, JPEGs, tar archives) and a process runner.
         .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRApp"], path: "Tests/MSRTestSupport"),
@@ -41,6 +46,7 @@ let package = Package(
         .testTarget(name: "MSRMediaTests", dependencies: ["MSRCore", "MSRMedia", "MSRTestSupport"]),
         .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRStore", "MSRTestSupport"]),
         .testTarget(name: "MSRAudioTests", dependencies: ["MSRCore", "MSRMedia", "MSRAudio", "MSRTestSupport"]),
+        .testTarget(name: "MSRWorkstationTests", dependencies: ["MSRCore", "MSRStore", "MSRApp", "MSRTerminal", "MSRWorkstation", "MSRTestSupport"]),
         .testTarget(name: "MSRAppTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp", "MSRTestSupport"]),
     ]
 )

@@ -41,7 +41,7 @@ public enum ReviewError: Error, CustomStringConvertible, Equatable {
 }
 
 /// A review with everything needed to show or export it.
-public struct ReviewView {
+public struct ReviewView: Sendable {
     public var record: ReviewRecord
     public var checklist: Checklist?
     /// Answers as the reviewer gave them.
@@ -187,7 +187,15 @@ public final class ReviewService {
                 r.checklistID = checklist.id
                 r.checklistVersion = checklist.version
             }
-            let entries = try parseAnswers(document, source: source, checklist: checklist, start: start, end: end)
+            var entries = try parseAnswers(document, source: source, checklist: checklist, start: start, end: end)
+            // An item given again keeps its comment unless a new one is given, and adds its
+            // evidence moments to those already cited.
+            let existing = try store.answers(review: r.id)
+            for (item, e) in entries {
+                guard let old = existing[item] else { continue }
+                if e.comment == nil { entries[item]!.comment = old.comment }
+                entries[item]!.evidence = Array(Set(old.evidence + e.evidence)).sorted()
+            }
             try store.saveAnswers(review: r.id, entries, at: t)
             if r.openedMillis == nil { r.openedMillis = t.utcMillis }
             if r.status != .returned { r.expiresMillis = t.utcMillis + claimMillis }

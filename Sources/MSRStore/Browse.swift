@@ -10,6 +10,10 @@ public struct SessionFilter: Sendable {
     public var fromMillis: Int64?
     public var toMillis: Int64?
     public var flagged: Bool = false
+    /// Only sessions this reviewer holds a claim or review of (released and expired ones aside).
+    public var reviewer: String?
+    /// Text in the id, location or employee (id or name).
+    public var search: String?
     public var limit: Int?
     public var offset: Int = 0
 
@@ -64,6 +68,15 @@ extension Store {
         if let t = f.fromMillis { conds.append("s.started_ms >= ?"); params.append(.integer(t)) }
         if let t = f.toMillis { conds.append("s.started_ms <= ?"); params.append(.integer(t)) }
         if f.flagged { conds.append("EXISTS (SELECT 1 FROM findings x WHERE x.session_id = s.id)") }
+        if let r = f.reviewer {
+            conds.append("EXISTS (SELECT 1 FROM reviews r WHERE r.session_id = s.id AND r.reviewer = ? AND r.status NOT IN ('released', 'expired'))")
+            params.append(.text(r))
+        }
+        if let q = f.search, !q.isEmpty {
+            let like = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            conds.append("(s.id LIKE ? ESCAPE '\\' OR s.location_id LIKE ? ESCAPE '\\' OR s.location_name LIKE ? ESCAPE '\\' OR s.employee_id LIKE ? ESCAPE '\\' OR s.employee_name LIKE ? ESCAPE '\\')")
+            params += Array(repeating: .text(like), count: 5)
+        }
         return (conds.isEmpty ? "" : "WHERE " + conds.joined(separator: " AND "), params)
     }
 
@@ -92,6 +105,19 @@ extension Store {
                        locationName: r.text(4), employeeID: r.text(5) ?? "", employeeName: r.text(6), deviceID: r.text(7) ?? "",
                        checklist: r.text(8), status: r.text(9) ?? "", fraud: Int(r.int(10) ?? 0),
                        suspect: Int(r.int(11) ?? 0), integrity: Int(r.int(12) ?? 0))
+    }
+
+    /// How many sessions a filter selects (limit and offset aside).
+    public func sessionCount(_ filter: SessionFilter) throws -> Int {
+        let (whereSQL, params) = whereClause(filter)
+        return Int(try db.scalar("SELECT count(*) FROM sessions s \(whereSQL)", params)?.int ?? 0)
+    }
+
+    /// The 100 ms envelope of a session's first readable recording (for the waveform).
+    public func envelope(session: String) throws -> [UInt16] {
+        guard let bytes = try db.scalar("SELECT envelope FROM recordings WHERE session_id = ? AND envelope IS NOT NULL ORDER BY started_ms LIMIT 1",
+                                        [.text(session)])?.blob else { return [] }
+        return Store.envelope(from: bytes)
     }
 
     public func sessionExists(_ id: String) throws(StoreError) -> Bool {

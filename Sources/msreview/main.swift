@@ -29,6 +29,7 @@ func topHelp() -> String {
     for c in commands { s += "  " + c.name.padding(toLength: width) + "  " + c.summary + "\n" }
     s += """
 
+    With no command, on a terminal, msreview opens the review workstation (press ? there for keys).
     The store is --db PATH, else $MSREVIEW_DB, else $XDG_DATA_HOME/msreview/msreview.sqlite.
     'msreview COMMAND --help' describes a command. Exit status: 0 ok, 1 failed, 2 usage error.
 
@@ -47,6 +48,9 @@ func runMain() -> Int32 {
         if first == g, args.count >= 2 { leadingDB += [g, args[1]]; args.removeFirst(2) }
         else if first.hasPrefix(g + "=") { leadingDB.append(first); args.removeFirst() }
         else { break }
+    }
+    if args.isEmpty && isatty(0) == 1 && isatty(1) == 1 {
+        return runWorkstation(globals: leadingDB, environment: env)
     }
     if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
         print(topHelp(), terminator: "")

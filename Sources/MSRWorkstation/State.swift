@@ -1,0 +1,94 @@
+import MSRApp
+import MSRCore
+import MSRStore
+
+/// Everything the workstation shows, as plain values: `update` changes it, `view` draws it.
+public struct AppState: Sendable {
+    public enum Screen: Sendable { case queue, session }
+    public enum Mode: Equatable, Sendable {
+        case normal
+        case search(String)
+        case comment(String)
+        case confirmSubmit
+        case help
+    }
+
+    public var width: Int
+    public var height: Int
+    public var reviewer: String
+    public var isLead: Bool
+    public var screen: Screen = .queue
+    public var mode: Mode = .normal
+    public var status = ""
+    public var quitting = false
+
+    // Queue screen: a window of rows around the cursor, never the whole table.
+    public var rows: [SessionSummary] = []
+    public var rowsOffset = 0
+    public var total = 0
+    public var cursor = 0
+    public var filter = ""
+
+    // Session screen.
+    public var session: SessionDetail?
+    public var review: ReviewView?
+    public var itemCursor = 0
+    public var envelope: [UInt16] = []
+    public var position: Int64 = 0
+    public var playing = false
+    public var speed = 1.0
+    public var audioNote: String?
+
+    public init(width: Int, height: Int, reviewer: String, isLead: Bool) {
+        self.width = width
+        self.height = height
+        self.reviewer = reviewer
+        self.isLead = isLead
+    }
+
+    /// Rows of the queue list that fit on screen (title, header, status and key lines aside).
+    public var listHeight: Int { max(1, height - 4) }
+
+    public var items: [(section: Checklist.Section, item: Checklist.Item)] {
+        guard let c = review?.checklist else { return [] }
+        return c.sections.flatMap { s in s.items.map { (s, $0) } }
+    }
+
+    public var currentItem: Checklist.Item? {
+        let all = items
+        return all.indices.contains(itemCursor) ? all[itemCursor].item : nil
+    }
+}
+
+/// Something that happened: a key, a resize, or the result of an effect.
+public enum Action: Sendable {
+    case key(Key)
+    case resized(width: Int, height: Int)
+    case queueLoaded(rows: [SessionSummary], offset: Int, total: Int)
+    case sessionLoaded(SessionDetail, ReviewView?, envelope: [UInt16])
+    case reviewSaved(ReviewView)
+    case playback(position: Int64, playing: Bool, speed: Double)
+    case audioUnavailable(String)
+    case failed(String)
+    case info(String)
+}
+
+/// Work the update asks for; the runner does it against the store and the player and reports
+/// back with actions. Keeping it out of `update` keeps `update` pure and testable.
+public enum Effect: Equatable, Sendable {
+    case loadQueue(offset: Int, limit: Int, filter: String)
+    case pull
+    case openSession(String)
+    case closeSession
+    case answer(session: String, item: String, answer: String)
+    case comment(session: String, item: String, text: String)
+    case markEvidence(session: String, item: String, at: Int64)
+    case submit(session: String)
+    case togglePlay
+    case seek(by: Int64)
+    case seekTo(Int64)
+    case setSpeed(Double)
+    case quit
+}
+
+import MSRTerminal

@@ -1,0 +1,185 @@
+import MSRApp
+import MSRCore
+import MSRStore
+import MSRTerminal
+
+/// The workstation's logic: a pure function of the state and an action, returning the effects
+/// to run. No I/O here — that is what makes every key testable without a terminal.
+public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
+    switch action {
+    case let .resized(w, h):
+        s.width = w
+        s.height = h
+        return s.screen == .queue ? ensureWindow(&s, force: true) : []
+    case let .queueLoaded(rows, offset, total):
+        s.rows = rows
+        s.rowsOffset = offset
+        s.total = total
+        s.cursor = min(s.cursor, max(0, total - 1))
+        return []
+    case let .sessionLoaded(detail, review, envelope):
+        s.screen = .session
+        s.session = detail
+        s.review = review
+        s.envelope = envelope
+        s.position = review.map { _ in detail.recordings.first?.entry.startedAt.utcMillis ?? 0 } ?? 0
+        s.playing = false
+        s.audioNote = nil
+        let firstOpen = s.items.firstIndex { review?.entries[$0.item.id] == nil } ?? 0
+        s.itemCursor = firstOpen
+        s.status = review == nil ? "read only: you hold no review of this session" : "opened \(detail.summary.id)"
+        return []
+    case let .reviewSaved(v):
+        s.review = v
+        s.status = "saved — \(percentText(v.score?.percent))"
+        return []
+    case let .playback(position, playing, speed):
+        s.position = position
+        s.playing = playing
+        s.speed = speed
+        return []
+    case let .audioUnavailable(message):
+        s.audioNote = message
+        s.status = message
+        return []
+    case let .failed(message), let .info(message):
+        s.status = message
+        return []
+    case let .key(key):
+        return handleKey(&s, key)
+    }
+}
+
+func percentText(_ p: Double?) -> String { p.map { Score.text($0) + "%" } ?? "—" }
+
+func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    switch s.mode {
+    case .help:
+        s.mode = .normal
+        return []
+    case let .search(text):
+        switch key {
+        case .escape: s.mode = .normal; return []
+        case .enter:
+            s.mode = .normal
+            s.filter = text
+            s.cursor = 0
+            s.status = text.isEmpty ? "filter cleared" : "filter: \(text)"
+            return [.loadQueue(offset: 0, limit: s.listHeight * 3, filter: text)]
+        case .backspace: s.mode = .search(String(text.dropLast())); return []
+        case let .char(c): s.mode = .search(text + String(c)); return []
+        default: return []
+        }
+    case let .comment(text):
+        switch key {
+        case .escape: s.mode = .normal; return []
+        case .enter:
+            s.mode = .normal
+            guard let id = s.session?.summary.id, let item = s.currentItem else { return [] }
+            return [.comment(session: id, item: item.id, text: text)]
+        case .backspace: s.mode = .comment(String(text.dropLast())); return []
+        case let .char(c): s.mode = .comment(text + String(c)); return []
+        default: return []
+        }
+    case .confirmSubmit:
+        s.mode = .normal
+        if key == .char("y"), let id = s.session?.summary.id { return [.submit(session: id)] }
+        s.status = "not submitted"
+        return []
+    case .normal:
+        if key == .char("?") { s.mode = .help; return [] }
+        return s.screen == .queue ? queueKey(&s, key) : sessionKey(&s, key)
+    }
+}
+
+func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    switch key {
+    case .char("q"): s.quitting = true; return [.quit]
+    case .down, .char("j"): s.cursor = min(s.cursor + 1, max(0, s.total - 1))
+    case .up, .char("k"): s.cursor = max(s.cursor - 1, 0)
+    case .pageDown, .char(" "): s.cursor = min(s.cursor + s.listHeight, max(0, s.total - 1))
+    case .pageUp: s.cursor = max(s.cursor - s.listHeight, 0)
+    case .home, .char("g"): s.cursor = 0
+    case .end, .char("G"): s.cursor = max(0, s.total - 1)
+    case .char("/"): s.mode = .search(s.filter); return []
+    case .char("p"): return [.pull]
+    case .char("r"): return ensureWindow(&s, force: true)
+    case .enter:
+        let i = s.cursor - s.rowsOffset
+        guard s.rows.indices.contains(i) else { return [] }
+        return [.openSession(s.rows[i].id)]
+    default: return []
+    }
+    return ensureWindow(&s, force: false)
+}
+
+/// Keeps the loaded window around the cursor: rows are queried a screen or so at a time.
+func ensureWindow(_ s: inout AppState, force: Bool) -> [Effect] {
+    let inside = s.cursor >= s.rowsOffset && s.cursor < s.rowsOffset + s.rows.count
+    let nearEdge = s.cursor < s.rowsOffset + 2 && s.rowsOffset > 0 || s.cursor >= s.rowsOffset + s.rows.count - 2 && s.rowsOffset + s.rows.count < s.total
+    guard force || !inside || nearEdge else { return [] }
+    let offset = max(0, s.cursor - s.listHeight)
+    return [.loadQueue(offset: offset, limit: s.listHeight * 3, filter: s.filter)]
+}
+
+func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    guard let session = s.session else { return [] }
+    let id = session.summary.id
+    let count = s.items.count
+    switch key {
+    case .char("q"), .escape:
+        s.screen = .queue
+        s.session = nil
+        s.review = nil
+        return [.closeSession] + ensureWindow(&s, force: true)
+    case .down, .char("j"): s.itemCursor = min(s.itemCursor + 1, max(0, count - 1)); return []
+    case .up, .char("k"): s.itemCursor = max(s.itemCursor - 1, 0); return []
+    case .char(" "): return [.togglePlay]
+    case .left: return [.seek(by: -5_000)]
+    case .right: return [.seek(by: 5_000)]
+    case .shiftLeft, .char("["): return [.seek(by: -30_000)]
+    case .shiftRight, .char("]"): return [.seek(by: 30_000)]
+    case .char("<"): return [.setSpeed(max(0.75, s.speed - 0.25))]
+    case .char(">"): return [.setSpeed(min(2.0, s.speed + 0.25))]
+    case .char("N"), .char("P"):
+        let marks = markers(session, s.review).sorted()
+        let target = key == .char("N") ? marks.first { $0 > s.position + 500 } : marks.last { $0 < s.position - 500 }
+        if let target { return [.seekTo(target)] }
+        s.status = "no more markers"
+        return []
+    default: break
+    }
+    guard s.review != nil, let item = s.currentItem else {
+        if case .char = key { s.status = "read only: pull the session to review it" }
+        return []
+    }
+    switch key {
+    case .char("y"), .char("n"), .char("a"):
+        let answer = key == .char("y") ? "yes" : key == .char("n") ? "no" : "na"
+        if answer != "na", item.kind != .yesno { s.status = "\(item.id) takes a number (digits)"; return [] }
+        s.itemCursor = min(s.itemCursor + 1, max(0, count - 1))
+        return [.answer(session: id, item: item.id, answer: answer)]
+    case let .char(c) where c.isNumber:
+        s.itemCursor = min(s.itemCursor + 1, max(0, count - 1))
+        return [.answer(session: id, item: item.id, answer: String(c))]
+    case .char("m"):
+        s.status = "evidence for \(item.id) at the play head"
+        return [.markEvidence(session: id, item: item.id, at: s.position)]
+    case .char("c"):
+        s.mode = .comment(s.review?.entries[item.id]?.comment ?? "")
+        return []
+    case .char("S"):
+        s.mode = .confirmSubmit
+        return []
+    default:
+        return []
+    }
+}
+
+/// Moments worth jumping to: questionnaires, photos and cited evidence, on the session clock.
+public func markers(_ session: SessionDetail, _ review: ReviewView?) -> [Int64] {
+    var out = session.questionnaires.flatMap { [$0.startedAt.utcMillis, $0.submittedAt.utcMillis] }
+    out += session.photos.compactMap { $0.entry.takenAt?.utcMillis }
+    out += (review?.entries.values.flatMap(\.evidence) ?? [])
+    return out
+}

@@ -1,0 +1,255 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRStore
+import MSRTerminal
+
+/// Draws the state into a grid. Pure: the same state always gives the same screen.
+public func view(_ s: AppState) -> Grid {
+    var g = Grid(width: s.width, height: s.height)
+    guard s.width >= 40, s.height >= 8 else {
+        g.put("too small", x: 0, y: 0)
+        return g
+    }
+    switch s.screen {
+    case .queue: drawQueue(s, &g)
+    case .session: drawSession(s, &g)
+    }
+    drawBottom(s, &g)
+    if s.mode == .help { drawHelp(s, &g) }
+    return g
+}
+
+func titleBar(_ text: String, right: String, _ g: inout Grid) {
+    g.fill(x: 0, y: 0, width: g.width, height: 1, style: Style(.title, reverse: true))
+    g.put(text, x: 1, y: 0, style: Style(.title, bold: true, reverse: true), maxWidth: g.width - 2)
+    let w = TextWidth.of(right)
+    if w + TextWidth.of(text) + 4 < g.width { g.put(right, x: g.width - w - 1, y: 0, style: Style(.title, reverse: true)) }
+}
+
+func drawQueue(_ s: AppState, _ g: inout Grid) {
+    let who = s.reviewer + (s.isLead ? " (lead)" : "")
+    titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(s.total) session\(s.total == 1 ? "" : "s")" + (s.filter.isEmpty ? "" : " · /\(s.filter)"), &g)
+    // Columns fit the data: ids as wide as the widest shown, a short date on narrow screens.
+    let idW = min(19, max(7, s.rows.map { TextWidth.of($0.id) }.max() ?? 7))
+    let shortTime = g.width < 100
+    let timeW = shortTime ? 11 : 16, locW = 8, statusW = 9, findW = 12
+    let empW = max(6, g.width - (idW + timeW + locW + statusW + findW + 6))
+    let cols = [(idW, "SESSION"), (timeW, "STARTED"), (locW, "LOCATION"), (empW, "EMPLOYEE"), (statusW, "STATUS"), (findW, "FINDINGS")]
+    var x = 1
+    for (w, name) in cols { g.put(TextWidth.fit(name, w), x: x, y: 1, style: Style(.muted, bold: true)); x += w + 1 }
+    if s.total == 0 {
+        g.put(s.isLead ? "No sessions. Import bundles with: msreview import PATH" : "Nothing claimed. Press p to pull the next session.", x: 1, y: 3, style: Style(.muted))
+        return
+    }
+    let top = max(0, min(s.cursor - s.listHeight / 2, s.total - s.listHeight))
+    for row in 0..<s.listHeight {
+        let index = top + row
+        let i = index - s.rowsOffset
+        guard index < s.total, s.rows.indices.contains(i) else { continue }
+        let r = s.rows[i]
+        let selected = index == s.cursor
+        let base = Style(selected ? .selection : .normal, reverse: selected)
+        if selected { g.fill(x: 0, y: row + 2, width: g.width, height: 1, style: base) }
+        let findings = r.fraud + r.suspect + r.integrity == 0 ? "" : r.findingsText
+        let findStyle = Style(r.fraud > 0 ? .bad : .warn, bold: r.fraud > 0, reverse: selected)
+        let values: [(String, Style)] = [
+            (r.id, base), (String(r.startedAt.prefix(16).dropFirst(shortTime ? 5 : 0)).replacingOccurrences(of: "T", with: " "), base), (r.locationID, base),
+            (r.employeeID + (r.employeeName.map { " " + $0 } ?? ""), base), (r.status, Style(statusRole(r.status), reverse: selected)), (findings, findStyle),
+        ]
+        var x = 1
+        for ((w, _), (text, style)) in zip(cols, values) { g.put(TextWidth.fit(text, w), x: x, y: row + 2, style: style); x += w + 1 }
+    }
+}
+
+func statusRole(_ status: String) -> Style.Role {
+    switch status {
+    case "approved", "submitted": return .good
+    case "returned": return .bad
+    case "draft", "claimed": return .accent
+    default: return .normal
+    }
+}
+
+func drawSession(_ s: AppState, _ g: inout Grid) {
+    guard let d = s.session else { return }
+    let m = d.summary
+    titleBar("\(m.id) · \(m.locationID) · \(m.employeeName ?? m.employeeID)", right: "[\(s.review?.record.status.rawValue ?? m.status)]", &g)
+    let leftW = max(34, g.width * 45 / 100)
+    let rightX = leftW + 1
+    let bottom = g.height - 2
+    var y = 1
+    func left(_ text: String, _ style: Style = .normal) {
+        guard y < bottom else { return }
+        g.put(text, x: 1, y: y, style: style, maxWidth: leftW - 1)
+        y += 1
+    }
+    let start = Timestamp(rfc3339: m.startedAt), end = Timestamp(rfc3339: m.endedAt)
+    left(d.summary.locationName ?? m.locationID, Style(.normal, bold: true))
+    left("\(start?.local.timeString ?? "") – \(end?.local.timeString ?? "")  \(start?.localDate ?? "")  \(d.timezone ?? "")", Style(.muted))
+    left("device \(m.deviceID) · checklist \(s.review?.checklist.map { "\($0.id) v\($0.version)" } ?? m.checklist ?? "—")", Style(.muted))
+    y += 1
+    drawTimeline(s, d, &g, x: 1, y: &y, width: leftW - 2, bottom: bottom)
+    y += 1
+    for q in d.questionnaires {
+        left("\(q.id) \(q.form ?? "")  \(q.startedAt.local.timeString)–\(q.submittedAt.local.timeString)", Style(.accent, bold: true))
+        for a in q.answers { left("  \(a.question) = \(a.value.display)") }
+    }
+    for p in d.photos {
+        let exif = p.exifText.map { "EXIF " + String($0.suffix(8)) } ?? "no EXIF"
+        left("📷 \(p.entry.file.split(separator: "/").last ?? "")  \(p.entry.takenAt?.local.timeString ?? "—")  \(exif)  \(p.status.rawValue)", Style(p.status == .ok ? .normal : .bad))
+    }
+    if !d.findings.isEmpty { y += 0 }
+    for f in d.findings {
+        let role: Style.Role = f.severity == .fraud ? .bad : f.severity == .suspect ? .warn : .muted
+        left("! \(f.code.rawValue) \(f.questionnaireID ?? "")", Style(role, bold: f.severity == .fraud))
+    }
+    for row in 1..<bottom { g.put("│", x: leftW, y: row, style: Style(.muted)) }
+    drawChecklist(s, &g, x: rightX + 1, width: g.width - rightX - 2, top: 1, bottom: bottom)
+}
+
+func drawTimeline(_ s: AppState, _ d: SessionDetail, _ g: inout Grid, x: Int, y: inout Int, width: Int, bottom: Int) {
+    let readable = d.recordings.filter { $0.durationMillis != nil }
+    guard let first = readable.map(\.entry.startedAt.utcMillis).min(),
+          let last = readable.compactMap({ r in r.durationMillis.map { r.entry.startedAt.utcMillis + $0 } }).max(), last > first, width > 4 else {
+        g.put("no playable audio", x: x, y: y, style: Style(.muted)); y += 1
+        return
+    }
+    let span = Double(last - first)
+    let blocks = Array(" ▁▂▃▄▅▆▇█")
+    // The envelope is the first recording's 100 ms RMS; each column shows its loudest frame.
+    let envStart = readable.first?.entry.startedAt.utcMillis ?? first
+    var wave = ""
+    for col in 0..<width {
+        let a = first + Int64(span * Double(col) / Double(width)), b = first + Int64(span * Double(col + 1) / Double(width))
+        let i0 = Int((a - envStart) / 100), i1 = max(i0 + 1, Int((b - envStart) / 100))
+        var peak: UInt16 = 0
+        if i0 < s.envelope.count, i1 > 0 { for i in max(0, i0)..<min(i1, s.envelope.count) { peak = max(peak, s.envelope[i]) } }
+        let level = peak == 0 ? 0 : min(8, max(1, Int((20 * log10(Double(peak) / 65535) + 60) / 60 * 8)))
+        wave.append(blocks[level])
+    }
+    guard y < bottom else { return }
+    g.put(wave, x: x, y: y, style: Style(.accent))
+    let head = Int(Double(s.position - first) / span * Double(width))
+    if (0..<width).contains(head) { g[x + head, y] = Cell(text: String(wave[wave.index(wave.startIndex, offsetBy: head)]), style: Style(.bad, reverse: true), continuation: false) }
+    y += 1
+    guard y < bottom else { return }
+    var marks = Array(repeating: Character(" "), count: width)
+    func mark(_ t: Int64, _ c: Character) {
+        let col = Int(Double(t - first) / span * Double(width))
+        if (0..<width).contains(col) { marks[col] = c }
+    }
+    for q in d.questionnaires { mark(q.startedAt.utcMillis, "Q") }
+    for p in d.photos { if let t = p.entry.takenAt { mark(t.utcMillis, "P") } }
+    for e in s.review?.entries.values.flatMap(\.evidence) ?? [] { mark(e, "*") }
+    g.put(String(marks), x: x, y: y, style: Style(.muted))
+    y += 1
+    guard y < bottom else { return }
+    let clock = Timestamp(utcMillis: s.position, offsetSeconds: Timestamp(rfc3339: d.summary.startedAt)?.offsetSeconds ?? 0).local.timeString
+    let state = s.audioNote != nil ? "✕ no sound" : s.playing ? "▶" : "Ⅱ"
+    g.put("\(state) \(clock)  ×\(speedText(s.speed))", x: x, y: y, style: Style(.normal, bold: true))
+    y += 1
+}
+
+func speedText(_ v: Double) -> String {
+    let hundredths = Int((v * 100).rounded())
+    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+}
+
+func drawChecklist(_ s: AppState, _ g: inout Grid, x: Int, width: Int, top: Int, bottom: Int) {
+    guard let review = s.review, let c = review.checklist, let score = review.score else {
+        g.put(s.review == nil ? "Checklist: read only" : "Checklist not chosen", x: x, y: top, style: Style(.muted))
+        return
+    }
+    let verdict = score.passed ? "PASS" : "FAIL"
+    g.put("\(c.id) v\(c.version)  \(percentText(score.percent))  \(verdict)", x: x, y: top,
+          style: Style(score.passed ? .good : .bad, bold: true), maxWidth: width)
+    var lines: [(String, Style, Int?)] = []  // text, style, item index
+    var index = 0
+    for (section, sc) in zip(c.sections, score.sections) {
+        lines.append(("[\(section.id)] \(section.title)  \(percentText(sc.percent))", Style(.accent, bold: true), nil))
+        for item in section.items {
+            let e = review.effective[item.id]
+            let mark = e.map { $0.answer.text } ?? "·"
+            let failed = score.failedItems.contains(item.id)
+            let crit = item.critical != .none ? "!" : " "
+            let ev = (e?.evidence.isEmpty ?? true) ? "" : " *"
+            lines.append(("\(crit)\(TextWidth.fit(mark, 3)) \(item.id)\(ev)  \(item.text)", Style(failed ? .bad : e == nil ? .normal : .good), index))
+            index += 1
+        }
+    }
+    for f in score.criticalFailures { lines.insert(("critical failure: \(f.itemID)", Style(.bad, bold: true), nil), at: 0) }
+    let guidanceRows = 3
+    let listRows = max(1, bottom - top - 1 - guidanceRows)
+    let cursorLine = lines.firstIndex { $0.2 == s.itemCursor } ?? 0
+    let first = max(0, min(cursorLine - listRows / 2, lines.count - listRows))
+    for (row, line) in lines.dropFirst(first).prefix(listRows).enumerated() {
+        let selected = line.2 == s.itemCursor
+        var style = line.1
+        if selected { style.reverse = true; g.fill(x: x, y: top + 1 + row, width: width, height: 1, style: style) }
+        g.put(line.0, x: x, y: top + 1 + row, style: style, maxWidth: width)
+    }
+    if let item = s.currentItem {
+        let gy = bottom - guidanceRows
+        let kind: String
+        switch item.kind {
+        case .yesno: kind = "y/n"
+        case let .scale(n): kind = "1–\(n)"
+        case let .points(n): kind = "0–\(n)"
+        }
+        let tags = [kind, item.allowsNA ? "a=N/A" : nil, item.evidenceOnFail ? "evidence if failed" : nil,
+                    item.critical != .none ? "critical: \(item.critical.rawValue)" : nil].compactMap { $0 }.joined(separator: " · ")
+        g.put(tags, x: x, y: gy, style: Style(.muted, bold: true), maxWidth: width)
+        let text = item.guidance.isEmpty ? item.text : item.guidance
+        var rest = Substring(text)
+        for r in 1..<guidanceRows {
+            guard !rest.isEmpty else { break }
+            var cut = rest.startIndex, used = 0
+            while cut < rest.endIndex, used + TextWidth.of(String(rest[cut])) <= width { used += TextWidth.of(String(rest[cut])); cut = rest.index(after: cut) }
+            g.put(String(rest[..<cut]), x: x, y: gy + r, style: Style(.muted), maxWidth: width)
+            rest = rest[cut...].drop { $0 == " " }
+        }
+    }
+}
+
+func drawBottom(_ s: AppState, _ g: inout Grid) {
+    let statusY = g.height - 2, keysY = g.height - 1
+    g.put(s.status, x: 1, y: statusY, style: Style(.warn), maxWidth: g.width - 2)
+    let hint: String
+    switch s.mode {
+    case let .search(text): hint = "/" + text + "▏  Enter filter · Esc cancel"
+    case let .comment(text): hint = "comment: " + text + "▏  Enter save · Esc cancel"
+    case .confirmSubmit: hint = "Submit this review? y = submit, any other key = cancel"
+    default:
+        hint = s.screen == .queue
+            ? "Enter open · p pull · / search · j/k move · ? help · q quit"
+            : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · q back"
+    }
+    g.fill(x: 0, y: keysY, width: g.width, height: 1, style: Style(.muted, reverse: true))
+    g.put(hint, x: 1, y: keysY, style: Style(.muted, reverse: true), maxWidth: g.width - 2)
+}
+
+public let helpLines: [String] = [
+    "Queue",
+    "  j/k ↑/↓  move        PgUp/PgDn  page      g/G  top/bottom",
+    "  Enter    open        p  pull next         /  search     r  reload",
+    "Session",
+    "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
+    "  0-9      scale/points answer              m  evidence at play head",
+    "  c        comment     S  submit (asks)     q/Esc  back to queue",
+    "Player",
+    "  space    play/pause  ←/→  5 s             [ ] Shift+←/→  30 s",
+    "  < >      speed       N/P  next/previous marker (Q photo P * evidence)",
+    "Every answer is saved at once; reopening resumes where you were.",
+    "                                   any key closes this help",
+]
+
+func drawHelp(_ s: AppState, _ g: inout Grid) {
+    let w = min(g.width - 2, 76), h = min(g.height - 2, helpLines.count + 2)
+    let x0 = (g.width - w) / 2, y0 = (g.height - h) / 2
+    g.fill(x: x0, y: y0, width: w, height: h, style: Style(.normal, reverse: true))
+    g.put(" Keys ", x: x0 + 2, y: y0, style: Style(.title, bold: true, reverse: true))
+    for (i, line) in helpLines.prefix(h - 2).enumerated() {
+        g.put(line, x: x0 + 2, y: y0 + 1 + i, style: Style(.normal, bold: !line.hasPrefix(" "), reverse: true), maxWidth: w - 4)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import MSRApp
+import MSRAudio
+import MSRCore
+import MSRStore
+import MSRTerminal
+
+/// Runs the workstation's effects against the store, the review service and the player, and
+/// feeds the results back through `update`. Owns the only mutable state outside `AppState`:
+/// the player of the open session.
+public final class Workstation {
+    public private(set) var state: AppState
+    let store: Store
+    let service: ReviewService
+    let device: String
+    var player: Player?
+    var timeline: Timeline?
+    var soundFailed = false
+
+    public init(store: Store, reviewer: String, config: Config, device: String, width: Int, height: Int) throws {
+        self.store = store
+        service = ReviewService(store: store, actor: reviewer, config: config)
+        self.device = device
+        let me = try store.reviewer(reviewer)
+        state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead)
+        if me == nil { state.status = "\(reviewer) is not a registered reviewer: browsing only (a lead adds you with msreview reviewers add \(reviewer))" }
+        dispatch(.resized(width: width, height: height))
+    }
+
+    /// Applies an action and runs the effects it asks for (and the actions they produce).
+    public func dispatch(_ action: Action) {
+        var pending = [action]
+        while !pending.isEmpty {
+            let a = pending.removeFirst()
+            for effect in update(&state, a) { pending += run(effect) }
+        }
+    }
+
+    /// Polls the player so the play head moves on screen.
+    public func tick() {
+        guard let p = player else { return }
+        if let e = p.error, !soundFailed {
+            soundFailed = true
+            dispatch(.audioUnavailable("no sound: \(e)"))
+        }
+        let playing = !p.isPaused && !p.isFinished && p.error == nil
+        if playing != state.playing || p.positionMillis != state.position || p.speed != state.speed {
+            dispatch(.playback(position: p.positionMillis, playing: playing, speed: p.speed))
+        }
+    }
+
+    func run(_ effect: Effect) -> [Action] {
+        do {
+            switch effect {
+            case let .loadQueue(offset, limit, filter):
+                var f = SessionFilter()
+                if !state.isLead { f.reviewer = state.reviewer }
+                f.search = filter
+                let total = try store.sessionCount(f)
+                f.limit = limit
+                f.offset = offset
+                return [.queueLoaded(rows: try store.sessions(f), offset: offset, total: total)]
+            case .pull:
+                let ids = try service.pull(count: 1, checklist: nil)
+                return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: state.listHeight * 3, filter: state.filter))
+            case let .openSession(id):
+                guard let detail = try store.session(id) else { return [.failed("no session \(id)")] }
+                let mine = (try? service.reviews(session: id))?.filter { $0.record.reviewer == state.reviewer }
+                var review = mine?.last { $0.record.status.isOpen } ?? mine?.last
+                // Opening a claimed session starts the review: its checklist (the manifest's) is
+                // bound and the opening time recorded (the reviewer audit measures from it).
+                if let r = review, r.checklist == nil, r.record.status.isOpen, detail.summary.checklist != nil {
+                    review = try service.score(session: id, answers: .object([]), source: "workstation", checklist: nil, submit: false)
+                }
+                var notes: [Action] = []
+                if review != nil, review?.checklist == nil {
+                    notes.append(.info("session names no checklist: choose one with msreview score \(id) --checklist ID"))
+                }
+                openPlayer(id)
+                return [.sessionLoaded(detail, review, envelope: (try? store.envelope(session: id)) ?? [])] + notes
+            case .closeSession:
+                saveCoverage()
+                player?.stop()
+                player = nil
+                return []
+            case let .answer(session, item, answer):
+                let value: JSON = Int(answer).map { .number(Double($0)) } ?? .string(answer)
+                return [.reviewSaved(try service.score(session: session, answers: .object([(item, value)]), source: "workstation", checklist: nil, submit: false))]
+            case let .comment(session, item, text):
+                guard let current = state.review?.entries[item]?.answer else { return [.failed("answer \(item) before commenting on it")] }
+                let doc = JSON.object([("answers", .object([(item, current.json)])), ("comments", .object([(item, .string(text))]))])
+                return [.reviewSaved(try service.score(session: session, answers: doc, source: "workstation", checklist: nil, submit: false))]
+            case let .markEvidence(session, item, at):
+                guard let current = state.review?.entries[item]?.answer else { return [.failed("answer \(item) before citing evidence")] }
+                let offset = state.session.flatMap { Timestamp(rfc3339: $0.summary.startedAt)?.offsetSeconds } ?? 0
+                let moment = Timestamp(utcMillis: at / 1000 * 1000, offsetSeconds: offset).description
+                let doc = JSON.object([("answers", .object([(item, current.json)])), ("evidence", .object([(item, .array([.string(moment)]))]))])
+                return [.reviewSaved(try service.score(session: session, answers: doc, source: "workstation", checklist: nil, submit: false))]
+            case let .submit(session):
+                let v = try service.submit(session: session)
+                return [.reviewSaved(v), .info("submitted — \(percentText(v.score?.percent)) \(v.score?.passed == true ? "PASS" : "FAIL")")]
+            case .togglePlay:
+                guard let p = player else { return [.failed("no playable audio")] }
+                if p.isFinished { p.play(from: timeline?.startMillis) } else if p.isPaused { p.play() } else { p.pause() }
+                return []
+            case let .seek(by):
+                player?.seek(by: by)
+                return []
+            case let .seekTo(ms):
+                player?.seek(to: ms)
+                return []
+            case let .setSpeed(v):
+                player?.speed = v
+                return []
+            case .quit:
+                saveCoverage()
+                player?.stop()
+                player = nil
+                return []
+            }
+        } catch {
+            return [.failed("\(error)")]
+        }
+    }
+
+    func openPlayer(_ session: String) {
+        player?.stop()
+        player = nil
+        soundFailed = false
+        guard let t = try? SessionAudio.timeline(store: store, session: session) else { timeline = nil; return }
+        timeline = t
+        let p = Player(timeline: t, sink: ALSASink(device: device))
+        p.seek(to: t.startMillis ?? 0)
+        player = p
+    }
+
+    /// Adds what was heard of the open session to the reviewer's listening coverage.
+    func saveCoverage() {
+        guard let p = player, let id = state.session?.summary.id else { return }
+        let bitmap = p.coverage.bitmap
+        if !bitmap.isEmpty { _ = try? store.addListening(session: id, reviewer: state.reviewer, bitmap: bitmap, at: Timestamp.now()) }
+    }
+
+    /// Called periodically and on exit so coverage survives a crash of the terminal.
+    public func checkpoint() { saveCoverage() }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTestSupport
+import XCTest
+
+/// The workstation in a real terminal: tmux runs `msreview`, send-keys types, capture-pane reads.
+final class TerminalTests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+    var socket = ""
+
+    override func setUpWithError() throws {
+        dir = makeTempDirectory("tmux")
+        socket = "msr-\(UUID().uuidString.prefix(8))"
+        XCTAssertEqual(Executable.run(["--db", db, "import", Repository.samples]).status, 0)
+        XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead"]).status, 0)
+        XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "checklists", "load", Repository.checklists]).status, 0)
+        XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "reviewers", "add", "anna"]).status, 0)
+    }
+
+    override func tearDown() {
+        tmuxArgs(["kill-server"])
+        removeTree(dir)
+    }
+
+    /// Runs tmux through the shell (`system`), so only the client is waited for — the server it
+    /// starts lives on — and returns what it printed.
+    @discardableResult
+    func tmux(_ args: String...) -> String { tmuxArgs(args) }
+
+    @discardableResult
+    func tmuxArgs(_ args: [String]) -> String {
+        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let out = dir + "/tmux.out"
+        _ = system("tmux -L \(socket) \(quoted) > '\(out)' 2>/dev/null < /dev/null")
+        return String(decoding: (try? readFile(out)) ?? [], as: UTF8.self)
+    }
+
+    func start() {
+        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer anna"
+        tmuxArgs(["new-session", "-d", "-x", "110", "-y", "32", "-s", "w", cmd])
+    }
+
+    var screen: String { tmux("capture-pane", "-p", "-t", "w") }
+
+    func waitFor(_ text: String, timeout: TimeInterval = 20, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if screen.contains(text) { return }
+            usleep(100_000)
+        }
+        XCTFail("screen never showed \"\(text)\":\n\(screen)", file: file, line: line)
+    }
+
+    func keys(_ k: String...) { tmuxArgs(["send-keys", "-t", "w"] + k) }
+
+    func answers() throws -> [String: ItemEntry] {
+        let store = try Store(path: db)
+        guard let r = try store.reviews(session: "S-20261120-0005").last else { return [:] }
+        return try store.answers(review: r.id)
+    }
+
+    func testPullPlayAnswerKillResumeSubmit() throws {
+        start()
+        waitFor("Press p to pull")
+        keys("p")
+        waitFor("pulled S-20261120-0005")
+        keys("Enter")
+        waitFor("public-services v1")
+        XCTAssertTrue(screen.contains("Елена Кузнецова"), screen)
+        keys("Space")
+        waitFor("Ⅱ")  // the file PCM is not paced: the recording plays out at once and stops
+        keys("y", "y", "n")
+        waitFor("FAIL")
+        keys("Up", "m")
+        waitFor("waiting *")
+        usleep(300_000)
+        let before = try answers()
+        XCTAssertEqual(before.count, 3)
+        XCTAssertEqual(before.values.filter { !$0.evidence.isEmpty }.count, 1, "m cited the play head")
+
+        // kill -9 in the middle of the review, then start again: nothing lost.
+        let pid = tmux("list-panes", "-t", "w", "-F", "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(pid_t(pid) ?? 0, SIGKILL)
+        tmuxArgs(["kill-server"])
+        usleep(200_000)
+        start()
+        waitFor("S-20261120-0005")
+        keys("Enter")
+        waitFor("public-services v1")
+        XCTAssertEqual(try answers().mapValues(\.answer), before.mapValues(\.answer))
+
+        // Answer every remaining item, then submit.
+        let checklist = try Checklist.parse(String(decoding: try readFile(Repository.checklists + "/public-services.checklist"), as: UTF8.self), file: "p")
+        let done = Set(before.keys)
+        for item in checklist.items where !done.contains(item.id) {
+            switch item.kind {
+            case .yesno: keys("y")
+            case let .scale(n), let .points(n): keys(String(n))
+            }
+            usleep(30_000)
+        }
+        waitFor("PASS")
+        keys("S")
+        waitFor("Submit this review?")
+        keys("y")
+        waitFor("submitted")
+        let store = try Store(path: db)
+        XCTAssertEqual(try store.reviews(session: "S-20261120-0005").last?.status, .submitted)
+        keys("q")
+        waitFor("my queue")
+        keys("?")
+        waitFor("Keys")
+        keys("Escape", "q")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/heard.wav"), "played through ALSA")
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTerminal
+import MSRTestSupport
+import MSRWorkstation
+import XCTest
+
+/// Update and view, on a real store with the sample bundles, drawn into grids. Whole screens are
+/// compared with dumps in Snapshots/ (set MSREVIEW_RECORD_SNAPSHOTS=1 to write them anew).
+final class WorkstationTests: XCTestCase {
+    var dir = ""
+    var store: Store!
+
+    override func setUpWithError() throws {
+        dir = makeTempDirectory("ws")
+        store = try Store(path: dir + "/s.sqlite")
+        _ = try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-21T00:00:00Z")! }).run(paths: [Repository.samples])
+        let lead = ReviewService(store: store, actor: "lena")
+        try lead.addReviewer(id: "lena", role: .lead, name: nil)
+        _ = try lead.loadChecklists([Repository.checklists])
+        try lead.addReviewer(id: "anna", role: .reviewer, name: nil)
+    }
+
+    override func tearDown() {
+        store = nil
+        removeTree(dir)
+    }
+
+    func workstation(_ who: String, _ w: Int = 80, _ h: Int = 24) throws -> Workstation {
+        try Workstation(store: store, reviewer: who, config: Config(), device: "null", width: w, height: h)
+    }
+
+    func press(_ ws: Workstation, _ keys: Key...) { for k in keys { ws.dispatch(.key(k)) } }
+    func type(_ ws: Workstation, _ text: String) { for c in text { ws.dispatch(.key(.char(c))) } }
+
+    func assertSnapshot(_ grid: Grid, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = Repository.root + "/Tests/MSRWorkstationTests/Snapshots/\(name).txt"
+        let text = grid.text + "\n"
+        if ProcessInfo.processInfo.environment["MSREVIEW_RECORD_SNAPSHOTS"] == "1" || !FileManager.default.fileExists(atPath: path) {
+            try writeFile(path, Array(text.utf8))
+            if ProcessInfo.processInfo.environment["MSREVIEW_RECORD_SNAPSHOTS"] != "1" { XCTFail("recorded new snapshot \(name); check it in", file: file, line: line) }
+            return
+        }
+        let expected = String(decoding: try readFile(path), as: UTF8.self)
+        if expected != text {
+            let a = expected.split(separator: "\n", omittingEmptySubsequences: false), b = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let row = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+            XCTFail("\(name) differs at row \(row):\nexpected: \(row < a.count ? String(a[row]) : "")\nactual:   \(row < b.count ? String(b[row]) : "")", file: file, line: line)
+        }
+    }
+
+    func testQueueForALeadListsEverySessionWithCyrillicAligned() throws {
+        let ws = try workstation("lena")
+        XCTAssertEqual(ws.state.total, 8)
+        let g = view(ws.state)
+        XCTAssertTrue(g.line(0).contains("lena (lead) · 8 sessions"))
+        XCTAssertTrue(g.text.contains("Анна Петрова"))
+        // Every row has the status column at the same screen column, whatever the names.
+        let cols = Set((2..<10).compactMap { r -> Int? in
+            let line = g.line(r)
+            return line.range(of: " new").map { TextWidth.of(String(line[..<$0.lowerBound])) }
+        })
+        XCTAssertEqual(cols.count, 1, "aligned: \(cols)")
+        try assertSnapshot(g, "queue-lead-80x24")
+        ws.dispatch(.resized(width: 120, height: 40))
+        try assertSnapshot(view(ws.state), "queue-lead-120x40")
+    }
+
+    func testReviewerQueuePullOpenAnswerAndResume() throws {
+        let ws = try workstation("anna", 120, 40)
+        XCTAssertEqual(ws.state.total, 0, "a reviewer sees only their own sessions")
+        XCTAssertTrue(view(ws.state).text.contains("Press p to pull"))
+        press(ws, .char("p"))
+        XCTAssertEqual(ws.state.total, 1)
+        XCTAssertTrue(ws.state.status.hasPrefix("pulled S-20261120-0005"), ws.state.status)
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.screen, .session)
+        XCTAssertEqual(ws.state.review?.checklist?.id, "public-services")
+        let first = try XCTUnwrap(ws.state.currentItem)
+        press(ws, .char("y"))
+        XCTAssertEqual(ws.state.review?.entries[first.id]?.answer, .yes, "saved at once")
+        XCTAssertEqual(try store.answers(review: ws.state.review!.record.id)[first.id]?.answer, .yes)
+        XCTAssertEqual(ws.state.itemCursor, 1, "moves to the next item")
+        press(ws, .char("n"))
+        XCTAssertTrue(view(ws.state).text.contains("FAIL"))
+        press(ws, .up, .char("c"))
+        type(ws, "нет бейджа")
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.review?.entries[ws.state.items[1].item.id]?.comment, "нет бейджа")
+        try assertSnapshot(view(ws.state), "session-anna-120x40")
+
+        // Submitting is refused while items are unanswered; the status says which.
+        press(ws, .char("S"))
+        XCTAssertTrue(view(ws.state).text.contains("Submit this review?"))
+        press(ws, .char("y"))
+        XCTAssertTrue(ws.state.status.contains("cannot submit: unanswered"), ws.state.status)
+
+        // A new workstation (as after kill -9) resumes with the same answers.
+        let again = try workstation("anna", 80, 24)
+        press(again, .enter)
+        XCTAssertEqual(again.state.review?.entries.count, 2)
+        XCTAssertEqual(again.state.review?.entries[again.state.items[1].item.id]?.comment, "нет бейджа")
+        XCTAssertEqual(again.state.itemCursor, 2, "the cursor resumes at the first unanswered item")
+        try assertSnapshot(view(again.state), "session-anna-80x24")
+    }
+
+    func testAnswerKeysFollowTheItemKind() throws {
+        let ws = try workstation("anna", 120, 40)
+        _ = try ReviewService(store: store, actor: "anna").pull(count: 1, checklist: "bank-branch")
+        ws.dispatch(.resized(width: 120, height: 40))
+        press(ws, .enter)
+        for _ in 0..<40 where ws.state.currentItem?.id != "tone" { press(ws, .down) }
+        XCTAssertEqual(ws.state.currentItem?.id, "tone")
+        press(ws, .char("y"))
+        XCTAssertEqual(ws.state.status, "tone takes a number (digits)")
+        press(ws, .char("4"))
+        XCTAssertEqual(ws.state.review?.entries["tone"]?.answer, .value(4))
+        press(ws, .up)
+        press(ws, .char("9"))
+        XCTAssertTrue(ws.state.status.contains("tone takes 1 to 5, not 9"), ws.state.status)
+    }
+
+    func testSearchFiltersByLocationNameInCyrillic() throws {
+        let ws = try workstation("lena")
+        press(ws, .char("/"))
+        type(ws, "Казань")
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.total, 2, "the two Kazan pharmacy sessions")
+        XCTAssertEqual(Set(ws.state.rows.map(\.id)), ["S-20261120-0003", "S-20261120-0006"])
+        press(ws, .char("/"))
+        for _ in 0..<6 { press(ws, .backspace) }
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.total, 8)
+    }
+
+    func testHelpOverlayAndResize() throws {
+        let ws = try workstation("lena")
+        press(ws, .char("?"))
+        let g = view(ws.state)
+        XCTAssertTrue(g.text.contains("Keys"))
+        XCTAssertTrue(g.text.contains("m  evidence at play head"))
+        press(ws, .char("x"))
+        XCTAssertEqual(ws.state.mode, .normal)
+        ws.dispatch(.resized(width: 10, height: 3))
+        XCTAssertTrue(view(ws.state).text.contains("too small"), "a clear note, no crash")
+        ws.dispatch(.resized(width: 80, height: 24))
+        XCTAssertEqual(view(ws.state).line(2).isEmpty, false)
+    }
+
+    func testUpdateIsPure() {
+        var s = AppState(width: 80, height: 24, reviewer: "x", isLead: true)
+        s.total = 100
+        s.rows = []
+        let effects = update(&s, .key(.down))
+        XCTAssertEqual(s.cursor, 1)
+        XCTAssertEqual(effects, [.loadQueue(offset: 0, limit: s.listHeight * 3, filter: "")])
+        XCTAssertEqual(update(&s, .key(.char("q"))), [.quit])
+        XCTAssertTrue(s.quitting)
+    }
+}
