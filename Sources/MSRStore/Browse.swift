@@ -16,6 +16,11 @@ public struct SessionFilter: Sendable {
     public var search: String?
     public var limit: Int?
     public var offset: Int = 0
+    /// Keyset paging: only sessions after (or before) this (started_ms, id), without OFFSET.
+    public var after: (millis: Int64, id: String)?
+    public var before: (millis: Int64, id: String)?
+    /// Newest first (to page from the end cheaply).
+    public var descending = false
 
     public init() {}
 }
@@ -35,6 +40,8 @@ public struct SessionSummary: Equatable, Sendable {
     public var fraud: Int
     public var suspect: Int
     public var integrity: Int
+    /// `started_at` in UTC milliseconds: the list's sort key (with the id).
+    public var startedMillis: Int64 = 0
 }
 
 /// Everything stored about one session.
@@ -68,6 +75,14 @@ extension Store {
         if let t = f.fromMillis { conds.append("s.started_ms >= ?"); params.append(.integer(t)) }
         if let t = f.toMillis { conds.append("s.started_ms <= ?"); params.append(.integer(t)) }
         if f.flagged { conds.append("EXISTS (SELECT 1 FROM findings x WHERE x.session_id = s.id)") }
+        if let a = f.after {
+            conds.append("(s.started_ms > ? OR (s.started_ms = ? AND s.id > ?))")
+            params += [.integer(a.millis), .integer(a.millis), .text(a.id)]
+        }
+        if let b = f.before {
+            conds.append("(s.started_ms < ? OR (s.started_ms = ? AND s.id < ?))")
+            params += [.integer(b.millis), .integer(b.millis), .text(b.id)]
+        }
         if let r = f.reviewer {
             conds.append("EXISTS (SELECT 1 FROM reviews r WHERE r.session_id = s.id AND r.reviewer = ? AND r.status NOT IN ('released', 'expired'))")
             params.append(.text(r))
@@ -88,16 +103,21 @@ extension Store {
               s.device_id, s.checklist, s.status,
               (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'fraud'),
               (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'suspect'),
-              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity')
+              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity'),
+              s.started_ms
             FROM sessions s \(whereSQL)
-            ORDER BY s.started_ms, s.id
+            ORDER BY \(filter.descending ? "s.started_ms DESC, s.id DESC" : "s.started_ms, s.id")
             """
         var p = params
         if let limit = filter.limit {
             sql += " LIMIT ? OFFSET ?"
             p += [.integer(Int64(limit)), .integer(Int64(filter.offset))]
         }
-        return try db.query(sql, p, Store.summary)
+        return try db.query(sql, p) { r in
+            var summary = Store.summary(r)
+            summary.startedMillis = r.int(13) ?? 0
+            return summary
+        }
     }
 
     static func summary(_ r: Row) -> SessionSummary {

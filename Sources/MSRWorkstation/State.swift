@@ -78,6 +78,8 @@ public enum Action: Sendable {
 public enum Effect: Equatable, Sendable {
     case loadQueue(offset: Int, limit: Int, filter: String)
     case pull
+    /// Forget cached counts: the store may have changed under the queue.
+    case reload
     case openSession(String)
     case closeSession
     case answer(session: String, item: String, answer: String)

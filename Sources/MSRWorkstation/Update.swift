@@ -10,7 +10,7 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
     case let .resized(w, h):
         s.width = w
         s.height = h
-        return s.screen == .queue ? ensureWindow(&s, force: true) : []
+        return s.screen == .queue ? [.reload] + ensureWindow(&s, force: true) : []
     case let .queueLoaded(rows, offset, total):
         s.rows = rows
         s.rowsOffset = offset
@@ -103,7 +103,7 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .end, .char("G"): s.cursor = max(0, s.total - 1)
     case .char("/"): s.mode = .search(s.filter); return []
     case .char("p"): return [.pull]
-    case .char("r"): return ensureWindow(&s, force: true)
+    case .char("r"): return [.reload] + ensureWindow(&s, force: true)
     case .enter:
         let i = s.cursor - s.rowsOffset
         guard s.rows.indices.contains(i) else { return [] }

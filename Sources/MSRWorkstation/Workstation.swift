@@ -16,6 +16,11 @@ public final class Workstation {
     var player: Player?
     var timeline: Timeline?
     var soundFailed = false
+    /// The queue's size for a filter, counted once (a count walks every row); dropped when the
+    /// queue's membership can change: a pull or a reload (`r`).
+    var countCache: (filter: String, total: Int)?
+    /// The filter the loaded rows came from; nil when they may be stale (after a pull or reload).
+    var loadedFilter: String?
 
     public init(store: Store, reviewer: String, config: Config, device: String, width: Int, height: Int) throws {
         self.store = store
@@ -56,11 +61,21 @@ public final class Workstation {
                 var f = SessionFilter()
                 if !state.isLead { f.reviewer = state.reviewer }
                 f.search = filter
-                let total = try store.sessionCount(f)
-                f.limit = limit
-                f.offset = offset
-                return [.queueLoaded(rows: try store.sessions(f), offset: offset, total: total)]
+                let total: Int
+                if let c = countCache, c.filter == filter { total = c.total } else {
+                    total = try store.sessionCount(f)
+                    countCache = (filter, total)
+                }
+                let rows = try window(f, offset: offset, limit: limit, total: total)
+                loadedFilter = filter
+                return [.queueLoaded(rows: rows, offset: offset, total: total)]
+            case .reload:
+                countCache = nil
+                loadedFilter = nil
+                return []
             case .pull:
+                countCache = nil
+                loadedFilter = nil
                 let ids = try service.pull(count: 1, checklist: nil)
                 return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: state.listHeight * 3, filter: state.filter))
             case let .openSession(id):
@@ -121,6 +136,42 @@ public final class Workstation {
         } catch {
             return [.failed("\(error)")]
         }
+    }
+
+    /// Rows [offset, offset + limit) of the queue without OFFSET scans where it can: rows next to
+    /// those already loaded are fetched by key (after the last, before the first); a jump counts
+    /// from whichever end is nearer.
+    func window(_ base: SessionFilter, offset: Int, limit: Int, total: Int) throws -> [SessionSummary] {
+        let have = state.rows, haveStart = state.rowsOffset, haveEnd = state.rowsOffset + state.rows.count
+        let end = min(offset + limit, total)
+        guard end > offset else { return [] }
+        if loadedFilter == (base.search ?? ""), !have.isEmpty, offset < haveEnd, end > haveStart {
+            var rows = Array(have[(max(offset, haveStart) - haveStart)..<(min(end, haveEnd) - haveStart)])
+            if offset < haveStart {
+                var f = base
+                f.before = (have[0].startedMillis, have[0].id)
+                f.descending = true
+                f.limit = haveStart - offset
+                rows = try store.sessions(f).reversed() + rows
+            }
+            if end > haveEnd {
+                var f = base
+                f.after = (have[have.count - 1].startedMillis, have[have.count - 1].id)
+                f.limit = end - haveEnd
+                rows += try store.sessions(f)
+            }
+            return rows
+        }
+        var f = base
+        if offset > total / 2 {
+            f.descending = true
+            f.offset = total - end
+            f.limit = end - offset
+            return try store.sessions(f).reversed()
+        }
+        f.offset = offset
+        f.limit = end - offset
+        return try store.sessions(f)
     }
 
     func openPlayer(_ session: String) {

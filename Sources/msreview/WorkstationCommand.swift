@@ -4,6 +4,7 @@ import MSRApp
 import MSRStore
 import MSRTerminal
 import MSRWorkstation
+import MSRTerminal
 
 /// `msreview` with no command: the review workstation, in this terminal.
 func runWorkstation(globals: [String], environment: [String: String]) -> Int32 {
@@ -59,5 +60,55 @@ func runWorkstation(globals: [String], environment: [String: String]) -> Int32 {
         }
     }
     screen.end()
+    return 0
+}
+
+let uiTimingCommand = Command(
+    words: ["ui-timing"], summary: "Measure the workstation's first paint and key-to-redraw times on this store.",
+    usage: "ui-timing [--width W] [--height H] [--json]",
+    details: """
+    Drives the workstation's update/view pipeline (with its store queries) without a terminal:
+    first paint, then a fixed script of keys (moves, pages, jumps to the end and back, a search,
+    opening sessions). Prints the first paint and the median, p99 and worst key-to-redraw time.
+    """,
+    options: [
+        OptionSpec(name: "width", value: "W", help: "screen width (default 120)"),
+        OptionSpec(name: "height", value: "H", help: "screen height (default 40)"),
+        OptionSpec(name: "json", value: nil, help: "print {\"sessions\", \"first_paint_ms\", \"keys\", \"median_ms\", \"p99_ms\", \"max_ms\"}"),
+    ]
+) { inv in
+    let store = try openStore(inv)
+    let w = try inv.int("width", default: 120, range: 40...1000), h = try inv.int("height", default: 40, range: 8...1000)
+    let reviewer = ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment)
+    func ms(_ t0: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6 }
+    let t0 = DispatchTime.now()
+    let ws = try Workstation(store: store, reviewer: reviewer, config: try loadConfig(inv), device: "null", width: w, height: h)
+    _ = view(ws.state)
+    let firstPaint = ms(t0)
+    var script: [Key] = Array(repeating: .char("j"), count: 300) + Array(repeating: .pageDown, count: 60) + [.char("G")]
+        + Array(repeating: .char("k"), count: 100) + Array(repeating: .pageUp, count: 30) + [.char("g")]
+        + [.char("/")] + "S-0000".map { Key.char($0) } + [.enter, .char("/")] + Array(repeating: .backspace, count: 6) + [.enter]
+    for _ in 0..<20 { script += [.enter, .down, .down, .char("q"), .char("j")] }
+    var times: [Double] = []
+    var labelled: [(Double, String)] = []
+    for key in script {
+        let t = DispatchTime.now()
+        let screenBefore = ws.state.screen
+        ws.dispatch(.key(key))
+        _ = view(ws.state)
+        times.append(ms(t))
+        labelled.append((times.last!, "\(key) on \(screenBefore) at row \(ws.state.cursor)"))
+    }
+    if inv.environment["MSREVIEW_UI_TRACE"] != nil {
+        for (t, what) in labelled.sorted(by: { $0.0 > $1.0 }).prefix(12) { writeStderr(String(format: "%7.2f ms  ", t) + what + "\n") }
+    }
+    times.sort()
+    let median = times[times.count / 2], p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))], worst = times.last ?? 0
+    if inv.flag("json") {
+        Output.json(.object([("sessions", ws.state.total.json), ("first_paint_ms", .number(firstPaint)), ("keys", times.count.json),
+                             ("median_ms", .number(median)), ("p99_ms", .number(p99)), ("max_ms", .number(worst))]))
+    } else {
+        Output.line("\(ws.state.total) sessions: first paint \(String(format: "%.1f", firstPaint)) ms; \(times.count) keys: median \(String(format: "%.2f", median)) ms, p99 \(String(format: "%.2f", p99)) ms, worst \(String(format: "%.2f", worst)) ms")
+    }
     return 0
 }

@@ -13,7 +13,7 @@ let commands: [Command] = [
     returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
-    samplesGenerateCommand,
+    samplesGenerateCommand, uiTimingCommand,
 ]
 
 func topHelp() -> String {

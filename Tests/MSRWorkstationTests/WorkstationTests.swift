@@ -150,6 +150,25 @@ final class WorkstationTests: XCTestCase {
         XCTAssertEqual(view(ws.state).line(2).isEmpty, false)
     }
 
+    func testPagingByKeyMatchesAPlainScan() throws {
+        // More sessions than one window: generated bundles on top of the samples.
+        _ = try SampleGenerator(count: 300, seed: 2).generate(into: dir + "/gen")
+        _ = try Importer(store: store).run(paths: [dir + "/gen"])
+        let ws = try workstation("lena", 80, 24)
+        let all = try store.sessions(SessionFilter()).map(\.id)
+        XCTAssertEqual(ws.state.total, all.count)
+        func shown() -> String { ws.state.rows[ws.state.cursor - ws.state.rowsOffset].id }
+        for (keys, _) in [([Key](repeating: .pageDown, count: 7), "pages"), ([.char("G")], "end"), ([Key](repeating: .up, count: 45), "up"),
+                          ([Key](repeating: .pageUp, count: 3), "page up"), ([.char("g")], "top"), ([Key](repeating: .char("j"), count: 61), "down")] {
+            for k in keys { press(ws, k) }
+            XCTAssertEqual(shown(), all[ws.state.cursor], "row \(ws.state.cursor)")
+            for (i, r) in ws.state.rows.enumerated() { XCTAssertEqual(r.id, all[ws.state.rowsOffset + i]) }
+        }
+        press(ws, .char("/")); type(ws, "S-20261120-000"); press(ws, .enter)
+        XCTAssertEqual(ws.state.total, 8)
+        XCTAssertEqual(ws.state.rows.map(\.id).sorted(), (1...8).map { "S-20261120-000\($0)" }, "a new filter never reuses old rows")
+    }
+
     func testUpdateIsPure() {
         var s = AppState(width: 80, height: 24, reviewer: "x", isLead: true)
         s.total = 100
