@@ -12,7 +12,7 @@ public struct SessionFilter: Sendable {
     public var flagged: Bool = false
     /// Only sessions this reviewer holds a claim or review of (released and expired ones aside).
     public var reviewer: String?
-    /// Text in the id, location or employee (id or name).
+    /// Text in the id, location, employee (id or name) or start time (so "2026-11-20" is a date filter).
     public var search: String?
     public var limit: Int?
     public var offset: Int = 0
@@ -89,8 +89,8 @@ extension Store {
         }
         if let q = f.search, !q.isEmpty {
             let like = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            conds.append("(s.id LIKE ? ESCAPE '\\' OR s.location_id LIKE ? ESCAPE '\\' OR s.location_name LIKE ? ESCAPE '\\' OR s.employee_id LIKE ? ESCAPE '\\' OR s.employee_name LIKE ? ESCAPE '\\')")
-            params += Array(repeating: .text(like), count: 5)
+            conds.append("(s.id LIKE ? ESCAPE '\\' OR s.location_id LIKE ? ESCAPE '\\' OR s.location_name LIKE ? ESCAPE '\\' OR s.employee_id LIKE ? ESCAPE '\\' OR s.employee_name LIKE ? ESCAPE '\\' OR s.started_at LIKE ? ESCAPE '\\')")
+            params += Array(repeating: .text(like), count: 6)
         }
         return (conds.isEmpty ? "" : "WHERE " + conds.joined(separator: " AND "), params)
     }

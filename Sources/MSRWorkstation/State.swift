@@ -28,6 +28,11 @@ public struct AppState: Sendable {
     public var total = 0
     public var cursor = 0
     public var filter = ""
+    /// Queue filters: one status (nil = all) and only sessions with findings.
+    public var statusFilter: String?
+    public var flaggedOnly = false
+    /// Photo of the open session last shown (v cycles through them).
+    public var photoIndex = 0
 
     // Session screen.
     public var session: SessionDetail?
@@ -48,6 +53,9 @@ public struct AppState: Sendable {
 
     /// Rows of the queue list that fit on screen (title, header, status and key lines aside).
     public var listHeight: Int { max(1, height - 4) }
+
+    /// The statuses `s` cycles through on the queue.
+    public static let statusCycle: [String?] = [nil, "new", "claimed", "draft", "submitted", "returned", "approved"]
 
     public var items: [(section: Checklist.Section, item: Checklist.Item)] {
         guard let c = review?.checklist else { return [] }
@@ -77,6 +85,7 @@ public enum Action: Sendable {
 /// back with actions. Keeping it out of `update` keeps `update` pure and testable.
 public enum Effect: Equatable, Sendable {
     case loadQueue(offset: Int, limit: Int, filter: String)
+    case openPhoto(session: String, index: Int)
     case pull
     /// Forget cached counts: the store may have changed under the queue.
     case reload

@@ -59,15 +59,15 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return []
     case let .search(text):
         switch key {
-        case .escape: s.mode = .normal; return []
+        case .escape:
+            s.mode = .normal
+            return searchAs(&s, "")
         case .enter:
             s.mode = .normal
-            s.filter = text
-            s.cursor = 0
-            s.status = text.isEmpty ? "filter cleared" : "filter: \(text)"
-            return [.loadQueue(offset: 0, limit: s.listHeight * 3, filter: text)]
-        case .backspace: s.mode = .search(String(text.dropLast())); return []
-        case let .char(c): s.mode = .search(text + String(c)); return []
+            s.status = text.isEmpty ? "search cleared" : "search: \(text)"
+            return []
+        case .backspace: return searchAs(&s, String(text.dropLast()))
+        case let .char(c): return searchAs(&s, text + String(c))
         default: return []
         }
     case let .comment(text):
@@ -92,6 +92,14 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     }
 }
 
+/// Incremental search: the queue follows every key typed.
+func searchAs(_ s: inout AppState, _ text: String) -> [Effect] {
+    s.mode = s.mode == .normal ? .normal : .search(text)
+    s.filter = text
+    s.cursor = 0
+    return [.loadQueue(offset: 0, limit: s.listHeight * 3, filter: text)]
+}
+
 func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     switch key {
     case .char("q"): s.quitting = true; return [.quit]
@@ -102,6 +110,17 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .home, .char("g"): s.cursor = 0
     case .end, .char("G"): s.cursor = max(0, s.total - 1)
     case .char("/"): s.mode = .search(s.filter); return []
+    case .char("s"):
+        let i = AppState.statusCycle.firstIndex { $0 == s.statusFilter } ?? 0
+        s.statusFilter = AppState.statusCycle[(i + 1) % AppState.statusCycle.count]
+        s.cursor = 0
+        s.status = "status: \(s.statusFilter ?? "all")"
+        return [.reload, .loadQueue(offset: 0, limit: s.listHeight * 3, filter: s.filter)]
+    case .char("f"):
+        s.flaggedOnly.toggle()
+        s.cursor = 0
+        s.status = s.flaggedOnly ? "only sessions with findings" : "all sessions, flagged or not"
+        return [.reload, .loadQueue(offset: 0, limit: s.listHeight * 3, filter: s.filter)]
     case .char("p"): return [.pull]
     case .char("r"): return [.reload] + ensureWindow(&s, force: true)
     case .enter:
@@ -134,6 +153,11 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return [.closeSession] + ensureWindow(&s, force: true)
     case .down, .char("j"): s.itemCursor = min(s.itemCursor + 1, max(0, count - 1)); return []
     case .up, .char("k"): s.itemCursor = max(s.itemCursor - 1, 0); return []
+    case .char("v"):
+        guard !session.photos.isEmpty else { s.status = "no photos"; return [] }
+        let i = s.photoIndex % session.photos.count
+        s.photoIndex = i + 1
+        return [.openPhoto(session: id, index: i)]
     case .char(" "): return [.togglePlay]
     case .left: return [.seek(by: -5_000)]
     case .right: return [.seek(by: 5_000)]

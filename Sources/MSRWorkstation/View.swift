@@ -29,7 +29,10 @@ func titleBar(_ text: String, right: String, _ g: inout Grid) {
 
 func drawQueue(_ s: AppState, _ g: inout Grid) {
     let who = s.reviewer + (s.isLead ? " (lead)" : "")
-    titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(s.total) session\(s.total == 1 ? "" : "s")" + (s.filter.isEmpty ? "" : " · /\(s.filter)"), &g)
+    var filters = s.filter.isEmpty ? "" : " · /\(s.filter)"
+    if let st = s.statusFilter { filters += " · \(st)" }
+    if s.flaggedOnly { filters += " · flagged" }
+    titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(s.total) session\(s.total == 1 ? "" : "s")" + filters, &g)
     // Columns fit the data: ids as wide as the widest shown, a short date on narrow screens.
     let idW = min(19, max(7, s.rows.map { TextWidth.of($0.id) }.max() ?? 7))
     let shortTime = g.width < 100
@@ -222,7 +225,7 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
     case .confirmSubmit: hint = "Submit this review? y = submit, any other key = cancel"
     default:
         hint = s.screen == .queue
-            ? "Enter open · p pull · / search · j/k move · ? help · q quit"
+            ? "Enter open · p pull · / search · s status · f flagged · ? help · q quit"
             : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · q back"
     }
     g.fill(x: 0, y: keysY, width: g.width, height: 1, style: Style(.muted, reverse: true))
@@ -232,11 +235,13 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
 public let helpLines: [String] = [
     "Queue",
     "  j/k ↑/↓  move        PgUp/PgDn  page      g/G  top/bottom",
-    "  Enter    open        p  pull next         /  search     r  reload",
+    "  Enter    open        p  pull next         /  search (id, place, name, date)",
+    "  s        status      f  flagged only      r  reload",
     "Session",
     "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
     "  0-9      scale/points answer              m  evidence at play head",
-    "  c        comment     S  submit (asks)     q/Esc  back to queue",
+    "  c        comment     S  submit (asks)     v  open next photo",
+    "  q/Esc    back to the queue",
     "Player",
     "  space    play/pause  ←/→  5 s             [ ] Shift+←/→  30 s",
     "  < >      speed       N/P  next/previous marker (Q photo P * evidence)",

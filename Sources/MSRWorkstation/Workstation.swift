@@ -61,13 +61,17 @@ public final class Workstation {
                 var f = SessionFilter()
                 if !state.isLead { f.reviewer = state.reviewer }
                 f.search = filter
+                if let status = state.statusFilter { f.statuses = [status] }
+                f.flagged = state.flaggedOnly
+                // The cache key covers every filter, so a changed filter always recounts.
+                let key = "\(filter)\u{0}\(state.statusFilter ?? "")\u{0}\(state.flaggedOnly)"
                 let total: Int
-                if let c = countCache, c.filter == filter { total = c.total } else {
+                if let c = countCache, c.filter == key { total = c.total } else {
                     total = try store.sessionCount(f)
-                    countCache = (filter, total)
+                    countCache = (key, total)
                 }
-                let rows = try window(f, offset: offset, limit: limit, total: total)
-                loadedFilter = filter
+                let rows = try window(f, offset: offset, limit: limit, total: total, key: key)
+                loadedFilter = key
                 return [.queueLoaded(rows: rows, offset: offset, total: total)]
             case .reload:
                 countCache = nil
@@ -114,6 +118,10 @@ public final class Workstation {
             case let .submit(session):
                 let v = try service.submit(session: session)
                 return [.reviewSaved(v), .info("submitted — \(percentText(v.score?.percent)) \(v.score?.passed == true ? "PASS" : "FAIL")")]
+            case let .openPhoto(session, index):
+                guard let photo = state.session?.photos[index], let sha = photo.sha256 else { return [.failed("that photo is missing")] }
+                return [.info(try PhotoViewer.open(path: store.mediaRoot + "/" + sha.prefix(2) + "/" + sha, name: "\(session)-\(photo.entry.file)",
+                                                   environment: ProcessInfo.processInfo.environment))]
             case .togglePlay:
                 guard let p = player else { return [.failed("no playable audio")] }
                 if p.isFinished { p.play(from: timeline?.startMillis) } else if p.isPaused { p.play() } else { p.pause() }
@@ -141,11 +149,11 @@ public final class Workstation {
     /// Rows [offset, offset + limit) of the queue without OFFSET scans where it can: rows next to
     /// those already loaded are fetched by key (after the last, before the first); a jump counts
     /// from whichever end is nearer.
-    func window(_ base: SessionFilter, offset: Int, limit: Int, total: Int) throws -> [SessionSummary] {
+    func window(_ base: SessionFilter, offset: Int, limit: Int, total: Int, key: String) throws -> [SessionSummary] {
         let have = state.rows, haveStart = state.rowsOffset, haveEnd = state.rowsOffset + state.rows.count
         let end = min(offset + limit, total)
         guard end > offset else { return [] }
-        if loadedFilter == (base.search ?? ""), !have.isEmpty, offset < haveEnd, end > haveStart {
+        if loadedFilter == key, !have.isEmpty, offset < haveEnd, end > haveStart {
             var rows = Array(have[(max(offset, haveStart) - haveStart)..<(min(end, haveEnd) - haveStart)])
             if offset < haveStart {
                 var f = base
@@ -194,4 +202,26 @@ public final class Workstation {
 
     /// Called periodically and on exit so coverage survives a crash of the terminal.
     public func checkpoint() { saveCoverage() }
+}
+
+/// Shows a photo outside the terminal: `$MSREVIEW_PHOTO_VIEWER`, else `xdg-open`, on a copy named
+/// `.jpg` (media files are stored under their hash, without an extension).
+enum PhotoViewer {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func open(path: String, name: String, environment: [String: String]) throws -> String {
+        let viewer = environment["MSREVIEW_PHOTO_VIEWER"].flatMap { $0.isEmpty ? nil : $0 } ?? "xdg-open"
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+        let copy = NSTemporaryDirectory() + "/msreview-" + safe + (safe.hasSuffix(".jpg") ? "" : ".jpg")
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [viewer, copy]
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { throw Failure(description: "cannot start \(viewer): \(error)") }
+        return "opened \(name) with \(viewer)"
+    }
 }

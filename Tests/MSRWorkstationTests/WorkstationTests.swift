@@ -169,6 +169,42 @@ final class WorkstationTests: XCTestCase {
         XCTAssertEqual(ws.state.rows.map(\.id).sorted(), (1...8).map { "S-20261120-000\($0)" }, "a new filter never reuses old rows")
     }
 
+    func testIncrementalSearchAndFilters() throws {
+        let ws = try workstation("lena")
+        press(ws, .char("/"))
+        type(ws, "PH-")
+        XCTAssertEqual(ws.state.total, 2, "the queue follows each key typed")
+        press(ws, .escape)
+        XCTAssertEqual(ws.state.total, 8, "Esc clears the search")
+        press(ws, .char("/")); type(ws, "2026-11-20T1"); press(ws, .enter)
+        XCTAssertEqual(ws.state.total, 7, "a date-time prefix filters by start (10:00–19:59)")
+        press(ws, .char("/")); for _ in 0..<12 { press(ws, .backspace) }; press(ws, .enter)
+        press(ws, .char("f"))
+        XCTAssertEqual(ws.state.total, 5, "only flagged sessions")
+        XCTAssertTrue(view(ws.state).line(0).contains("flagged"))
+        press(ws, .char("f"), .char("s"))
+        XCTAssertEqual(ws.state.statusFilter, "new")
+        XCTAssertEqual(ws.state.total, 8)
+        press(ws, .char("s"))
+        XCTAssertEqual(ws.state.total, 0, "nothing is claimed yet")
+    }
+
+    func testPhotoOpensInTheConfiguredViewer() throws {
+        let seen = dir + "/seen.txt"
+        let viewer = dir + "/viewer.sh"
+        try writeFile(viewer, Array("#!/bin/sh\ncp \"$1\" \(seen).jpg\necho \"$1\" > \(seen)\n".utf8))
+        chmod(viewer, 0o755)
+        setenv("MSREVIEW_PHOTO_VIEWER", viewer, 1)
+        defer { unsetenv("MSREVIEW_PHOTO_VIEWER") }
+        let ws = try workstation("lena", 120, 40)
+        press(ws, .enter)
+        press(ws, .char("v"))
+        XCTAssertTrue(ws.state.status.hasPrefix("opened S-20261120-0005"), ws.state.status)
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: seen + ".jpg") { usleep(100_000) }
+        let shown = try readFile(seen + ".jpg")
+        XCTAssertNoThrow(try PhotoFile.inspect(shown), "the viewer got the real JPEG")
+    }
+
     func testUpdateIsPure() {
         var s = AppState(width: 80, height: 24, reviewer: "x", isLead: true)
         s.total = 100
