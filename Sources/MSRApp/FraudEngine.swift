@@ -71,18 +71,7 @@ public final class FraudEngine {
             try store.addPhotoUses(u, bandKeys: bandIndex.bandKeys)
             newUses += u
         }
-        for sha in Set(newUses.map(\.sha256)) {
-            for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
-        }
-        for u in newUses {
-            guard let h = u.phash else { continue }
-            let candidates = try store.photoUses(near: h, bands: bandIndex.bandKeys(h), distance: t.similarDistance)
-            if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
-            // An earlier photo arriving late makes later look-alikes suspect too.
-            for c in candidates where PhotoUse.earlier(u, c) {
-                if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
-            }
-        }
+        try flagPhotoPartners(of: newUses, at: at)
         let fresh = bundles.map(\.manifest)
         guard let from = fresh.map(\.startedAt.utcMillis).min(), let to = fresh.map(\.endedAt.utcMillis).max() else { return }
         let nearby = try store.intervals(devices: Set(fresh.map(\.deviceID)), employees: Set(fresh.map(\.employee.id)), from: from, to: to)
@@ -121,17 +110,7 @@ public final class FraudEngine {
                 // One session: its own findings anew; partners only gain what concerns it.
                 try store.deleteFindings(sessions: [session], codes: Store.derivedCodes)
                 for f in local { try store.addFindings([f], at: at) }
-                var related: [PhotoUse] = []
-                for sha in Set(allUses.map(\.sha256)) { related += try store.photoUses(sha256: sha) }
-                for f in FraudCheck.reused(related) { try store.addFindingIfAbsent(f, at: at) }
-                for u in allUses {
-                    guard let h = u.phash else { continue }
-                    let candidates = try store.photoUses(near: h, bands: bandIndex.bandKeys(h), distance: t.similarDistance)
-                    if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
-                    for c in candidates where PhotoUse.earlier(u, c) {
-                        if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
-                    }
-                }
+                try flagPhotoPartners(of: allUses, at: at)
                 if let me = try store.allIntervalsFor(session) {
                     let nearby = try store.intervals(devices: [me.deviceID], employees: [me.employeeID], from: me.start, to: me.end)
                     for f in FraudCheck.overlaps(nearby, t: t) where f.sessionID == session || f.detail.hasPrefix("overlaps \(session) ") {
@@ -151,6 +130,23 @@ public final class FraudEngine {
             findings += FraudCheck.overlaps(try store.allIntervals(), t: t)
             try store.addFindings(findings, at: at)
             return count
+        }
+    }
+
+    /// Reuse and similarity between the given photo uses and every stored one, through the
+    /// SHA-256 and band indexes: the later use of each pair is flagged — also a stored one, when
+    /// an earlier photo arrives late.
+    func flagPhotoPartners(of uses: [PhotoUse], at: Timestamp) throws {
+        for sha in Set(uses.map(\.sha256)) {
+            for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
+        }
+        for u in uses {
+            guard let h = u.phash else { continue }
+            let candidates = try store.photoUses(near: h, bands: bandIndex.bandKeys(h), distance: t.similarDistance)
+            if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
+            for c in candidates where PhotoUse.earlier(u, c) {
+                if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
+            }
         }
     }
 
