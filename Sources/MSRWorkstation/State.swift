@@ -11,6 +11,10 @@ public struct AppState: Sendable {
         case comment(String)
         case confirmSubmit
         case help
+        /// A lead typing: the answer of an override, then the reason of a return or override.
+        case overrideAnswer(item: String, text: String)
+        case reason(LeadAction, String)
+        case confirmApprove
     }
 
     public var width: Int
@@ -62,10 +66,19 @@ public struct AppState: Sendable {
         return c.sections.flatMap { s in s.items.map { (s, $0) } }
     }
 
+    /// The open review is someone else's (a lead reading it): answers cannot be typed.
+    public var reviewIsOthers: Bool { review.map { $0.record.reviewer != reviewer } ?? false }
+
     public var currentItem: Checklist.Item? {
         let all = items
         return all.indices.contains(itemCursor) ? all[itemCursor].item : nil
     }
+}
+
+/// What a lead is giving a reason for.
+public enum LeadAction: Equatable, Sendable {
+    case returnReview
+    case override(item: String, answer: String)
 }
 
 /// Something that happened: a key, a resize, or the result of an effect.
@@ -95,6 +108,9 @@ public enum Effect: Equatable, Sendable {
     case comment(session: String, item: String, text: String)
     case markEvidence(session: String, item: String, at: Int64)
     case submit(session: String)
+    case approve(session: String, reviewer: String)
+    case returnReview(session: String, reviewer: String, reason: String)
+    case override(session: String, reviewer: String, item: String, answer: String, reason: String)
     case togglePlay
     case seek(by: Int64)
     case seekTo(Int64)

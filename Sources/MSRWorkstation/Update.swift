@@ -86,6 +86,36 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         if key == .char("y"), let id = s.session?.summary.id { return [.submit(session: id)] }
         s.status = "not submitted"
         return []
+    case .confirmApprove:
+        s.mode = .normal
+        if key == .char("y"), let id = s.session?.summary.id, let r = s.review { return [.approve(session: id, reviewer: r.record.reviewer)] }
+        s.status = "not approved"
+        return []
+    case let .overrideAnswer(item, text):
+        switch key {
+        case .escape: s.mode = .normal; return []
+        case .enter:
+            guard !text.isEmpty else { s.mode = .normal; return [] }
+            s.mode = .reason(.override(item: item, answer: text), "")
+            return []
+        case .backspace: s.mode = .overrideAnswer(item: item, text: String(text.dropLast())); return []
+        case let .char(c): s.mode = .overrideAnswer(item: item, text: text + String(c)); return []
+        default: return []
+        }
+    case let .reason(action, text):
+        switch key {
+        case .escape: s.mode = .normal; s.status = "cancelled"; return []
+        case .enter:
+            s.mode = .normal
+            guard let id = s.session?.summary.id, let r = s.review else { return [] }
+            switch action {
+            case .returnReview: return [.returnReview(session: id, reviewer: r.record.reviewer, reason: text)]
+            case let .override(item, answer): return [.override(session: id, reviewer: r.record.reviewer, item: item, answer: answer, reason: text)]
+            }
+        case .backspace: s.mode = .reason(action, String(text.dropLast())); return []
+        case let .char(c): s.mode = .reason(action, text + String(c)); return []
+        default: return []
+        }
     case .normal:
         if key == .char("?") { s.mode = .help; return [] }
         return s.screen == .queue ? queueKey(&s, key) : sessionKey(&s, key)
@@ -175,6 +205,24 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     }
     guard s.review != nil, let item = s.currentItem else {
         if case .char = key { s.status = "read only: pull the session to review it" }
+        return []
+    }
+    if s.reviewIsOthers {
+        // A lead reading another reviewer's review: decisions, never typed answers.
+        guard s.isLead, let status = s.review?.record.status else { s.status = "read only"; return [] }
+        switch key {
+        case .char("A"):
+            guard status == .submitted else { s.status = "only a submitted review can be approved (this one is \(status.rawValue))"; return [] }
+            s.mode = .confirmApprove
+        case .char("R"):
+            guard status == .submitted else { s.status = "only a submitted review can be returned (this one is \(status.rawValue))"; return [] }
+            s.mode = .reason(.returnReview, "")
+        case .char("O"):
+            guard status == .submitted || status == .approved else { s.status = "only a submitted or approved review can be overridden"; return [] }
+            s.mode = .overrideAnswer(item: item.id, text: "")
+        default:
+            if case .char = key { s.status = "\(s.review!.record.reviewer)'s review: A approve · R return · O override this item" }
+        }
         return []
     }
     switch key {

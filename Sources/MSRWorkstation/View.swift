@@ -165,7 +165,8 @@ func drawChecklist(_ s: AppState, _ g: inout Grid, x: Int, width: Int, top: Int,
         return
     }
     let verdict = score.passed ? "PASS" : "FAIL"
-    g.put("\(c.id) v\(c.version)  \(percentText(score.percent))  \(verdict)", x: x, y: top,
+    let whose = s.reviewIsOthers ? "  by \(review.record.reviewer) [\(review.record.status.rawValue)]" : ""
+    g.put("\(c.id) v\(c.version)  \(percentText(score.percent))  \(verdict)\(whose)", x: x, y: top,
           style: Style(score.passed ? .good : .bad, bold: true), maxWidth: width)
     var lines: [(String, Style, Int?)] = []  // text, style, item index
     var index = 0
@@ -223,9 +224,15 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
     case let .search(text): hint = "/" + text + "▏  Enter filter · Esc cancel"
     case let .comment(text): hint = "comment: " + text + "▏  Enter save · Esc cancel"
     case .confirmSubmit: hint = "Submit this review? y = submit, any other key = cancel"
+    case .confirmApprove: hint = "Approve this review? y = approve, any other key = cancel"
+    case let .overrideAnswer(item, text): hint = "override \(item) to (yes/no/na/number): " + text + "▏  Enter next · Esc cancel"
+    case let .reason(action, text):
+        hint = (action == .returnReview ? "reason for returning: " : "reason for the override: ") + text + "▏  Enter save · Esc cancel"
     default:
         hint = s.screen == .queue
             ? "Enter open · p pull · / search · s status · f flagged · ? help · q quit"
+            : s.reviewIsOthers
+            ? "A approve · R return · O override item · space play · ←/→ 5s · v photo · ? help · q back"
             : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · q back"
     }
     g.fill(x: 0, y: keysY, width: g.width, height: 1, style: Style(.muted, reverse: true))
@@ -242,6 +249,8 @@ public let helpLines: [String] = [
     "  0-9      scale/points answer              m  evidence at play head",
     "  c        comment     S  submit (asks)     v  open next photo",
     "  q/Esc    back to the queue",
+    "Lead, on another reviewer's review",
+    "  A        approve     R  return (reason)   O  override this item (answer, reason)",
     "Player",
     "  space    play/pause  ←/→  5 s             [ ] Shift+←/→  30 s",
     "  < >      speed       N/P  next/previous marker (Q photo P * evidence)",

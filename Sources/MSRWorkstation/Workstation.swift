@@ -84,11 +84,16 @@ public final class Workstation {
                 return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: state.listHeight * 3, filter: state.filter))
             case let .openSession(id):
                 guard let detail = try store.session(id) else { return [.failed("no session \(id)")] }
-                let mine = (try? service.reviews(session: id))?.filter { $0.record.reviewer == state.reviewer }
-                var review = mine?.last { $0.record.status.isOpen } ?? mine?.last
+                let all = (try? service.reviews(session: id)) ?? []
+                let mine = all.filter { $0.record.reviewer == state.reviewer }
+                var review = mine.last { $0.record.status.isOpen } ?? mine.last
+                // A lead without a review of their own reads the latest decided one of others.
+                if review == nil, state.isLead {
+                    review = all.last { [.submitted, .approved, .returned].contains($0.record.status) } ?? all.last
+                }
                 // Opening a claimed session starts the review: its checklist (the manifest's) is
                 // bound and the opening time recorded (the reviewer audit measures from it).
-                if let r = review, r.checklist == nil, r.record.status.isOpen, detail.summary.checklist != nil {
+                if let r = review, r.record.reviewer == state.reviewer, r.checklist == nil, r.record.status.isOpen, detail.summary.checklist != nil {
                     review = try service.score(session: id, answers: .object([]), source: "workstation", checklist: nil, submit: false)
                 }
                 var notes: [Action] = []
@@ -122,6 +127,15 @@ public final class Workstation {
                 guard let photo = state.session?.photos[index], let sha = photo.sha256 else { return [.failed("that photo is missing")] }
                 return [.info(try PhotoViewer.open(path: store.mediaRoot + "/" + sha.prefix(2) + "/" + sha, name: "\(session)-\(photo.entry.file)",
                                                    environment: ProcessInfo.processInfo.environment))]
+            case let .approve(session, reviewer):
+                try service.approve(session: session, reviewer: reviewer)
+                return [.reviewSaved(try reload(session, reviewer)), .info("approved \(reviewer)'s review")]
+            case let .returnReview(session, reviewer, reason):
+                try service.returnReview(session: session, reviewer: reviewer, reason: reason)
+                return [.reviewSaved(try reload(session, reviewer)), .info("returned to \(reviewer)")]
+            case let .override(session, reviewer, item, answer, reason):
+                let v = try service.override(session: session, reviewer: reviewer, item: item, answer: answer, reason: reason)
+                return [.reviewSaved(v), .info("override of \(item) recorded — \(percentText(v.score?.percent))")]
             case .togglePlay:
                 guard let p = player else { return [.failed("no playable audio")] }
                 if p.isFinished { p.play(from: timeline?.startMillis) } else if p.isPaused { p.play() } else { p.pause() }
@@ -144,6 +158,12 @@ public final class Workstation {
         } catch {
             return [.failed("\(error)")]
         }
+    }
+
+    /// The latest review of a session by a reviewer, as the service shows it now.
+    func reload(_ session: String, _ reviewer: String) throws -> ReviewView {
+        guard let v = try service.reviews(session: session, reviewer: reviewer).last else { throw ReviewError.noReview(session: session, reviewer: reviewer) }
+        return v
     }
 
     /// Rows [offset, offset + limit) of the queue without OFFSET scans where it can: rows next to

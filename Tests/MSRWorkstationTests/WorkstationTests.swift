@@ -205,6 +205,42 @@ final class WorkstationTests: XCTestCase {
         XCTAssertNoThrow(try PhotoFile.inspect(shown), "the viewer got the real JPEG")
     }
 
+    func testLeadReadsApprovesReturnsAndOverrides() throws {
+        // anna submits a complete review of S-20261120-0001 from the command line's service.
+        let anna = ReviewService(store: store, actor: "anna")
+        _ = try anna.pull(count: 1, checklist: "bank-branch")
+        let c = try anna.checklist("bank-branch")
+        let answers = JSON.object(c.items.map { item -> (String, JSON) in
+            switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
+        })
+        _ = try anna.score(session: "S-20261120-0001", answers: answers, source: "t", checklist: nil, submit: true)
+
+        let ws = try workstation("lena", 120, 40)
+        press(ws, .char("/")); type(ws, "S-20261120-0001"); press(ws, .enter, .enter)
+        XCTAssertEqual(ws.state.review?.record.reviewer, "anna")
+        XCTAssertTrue(view(ws.state).text.contains("by anna [submitted]"))
+        press(ws, .char("y"))
+        XCTAssertTrue(ws.state.status.contains("A approve"), "a lead never types answers into another's review")
+        // Override the first item: answer, then reason.
+        press(ws, .char("O")); type(ws, "no"); press(ws, .enter); type(ws, "нет приветствия"); press(ws, .enter)
+        XCTAssertTrue(ws.state.status.hasPrefix("override of premises_clean recorded"), ws.state.status)
+        XCTAssertEqual(ws.state.review?.effective["premises_clean"]?.answer, .no)
+        XCTAssertEqual(try store.auditLog(session: "S-20261120-0001").last?.reason, "нет приветствия")
+        // Return with a reason; then nothing more to approve.
+        press(ws, .char("R")); type(ws, "проверьте приветствие"); press(ws, .enter)
+        XCTAssertEqual(ws.state.review?.record.status, .returned)
+        press(ws, .char("A"))
+        XCTAssertTrue(ws.state.status.contains("only a submitted review can be approved"), ws.state.status)
+        // anna resubmits; the lead approves after confirming.
+        _ = try anna.submit(session: "S-20261120-0001")
+        press(ws, .char("q"), .enter)
+        press(ws, .char("A"))
+        XCTAssertTrue(view(ws.state).text.contains("Approve this review?"))
+        press(ws, .char("y"))
+        XCTAssertEqual(try store.reviews(session: "S-20261120-0001").last?.status, .approved)
+        XCTAssertEqual(try store.auditLog(session: "S-20261120-0001").map(\.action).suffix(3), ["return", "submit", "approve"])
+    }
+
     func testUpdateIsPure() {
         var s = AppState(width: 80, height: 24, reviewer: "x", isLead: true)
         s.total = 100
