@@ -27,17 +27,18 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CRubberBand", pkgConfig: "rubberband", providers: [.apt(["librubberband-dev"])]),
         .systemLibrary(name: "CCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: a few lines of real C.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         .target(name: "MSRCore"),
-        .target(name: "MSRMedia", dependencies: ["MSRCore", "CArchive", "CSndFile", "CExif", "CCrypto", "CJPEG", "CLinux"]),
+        .target(name: "MSRMedia", dependencies: ["MSRCore", "CArchive", "CSndFile", "CExif", "CCrypto", "CJPEG", "CLinux", "CChafa"]),
         .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite"]),
         .target(name: "MSRAudio", dependencies: ["MSRCore", "CSndFile", "CALSA", "CRubberBand"]),
         .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio"]),
         .target(name: "MSRTerminal", dependencies: ["MSRCore"]),
-        .target(name: "MSRWorkstation", dependencies: ["MSRCore", "MSRStore", "MSRAudio", "MSRApp", "MSRTerminal", "CCurses"]),
+        .target(name: "MSRWorkstation", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRTerminal", "CCurses"]),
         .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRWorkstation"]),
 
         // Builders of real test inputs (bundles, audio, JPEGs, tar archives) and a process runner.

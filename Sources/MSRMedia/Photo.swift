@@ -1,3 +1,4 @@
+import CChafa
 import CExif
 import CJPEG
 import Glibc
@@ -76,6 +77,28 @@ public enum PhotoFile {
         }
         if let tz = timezone, let t = Zone.timestamp(of: civil, in: tz) { return t }
         return Timestamp(utcMillis: civil.millisAsUTC, offsetSeconds: 0)
+    }
+
+    /// A terminal preview of a photo: `columns`×`rows` block symbols chosen by libchafa from the
+    /// decoded image (grey, so it reads on any terminal, with or without colour).
+    public static func preview(_ bytes: [UInt8], columns: Int, rows: Int) throws(PhotoError) -> [String] {
+        guard columns > 0, rows > 0 else { return [] }
+        var grey: UnsafeMutablePointer<UInt8>?
+        // Half size is ample for a few dozen cells and keeps large photos cheap.
+        let info = bytes.withUnsafeBufferPointer { msr_jpeg_decode_grey($0.baseAddress, $0.count, 2, &grey) }
+        defer { free(grey) }
+        guard info.ok == 1, let grey else { throw PhotoError(message: "not a readable JPEG") }
+        let w = Int(info.out_width), h = Int(info.out_height)
+        var rgba = [UInt8](repeating: 255, count: w * h * 4)
+        for i in 0..<(w * h) { rgba[i * 4] = grey[i]; rgba[i * 4 + 1] = grey[i]; rgba[i * 4 + 2] = grey[i] }
+        var out = [UInt32](repeating: 32, count: columns * rows)
+        let ok = rgba.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { msr_chafa_symbols(px.baseAddress, Int32(w), Int32(h), Int32(columns), Int32(rows), $0.baseAddress) }
+        }
+        guard ok == 1 else { throw PhotoError(message: "libchafa could not render the photo") }
+        return (0..<rows).map { r in
+            String(String.UnicodeScalarView((0..<columns).map { Unicode.Scalar(out[r * columns + $0]) ?? " " }))
+        }
     }
 
     /// Encodes an RGB image as JPEG, with an EXIF block carrying DateTimeOriginal

@@ -35,8 +35,10 @@ public struct AppState: Sendable {
     /// Queue filters: one status (nil = all) and only sessions with findings.
     public var statusFilter: String?
     public var flaggedOnly = false
-    /// Photo of the open session last shown (v cycles through them).
+    /// Photo of the open session last shown (v and i cycle through them).
     public var photoIndex = 0
+    /// An in-terminal preview of a photo (libchafa symbols), shown until a key is pressed.
+    public var preview: (title: String, lines: [String])?
 
     // Session screen.
     public var session: SessionDetail?
@@ -92,6 +94,7 @@ public enum Action: Sendable {
     case audioUnavailable(String)
     case failed(String)
     case info(String)
+    case previewReady(title: String, lines: [String])
 }
 
 /// Work the update asks for; the runner does it against the store and the player and reports
@@ -99,6 +102,7 @@ public enum Action: Sendable {
 public enum Effect: Equatable, Sendable {
     case loadQueue(offset: Int, limit: Int, filter: String)
     case openPhoto(session: String, index: Int)
+    case previewPhoto(session: String, index: Int, columns: Int, rows: Int)
     case pull
     /// Forget cached counts: the store may have changed under the queue.
     case reload

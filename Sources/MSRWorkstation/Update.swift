@@ -45,6 +45,9 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
     case let .failed(message), let .info(message):
         s.status = message
         return []
+    case let .previewReady(title, lines):
+        s.preview = (title, lines)
+        return []
     case let .key(key):
         return handleKey(&s, key)
     }
@@ -53,6 +56,10 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
 func percentText(_ p: Double?) -> String { p.map { Score.text($0) + "%" } ?? "—" }
 
 func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    if s.preview != nil {
+        s.preview = nil
+        return []
+    }
     switch s.mode {
     case .help:
         s.mode = .normal
@@ -183,10 +190,13 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         return [.closeSession] + ensureWindow(&s, force: true)
     case .down, .char("j"): s.itemCursor = min(s.itemCursor + 1, max(0, count - 1)); return []
     case .up, .char("k"): s.itemCursor = max(s.itemCursor - 1, 0); return []
-    case .char("v"):
+    case .char("v"), .char("i"):
         guard !session.photos.isEmpty else { s.status = "no photos"; return [] }
         let i = s.photoIndex % session.photos.count
         s.photoIndex = i + 1
+        if key == .char("i") {
+            return [.previewPhoto(session: id, index: i, columns: max(10, min(s.width - 6, 100)), rows: max(4, min(s.height - 6, 40)))]
+        }
         return [.openPhoto(session: id, index: i)]
     case .char(" "): return [.togglePlay]
     case .left: return [.seek(by: -5_000)]

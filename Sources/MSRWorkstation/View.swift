@@ -17,6 +17,7 @@ public func view(_ s: AppState) -> Grid {
     }
     drawBottom(s, &g)
     if s.mode == .help { drawHelp(s, &g) }
+    if let p = s.preview { drawPreview(p.title, p.lines, &g) }
     return g
 }
 
@@ -247,7 +248,7 @@ public let helpLines: [String] = [
     "Session",
     "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
     "  0-9      scale/points answer              m  evidence at play head",
-    "  c        comment     S  submit (asks)     v  open next photo",
+    "  c        comment     S  submit (asks)     v  open next photo   i  preview it here",
     "  q/Esc    back to the queue",
     "Lead, on another reviewer's review",
     "  A        approve     R  return (reason)   O  override this item (answer, reason)",
@@ -257,6 +258,14 @@ public let helpLines: [String] = [
     "Every answer is saved at once; reopening resumes where you were.",
     "                                   any key closes this help",
 ]
+
+func drawPreview(_ title: String, _ lines: [String], _ g: inout Grid) {
+    let w = min(g.width - 2, (lines.first.map(TextWidth.of) ?? 0) + 4), h = min(g.height - 2, lines.count + 2)
+    let x0 = (g.width - w) / 2, y0 = (g.height - h) / 2
+    g.fill(x: x0, y: y0, width: w, height: h, style: .normal)
+    g.put(" " + title + " ", x: x0 + 1, y: y0, style: Style(.title, bold: true, reverse: true), maxWidth: w - 2)
+    for (i, line) in lines.prefix(h - 2).enumerated() { g.put(line, x: x0 + 2, y: y0 + 1 + i, maxWidth: w - 4) }
+}
 
 func drawHelp(_ s: AppState, _ g: inout Grid) {
     let w = min(g.width - 2, 76), h = min(g.height - 2, helpLines.count + 2)

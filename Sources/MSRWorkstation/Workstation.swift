@@ -2,6 +2,7 @@ import Foundation
 import MSRApp
 import MSRAudio
 import MSRCore
+import MSRMedia
 import MSRStore
 import MSRTerminal
 
@@ -136,6 +137,12 @@ public final class Workstation {
             case let .override(session, reviewer, item, answer, reason):
                 let v = try service.override(session: session, reviewer: reviewer, item: item, answer: answer, reason: reason)
                 return [.reviewSaved(v), .info("override of \(item) recorded — \(percentText(v.score?.percent))")]
+            case let .previewPhoto(session, index, columns, rows):
+                guard let photo = state.session?.photos[index], let sha = photo.sha256,
+                      let bytes = try? readFile(store.mediaRoot + "/" + sha.prefix(2) + "/" + sha) else { return [.failed("that photo is missing")] }
+                let taken = photo.entry.takenAt?.local.timeString ?? "—"
+                return [.previewReady(title: "\(session) \(photo.entry.file) · taken \(taken) · \(photo.exifText.map { "EXIF " + $0 } ?? "no EXIF")",
+                                      lines: try PhotoFile.preview(bytes, columns: columns, rows: rows))]
             case .togglePlay:
                 guard let p = player else { return [.failed("no playable audio")] }
                 if p.isFinished { p.play(from: timeline?.startMillis) } else if p.isPaused { p.play() } else { p.pause() }

@@ -241,6 +241,20 @@ final class WorkstationTests: XCTestCase {
         XCTAssertEqual(try store.auditLog(session: "S-20261120-0001").map(\.action).suffix(3), ["return", "submit", "approve"])
     }
 
+    func testPhotoPreviewInTheTerminal() throws {
+        let ws = try workstation("lena", 100, 36)
+        press(ws, .enter, .char("i"))
+        let p = try XCTUnwrap(ws.state.preview)
+        XCTAssertTrue(p.title.contains("photos/p-001.jpg"))
+        XCTAssertEqual(p.lines.count, 30)
+        let symbols = Set(p.lines.joined())
+        XCTAssertGreaterThan(symbols.count, 3, "libchafa drew shapes, not a blank box: \(symbols)")
+        XCTAssertTrue(view(ws.state).text.contains("taken 15:05:40"))
+        press(ws, .char("x"))
+        XCTAssertNil(ws.state.preview, "any key closes the preview")
+        XCTAssertEqual(ws.state.screen, .session)
+    }
+
     func testUpdateIsPure() {
         var s = AppState(width: 80, height: 24, reviewer: "x", isLead: true)
         s.total = 100
