@@ -93,9 +93,10 @@ def bench_import():
 
 {n} generated bundles (`msreview samples generate --count {n} --seed 1`): {len(files)} files,
 {mb:.1f} MB (FLAC/WAV audio, JPEG photos, manifests). Import reads, hashes (libcrypto SHA-256),
-copies into the content-addressed media store, probes audio headers (libsndfile), decodes every
-JPEG (libjpeg-turbo) and reads EXIF (libexif), and commits the rows (SQLite, WAL,
-`synchronous=FULL`, `syncfs` before each batch commit). Page cache warm for both commands.
+copies into the content-addressed media store, decodes every recording once (libsndfile) for
+its 100 ms envelope, decodes every JPEG (libjpeg-turbo) for its check and perceptual hash, reads
+EXIF (libexif), runs the anti-fraud checks, and commits the rows (SQLite, WAL,
+`synchronous=FULL`, `syncfs` before each batch commit). Page cache warm for all commands.
 
 | command | median wall time | throughput |
 | --- | --- | --- |
