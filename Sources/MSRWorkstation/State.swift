@@ -35,6 +35,8 @@ public struct AppState: Sendable {
     /// Queue filters: one status (nil = all) and only sessions with findings.
     public var statusFilter: String?
     public var flaggedOnly = false
+    /// Newest first instead of oldest first.
+    public var newestFirst = false
     /// Photo of the open session last shown (v and i cycle through them).
     public var photoIndex = 0
     /// An in-terminal preview of a photo (libchafa symbols), shown until a key is pressed.

@@ -153,6 +153,11 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         s.cursor = 0
         s.status = "status: \(s.statusFilter ?? "all")"
         return [.reload, .loadQueue(offset: 0, limit: s.listHeight * 3, filter: s.filter)]
+    case .char("o"):
+        s.newestFirst.toggle()
+        s.cursor = 0
+        s.status = s.newestFirst ? "newest first" : "oldest first"
+        return [.reload, .loadQueue(offset: 0, limit: s.listHeight * 3, filter: s.filter)]
     case .char("f"):
         s.flaggedOnly.toggle()
         s.cursor = 0

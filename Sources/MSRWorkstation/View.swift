@@ -33,6 +33,7 @@ func drawQueue(_ s: AppState, _ g: inout Grid) {
     var filters = s.filter.isEmpty ? "" : " · /\(s.filter)"
     if let st = s.statusFilter { filters += " · \(st)" }
     if s.flaggedOnly { filters += " · flagged" }
+    if s.newestFirst { filters += " · newest first" }
     titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(s.total) session\(s.total == 1 ? "" : "s")" + filters, &g)
     // Columns fit the data: ids as wide as the widest shown, a short date on narrow screens.
     let idW = min(19, max(7, s.rows.map { TextWidth.of($0.id) }.max() ?? 7))
@@ -244,7 +245,7 @@ public let helpLines: [String] = [
     "Queue",
     "  j/k ↑/↓  move        PgUp/PgDn  page      g/G  top/bottom",
     "  Enter    open        p  pull next         /  search (id, place, name, date)",
-    "  s        status      f  flagged only      r  reload",
+    "  s        status      f  flagged only      o  oldest/newest first   r  reload",
     "Session",
     "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
     "  0-9      scale/points answer              m  evidence at play head",

@@ -64,8 +64,9 @@ public final class Workstation {
                 f.search = filter
                 if let status = state.statusFilter { f.statuses = [status] }
                 f.flagged = state.flaggedOnly
-                // The cache key covers every filter, so a changed filter always recounts.
-                let key = "\(filter)\u{0}\(state.statusFilter ?? "")\u{0}\(state.flaggedOnly)"
+                f.descending = state.newestFirst
+                // The cache key covers every filter and the order, so a change always reloads.
+                let key = "\(filter)\u{0}\(state.statusFilter ?? "")\u{0}\(state.flaggedOnly)\u{0}\(state.newestFirst)"
                 let total: Int
                 if let c = countCache, c.filter == key { total = c.total } else {
                     total = try store.sessionCount(f)
@@ -180,26 +181,31 @@ public final class Workstation {
         let have = state.rows, haveStart = state.rowsOffset, haveEnd = state.rowsOffset + state.rows.count
         let end = min(offset + limit, total)
         guard end > offset else { return [] }
+        // In display order, "after" is later for oldest-first and earlier for newest-first.
+        let newest = base.descending
+        func following(_ row: SessionSummary, limit: Int) throws -> [SessionSummary] {
+            var f = base
+            if newest { f.before = (row.startedMillis, row.id) } else { f.after = (row.startedMillis, row.id) }
+            f.limit = limit
+            return try store.sessions(f)
+        }
+        func preceding(_ row: SessionSummary, limit: Int) throws -> [SessionSummary] {
+            var f = base
+            if newest { f.after = (row.startedMillis, row.id) } else { f.before = (row.startedMillis, row.id) }
+            f.descending = !newest
+            f.limit = limit
+            return try store.sessions(f).reversed()
+        }
         if loadedFilter == key, !have.isEmpty, offset < haveEnd, end > haveStart {
             var rows = Array(have[(max(offset, haveStart) - haveStart)..<(min(end, haveEnd) - haveStart)])
-            if offset < haveStart {
-                var f = base
-                f.before = (have[0].startedMillis, have[0].id)
-                f.descending = true
-                f.limit = haveStart - offset
-                rows = try store.sessions(f).reversed() + rows
-            }
-            if end > haveEnd {
-                var f = base
-                f.after = (have[have.count - 1].startedMillis, have[have.count - 1].id)
-                f.limit = end - haveEnd
-                rows += try store.sessions(f)
-            }
+            if offset < haveStart { rows = try preceding(have[0], limit: haveStart - offset) + rows }
+            if end > haveEnd { rows += try following(have[have.count - 1], limit: end - haveEnd) }
             return rows
         }
         var f = base
         if offset > total / 2 {
-            f.descending = true
+            // Nearer the end: count from it in the opposite order.
+            f.descending = !newest
             f.offset = total - end
             f.limit = end - offset
             return try store.sessions(f).reversed()

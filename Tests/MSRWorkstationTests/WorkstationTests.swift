@@ -164,6 +164,14 @@ final class WorkstationTests: XCTestCase {
             XCTAssertEqual(shown(), all[ws.state.cursor], "row \(ws.state.cursor)")
             for (i, r) in ws.state.rows.enumerated() { XCTAssertEqual(r.id, all[ws.state.rowsOffset + i]) }
         }
+        // Newest first: the same paging, in reverse.
+        press(ws, .char("o"))
+        let reversed = Array(all.reversed())
+        for keys in [[Key](repeating: .pageDown, count: 5), [.char("G")], [Key](repeating: .pageUp, count: 4), [.char("g")], [Key](repeating: .down, count: 70)] {
+            for k in keys { press(ws, k) }
+            for (i, r) in ws.state.rows.enumerated() { XCTAssertEqual(r.id, reversed[ws.state.rowsOffset + i], "newest first, row \(ws.state.rowsOffset + i)") }
+        }
+        press(ws, .char("o"))
         press(ws, .char("/")); type(ws, "S-20261120-000"); press(ws, .enter)
         XCTAssertEqual(ws.state.total, 8)
         XCTAssertEqual(ws.state.rows.map(\.id).sorted(), (1...8).map { "S-20261120-000\($0)" }, "a new filter never reuses old rows")
