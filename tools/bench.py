@@ -349,7 +349,9 @@ grid (update, store queries, view). Median of 3 runs.
 | key → redraw, worst | {med('max_ms'):.2f} ms |
 | `sqlite3` fetching one window of 108 rows at offset 50,000 (process included) | {t_sql * 1000:.1f} ms |
 
-The queue never loads the table: it queries a window of three screens around the cursor.
+The queue never loads the table: it queries a window of three screens around the cursor, by key
+next to the rows it has (no OFFSET walk), and counts a filter once. The slowest keys are
+incremental-search keystrokes, each a `LIKE` scan of every session (`MSREVIEW_UI_TRACE=1` lists them).
 """
 
 BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui}
