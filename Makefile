@@ -34,10 +34,14 @@ release: deps
 test: build
 	$(SWIFT) test --disable-swift-testing
 
+# Imports the samples and opens the workstation. On a store without a lead, you (the OS user)
+# become its first lead, so every session is visible; `msreview reviewers` manages the rest.
 run: release
 	@.build/release/msreview --db "$(STORE)" import Samples/ || true
-	@.build/release/msreview --db "$(STORE)" checklists load Checklists/ || true
-	@.build/release/msreview --db "$(STORE)" sessions
+	@.build/release/msreview --db "$(STORE)" reviewers list --json | grep -q '"lead"' || \
+	  .build/release/msreview --db "$(STORE)" reviewers add "$$(id -un)" --role lead
+	@.build/release/msreview --db "$(STORE)" checklists load Checklists/ > /dev/null || true
+	@if [ -t 0 ] && [ -t 1 ]; then .build/release/msreview --db "$(STORE)"; else .build/release/msreview --db "$(STORE)" sessions; fi
 
 bench: release
 	python3 tools/bench.py

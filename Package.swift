@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(name: "MSRMediaTests", dependencies: ["MSRCore", "MSRMedia", "MSRTestSupport"]),
         .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRStore", "MSRTestSupport"]),
         .testTarget(name: "MSRAudioTests", dependencies: ["MSRCore", "MSRMedia", "MSRAudio", "MSRTestSupport"]),
-        .testTarget(name: "MSRWorkstationTests", dependencies: ["MSRCore", "MSRStore", "MSRApp", "MSRTerminal", "MSRWorkstation", "MSRTestSupport"]),
+        .testTarget(name: "MSRWorkstationTests", dependencies: ["MSRCore", "MSRStore", "MSRApp", "MSRTerminal", "MSRWorkstation", "MSRTestSupport"],
+                    exclude: ["Snapshots"]),
         .testTarget(name: "MSRAppTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp", "MSRTestSupport"]),
     ]
 )
