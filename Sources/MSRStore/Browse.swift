@@ -59,6 +59,9 @@ public struct SessionDetail: Sendable {
 }
 
 extension Store {
+    /// The WHERE clause (on `sessions s`) a filter stands for, for queries built elsewhere.
+    public func sessionWhere(_ f: SessionFilter) -> (String, [SQLValue]) { whereClause(f) }
+
     func whereClause(_ f: SessionFilter) -> (String, [SQLValue]) {
         var conds: [String] = []
         var params: [SQLValue] = []

@@ -8,7 +8,7 @@ setlocale(LC_ALL, "")
 let version = "msreview 0.1.0"
 
 let commands: [Command] = [
-    importCommand, sessionsCommand, showCommand, fraudCommand, playCommand,
+    importCommand, sessionsCommand, showCommand, fraudCommand, playCommand, exportCommand,
     pullCommand, releaseCommand, scoreCommand, reviewCommand,
     returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
