@@ -115,12 +115,10 @@ not: `cp -r` of the same spool is the floor of that part on this machine, so the
 for a copying import is openssl + cp.
 """
 
-def bench_scoring():
-    """Issue 3: recompute the scores of 100,000 stored reviews vs sqlite3 computing the same
-    weighted percents in SQL over the same rows."""
+def seed_reviews(db, n):
+    """A store with n submitted bank-branch reviews (random valid answers) on n sessions.
+    Returns the checklist's items as [id, weight, kind, top, na]."""
     import random, re, sqlite3
-    n = 100_000
-    db = os.path.join(OUT, "scoring.sqlite")
     for p in [db, db + "-wal", db + "-shm"]:
         if os.path.exists(p):
             os.remove(p)
@@ -166,6 +164,14 @@ def bench_scoring():
         con.executemany("INSERT INTO review_answers (review_id, item_id, answer, updated_ms) VALUES (?, ?, ?, 0)", answers())
         con.execute("UPDATE reviews SET status = 'submitted'")
     con.close()
+    return items
+
+def bench_scoring():
+    """Issue 3: recompute the scores of 100,000 stored reviews vs sqlite3 computing the same
+    weighted percents in SQL over the same rows."""
+    n = 100_000
+    db = os.path.join(OUT, "scoring.sqlite")
+    items = seed_reviews(db, n)
     rows = n * len(items)
     values = ", ".join(f"('{i}', {w}, '{k}', {t})" for i, w, k, t, _ in items)
     sql = os.path.join(OUT, "scoring.sql")
@@ -354,7 +360,39 @@ next to the rows it has (no OFFSET walk), and counts a filter once. The slowest 
 incremental-search keystrokes, each a `LIKE` scan of every session (`MSREVIEW_UI_TRACE=1` lists them).
 """
 
-BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui}
+def bench_export():
+    """Issue 7: 1,000,000 item rows exported as CSV, beside sqlite3 -csv running an equivalent
+    query on the same database."""
+    reviews = 38_462  # × 26 items ≈ 1,000,000 rows
+    db = os.path.join(OUT, "export.sqlite")
+    items = seed_reviews(db, reviews)
+    rows = reviews * len(items)
+    out = os.path.join(OUT, "items.csv")
+    t_msr, msr_runs = timed(f"{MSR} --db {db} export items --out {out}", runs=3)
+    produced = sum(1 for _ in open(out, encoding="utf-8")) - 1
+    q = ("SELECT r.id, s.id, s.local_date, s.location_id, s.employee_id, r.checklist_id, r.checklist_version, r.reviewer, "
+         "a.item_id, a.answer, a.comment, a.evidence FROM reviews r JOIN sessions s ON s.id = r.session_id "
+         "JOIN review_answers a ON a.review_id = r.id WHERE r.status IN ('submitted', 'approved') ORDER BY s.started_ms, s.id, r.id")
+    t_sql, sql_runs = timed(f"sqlite3 -csv -header {db} \"{q}\" > {OUT}/items-sqlite.csv", runs=3)
+    rss = peak_rss_kb(f"{MSR} --db {db} export items --out {out}")
+    return f"""## Export (issue 7)
+
+{reviews:,} submitted reviews of `bank-branch` ({len(items)} items each): `msreview export items` writes
+{produced:,} CSV rows (each review scored with its checklist version, overrides applied, formulas
+neutralised, streamed through a 64 KiB buffer). `sqlite3 -csv` runs the equivalent join (answers
+with their review and session) on the same database and writes the same number of rows, without
+scoring.
+
+| command | median wall time | rows/s |
+| --- | --- | --- |
+| `msreview export items --out items.csv` | {t_msr:.2f} s | {produced / t_msr:,.0f} |
+| `sqlite3 -csv -header export.sqlite "SELECT … JOIN review_answers …"` | {t_sql:.2f} s | {rows / t_sql:,.0f} |
+
+**msreview / sqlite3 throughput = {t_sql / t_msr:.2f}×** (target ≥ 0.5×). Peak RSS of the export: {rss / 1024 if rss else float('nan'):.0f} MiB
+(flat: the rows stream). Runs: msreview {', '.join(f'{t:.2f}' for t in msr_runs)} s; sqlite3 {', '.join(f'{t:.2f}' for t in sql_runs)} s.
+"""
+
+BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export}
 
 def main():
     names = sys.argv[1:] or list(BENCHES)

@@ -94,11 +94,10 @@ public struct Exporter {
             var p = params
             if let checklist { sql += " AND r.checklist_id = ?"; p.append(.text(checklist)) }
             sql += " ORDER BY s.started_ms, s.id, r.id"
-            let rows = try store.db.query(sql, p) { r in
-                (r.int(0) ?? 0, r.text(1) ?? "", r.text(2) ?? "", r.text(3) ?? "", r.text(4) ?? "", r.text(5) ?? "", r.text(6),
-                 r.text(7) ?? "", Int(r.int(8) ?? 0), r.text(9) ?? "", r.text(10) ?? "", r.text(11), r.int(12), r.text(13) ?? "")
-            }
-            for (id, sid, started, day, loc, emp, empName, cid, version, reviewer, status, submitted, submittedMs, startedText) in rows {
+            // One statement streams the reviews; each row's answers are read as it goes.
+            try store.db.forEach(sql, p) { r in
+                let (id, sid, started, day, loc, emp, empName) = (r.int(0) ?? 0, r.text(1) ?? "", r.text(2) ?? "", r.text(3) ?? "", r.text(4) ?? "", r.text(5) ?? "", r.text(6))
+                let (cid, version, reviewer, status, submitted, submittedMs, startedText) = (r.text(7) ?? "", Int(r.int(8) ?? 0), r.text(9) ?? "", r.text(10) ?? "", r.text(11), r.int(12), r.text(13) ?? "")
                 let key = "\(cid)@\(version)"
                 if checklists[key] == nil { checklists[key] = try service.checklist(cid, version: version) }
                 let c = checklists[key]!
@@ -125,6 +124,7 @@ public struct Exporter {
                         }
                     }
                 }
+                return true
             }
         case .questionnaires:
             try begin(["session_id", "local_date", "location_id", "employee_id", "questionnaire_id", "form", "started_at", "submitted_at",
