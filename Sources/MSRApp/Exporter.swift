@@ -75,8 +75,7 @@ public struct Exporter {
         let personal = includePersonalData
         switch kind {
         case .reviews, .items:
-            var checklists: [String: Checklist] = [:]
-            let service = ReviewService(store: store, actor: "export")
+            let scorer = ReviewScorer(ReviewService(store: store, actor: "export"))
             if kind == .reviews {
                 try begin(["review_id", "session_id", "started_at", "local_date", "location_id", "employee_id"] + (personal ? ["employee_name"] : [])
                           + ["checklist_id", "checklist_version", "reviewer", "status", "submitted_at", "percent", "percent_before_auto_fail",
@@ -98,13 +97,8 @@ public struct Exporter {
             try store.db.forEach(sql, p) { r in
                 let (id, sid, started, day, loc, emp, empName) = (r.int(0) ?? 0, r.text(1) ?? "", r.text(2) ?? "", r.text(3) ?? "", r.text(4) ?? "", r.text(5) ?? "", r.text(6))
                 let (cid, version, reviewer, status, submitted, submittedMs, startedText) = (r.text(7) ?? "", Int(r.int(8) ?? 0), r.text(9) ?? "", r.text(10) ?? "", r.text(11), r.int(12), r.text(13) ?? "")
-                let key = "\(cid)@\(version)"
-                if checklists[key] == nil { checklists[key] = try service.checklist(cid, version: version) }
-                let c = checklists[key]!
-                let overrides = try service.currentOverrides(id, submittedMillis: submittedMs)
-                let given = try store.answers(review: id)
-                let entries = ReviewService.applying(overrides, to: given)
-                let score = Score.review(c, answers: entries.mapValues(\.answer))
+                let scored = try scorer.score(review: id, checklist: cid, version: version, submittedMillis: submittedMs)
+                let (c, overrides, given, entries, score) = (scored.checklist, scored.overrides, scored.given, scored.effective, scored.score)
                 if kind == .reviews {
                     try emit([id.json, .string(sid), .string(started), .string(day), .string(loc), .string(emp)] + (personal ? [empName.json] : [])
                              + [.string(cid), version.json, .string(reviewer), .string(status), submitted.json, Score.percentJSON(score.percent),

@@ -282,15 +282,14 @@ public final class ReviewService {
     // MARK: Reading
 
     func view(_ r: ReviewRecord) throws -> ReviewView {
-        let entries = try store.answers(review: r.id)
-        let overrides = try currentOverrides(r.id, submittedMillis: r.submittedMillis)
-        let effective = ReviewService.applying(overrides, to: entries)
-        var checklist: Checklist?
-        if let id = r.checklistID, let v = r.checklistVersion { checklist = try self.checklist(id, version: v) }
         let start = (try store.session(r.sessionID)).flatMap { Timestamp(rfc3339: $0.summary.startedAt) } ?? Timestamp(utcMillis: 0)
-        return ReviewView(record: r, checklist: checklist, entries: entries, effective: effective, overrides: overrides,
-                          score: checklist.map { Score.review($0, answers: effective.mapValues(\.answer)) },
-                          blockers: checklist.map { SubmitBlockers.of($0, effective) }, sessionStart: start)
+        guard let id = r.checklistID, let v = r.checklistVersion else {
+            let entries = try store.answers(review: r.id)
+            return ReviewView(record: r, checklist: nil, entries: entries, effective: entries, overrides: [], score: nil, blockers: nil, sessionStart: start)
+        }
+        let s = try ReviewScorer(self).score(review: r.id, checklist: id, version: v, submittedMillis: r.submittedMillis)
+        return ReviewView(record: r, checklist: s.checklist, entries: s.given, effective: s.effective, overrides: s.overrides,
+                          score: s.score, blockers: SubmitBlockers.of(s.checklist, s.effective), sessionStart: start)
     }
 
     /// Reviews of a session the caller may see: a reviewer only their own, a lead all
@@ -384,17 +383,14 @@ public final class ReviewService {
     /// Recomputes the cached score of every review from its answers, overrides and checklist
     /// version. Returns how many reviews were scored and how many figures changed.
     public func recomputeAll() throws -> (reviews: Int, changed: Int) {
-        var cache: [String: Checklist] = [:]
+        let scorer = ReviewScorer(self)
         var count = 0, changed = 0
         try store.write {
             let reviews = try store.db.query("SELECT id, checklist_id, checklist_version, percent, passed, submitted_ms FROM reviews WHERE checklist_id IS NOT NULL") {
                 ($0.int(0) ?? 0, $0.text(1) ?? "", Int($0.int(2) ?? 0), $0.double(3), $0.int(4).map { $0 != 0 }, $0.int(5))
             }
             for (id, cid, version, oldPercent, oldPassed, submitted) in reviews {
-                let key = "\(cid)@\(version)"
-                if cache[key] == nil { cache[key] = try checklist(cid, version: version) }
-                let answers = ReviewService.applying(try currentOverrides(id, submittedMillis: submitted), to: try store.answers(review: id))
-                let s = Score.review(cache[key]!, answers: answers.mapValues(\.answer))
+                let s = try scorer.score(review: id, checklist: cid, version: version, submittedMillis: submitted).score
                 count += 1
                 if s.percent != oldPercent || s.passed != oldPassed {
                     changed += 1
@@ -537,5 +533,34 @@ extension ReviewService {
         if caller.role == .lead { return all }
         let mine = Set(try store.reviews(reviewer: actor).map(\.id))
         return all.filter { $0.actor == actor || ($0.reviewID.map(mine.contains) ?? false) }
+    }
+}
+
+/// Scores stored reviews the one way: the reviewer's answers, the leads' overrides that apply to
+/// the current submission, and the checklist version the review was filled against (each
+/// version parsed once per scorer).
+public final class ReviewScorer {
+    public struct Scored {
+        public var checklist: Checklist
+        public var given: [String: ItemEntry]
+        public var overrides: [Override]
+        public var effective: [String: ItemEntry]
+        public var score: ReviewScore
+    }
+
+    let service: ReviewService
+    var checklists: [String: Checklist] = [:]
+
+    public init(_ service: ReviewService) { self.service = service }
+
+    public func score(review: Int64, checklist id: String, version: Int, submittedMillis: Int64?) throws -> Scored {
+        let key = "\(id)@\(version)"
+        if checklists[key] == nil { checklists[key] = try service.checklist(id, version: version) }
+        let checklist = checklists[key]!
+        let given = try service.store.answers(review: review)
+        let overrides = try service.currentOverrides(review, submittedMillis: submittedMillis)
+        let effective = ReviewService.applying(overrides, to: given)
+        return Scored(checklist: checklist, given: given, overrides: overrides, effective: effective,
+                      score: Score.review(checklist, answers: effective.mapValues(\.answer)))
     }
 }
