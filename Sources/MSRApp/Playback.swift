@@ -12,7 +12,12 @@ public enum SessionAudio {
 
     public static func timeline(store: Store, session: String) throws -> Timeline {
         guard let detail = try store.session(session) else { throw ReviewError.noSession(session) }
-        let media = store.mediaRoot
+        return try timeline(detail, mediaRoot: store.mediaRoot)
+    }
+
+    /// The timeline of a session already loaded.
+    public static func timeline(_ detail: SessionDetail, mediaRoot media: String) throws -> Timeline {
+        let session = detail.summary.id
         let tracks = detail.recordings.compactMap { r -> Track? in
             guard let sha = r.sha256, let frames = r.frames, let rate = r.sampleRate, let channels = r.channels,
                   r.status == .ok || r.status == .tampered else { return nil }

@@ -282,7 +282,7 @@ public final class ReviewService {
     // MARK: Reading
 
     func view(_ r: ReviewRecord) throws -> ReviewView {
-        let start = (try store.session(r.sessionID)).flatMap { Timestamp(rfc3339: $0.summary.startedAt) } ?? Timestamp(utcMillis: 0)
+        let start = try store.sessionStart(r.sessionID) ?? Timestamp(utcMillis: 0)
         guard let id = r.checklistID, let v = r.checklistVersion else {
             let entries = try store.answers(review: r.id)
             return ReviewView(record: r, checklist: nil, entries: entries, effective: entries, overrides: [], score: nil, blockers: nil, sessionStart: start)

@@ -143,6 +143,11 @@ extension Store {
         return Store.envelope(from: bytes)
     }
 
+    /// When a session started, as the device wrote it (nil if there is no such session).
+    public func sessionStart(_ id: String) throws(StoreError) -> Timestamp? {
+        try db.scalar("SELECT started_at FROM sessions WHERE id = ?", [.text(id)])?.string.flatMap(Timestamp.init(rfc3339:))
+    }
+
     public func sessionExists(_ id: String) throws(StoreError) -> Bool {
         try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil
     }

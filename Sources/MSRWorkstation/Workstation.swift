@@ -102,7 +102,7 @@ public final class Workstation {
                 if review != nil, review?.checklist == nil {
                     notes.append(.info("session names no checklist: choose one with msreview score \(id) --checklist ID"))
                 }
-                openPlayer(id)
+                openPlayer(detail)
                 return [.sessionLoaded(detail, review, envelope: (try? store.envelope(session: id)) ?? [])] + notes
             case .closeSession:
                 saveCoverage()
@@ -215,11 +215,11 @@ public final class Workstation {
         return try store.sessions(f)
     }
 
-    func openPlayer(_ session: String) {
+    func openPlayer(_ detail: SessionDetail) {
         player?.stop()
         player = nil
         soundFailed = false
-        guard let t = try? SessionAudio.timeline(store: store, session: session) else { timeline = nil; return }
+        guard let t = try? SessionAudio.timeline(detail, mediaRoot: store.mediaRoot) else { timeline = nil; return }
         timeline = t
         let p = Player(timeline: t, sink: ALSASink(device: device))
         p.seek(to: t.startMillis ?? 0)

@@ -4,33 +4,18 @@ import MSRApp
 import MSRStore
 import MSRTerminal
 import MSRWorkstation
-import MSRTerminal
 
-/// `msreview` with no command: the review workstation, in this terminal.
-func runWorkstation(globals: [String], environment: [String: String]) -> Int32 {
-    var values: [String: [String]] = [:]
-    var i = 0
-    while i + 1 < globals.count || (i < globals.count && globals[i].contains("=")) {
-        let a = globals[i]
-        if let eq = a.firstIndex(of: "="), a.hasPrefix("--") {
-            values[String(a[a.index(a.startIndex, offsetBy: 2)..<eq]), default: []].append(String(a[a.index(after: eq)...]))
-            i += 1
-        } else {
-            values[String(a.dropFirst(2)), default: []].append(globals[i + 1])
-            i += 2
-        }
-    }
-    let path = StoreLocation.resolve(flag: values["db"]?.last, environment: environment)
-    let reviewer = ReviewerIdentity.resolve(flag: values["reviewer"]?.last, environment: environment)
-    let store: Store
-    let config: Config
-    do {
-        store = try Store(path: path)
-        config = try Config.load(environment: environment, overrides: values["set"] ?? [])
-    } catch {
-        writeStderr("msreview: \(error)\n")
-        return 1
-    }
+/// The review workstation, in this terminal (also what `msreview` with no command opens).
+let workstationCommand = Command(
+    words: ["workstation"], summary: "Open the review workstation (the default with no command, on a terminal).",
+    usage: "workstation",
+    details: "Press ? inside for the keys. NO_COLOR set: monochrome. The audio device is resolved as for play."
+) { inv in
+    guard isatty(0) == 1, isatty(1) == 1 else { throw CommandError(message: "the workstation needs a terminal") }
+    let store = try openStore(inv)
+    let config = try loadConfig(inv)
+    let environment = inv.environment
+    let reviewer = ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: environment)
     let device = AudioDevice.resolve(flag: nil, environment: environment, config: config)
     let screen = CursesScreen(monochrome: environment["NO_COLOR"] != nil)
     let size = screen.size
@@ -39,8 +24,7 @@ func runWorkstation(globals: [String], environment: [String: String]) -> Int32 {
         workstation = try Workstation(store: store, reviewer: reviewer, config: config, device: device, width: size.width, height: size.height)
     } catch {
         screen.end()
-        writeStderr("msreview: \(error)\n")
-        return 1
+        throw error
     }
     var lastCheckpoint = Date()
     while !workstation.state.quitting {

@@ -13,7 +13,7 @@ let commands: [Command] = [
     returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
-    samplesGenerateCommand, uiTimingCommand,
+    samplesGenerateCommand, uiTimingCommand, workstationCommand,
 ]
 
 func topHelp() -> String {
@@ -49,9 +49,7 @@ func runMain() -> Int32 {
         else if first.hasPrefix(g + "=") { leadingDB.append(first); args.removeFirst() }
         else { break }
     }
-    if args.isEmpty && isatty(0) == 1 && isatty(1) == 1 {
-        return runWorkstation(globals: leadingDB, environment: env)
-    }
+    if args.isEmpty && isatty(0) == 1 && isatty(1) == 1 { args = ["workstation"] }
     if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
         print(topHelp(), terminator: "")
         return 0
