@@ -115,8 +115,13 @@ not: `cp -r` of the same spool is the floor of that part on this machine, so the
 for a copying import is openssl + cp.
 """
 
-def seed_reviews(db, n):
-    """A store with n submitted bank-branch reviews (random valid answers) on n sessions.
+def time_gm(y, m, d):
+    import calendar
+    return calendar.timegm((y, m, d, 0, 0, 0))
+
+def seed_reviews(db, n, employees=1, months=1):
+    """A store with n submitted bank-branch reviews (random valid answers) on n sessions, spread
+    over `employees` employees (20 to a location) and the `months` months up to November 2026.
     Returns the checklist's items as [id, weight, kind, top, na]."""
     import random, re, sqlite3
     for p in [db, db + "-wal", db + "-shm"]:
@@ -141,14 +146,25 @@ def seed_reviews(db, n):
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous = OFF")
     with con:
+        def sessions():
+            for i in range(n):
+                if employees == 1 and months == 1:
+                    yield (f"S-{i:06d}", "L", "E", "2026-11-20T10:00:00Z", i, "2026-11-20T10:10:00Z", i, "2026-11-20")
+                    continue
+                e, k = i % employees, i // employees
+                m = 11 - k % months  # months back from November 2026
+                y, mm = (2026, m) if m >= 1 else (2025, m + 12)
+                d = 1 + (k // months * 5 + e) % 28
+                date = f"{y}-{mm:02d}-{d:02d}"
+                ms = (time_gm(y, mm, d) + 36000 + e % 3600) * 1000
+                yield (f"S-{i:07d}", f"L-{e // 20:04d}", f"E-{e:05d}", f"{date}T10:00:00Z", ms, f"{date}T10:10:00Z", ms + 600000, date)
         con.executemany("INSERT INTO sessions (id, device_id, location_id, employee_id, started_at, started_ms, ended_at, ended_ms, "
                         "local_date, checklist, manifest, manifest_sha256, bundle_digest, source, imported_at, imported_ms, status) "
-                        "VALUES (?, 'D', 'L', 'E', '2026-11-20T10:00:00Z', ?, '2026-11-20T10:10:00Z', ?, '2026-11-20', "
-                        "'bank-branch', x'7b7d', '-', '-', 'bench', '-', 0, 'submitted')",
-                        ((f"S-{i:06d}", i, i) for i in range(n)))
+                        "VALUES (?, 'D', ?, ?, ?, ?, ?, ?, ?, 'bank-branch', x'7b7d', '-', '-', 'bench', '-', 0, 'submitted')",
+                        sessions())
         con.executemany("INSERT INTO reviews (id, session_id, reviewer, checklist_id, checklist_version, status, claimed_at, "
                         "claimed_ms, updated_ms) VALUES (?, ?, 'bench', 'bank-branch', 1, 'draft', '-', 0, 0)",
-                        ((i + 1, f"S-{i:06d}") for i in range(n)))
+                        ((i + 1, f"S-{i:06d}" if employees == 1 and months == 1 else f"S-{i:07d}") for i in range(n)))
         def answers():
             for r in range(1, n + 1):
                 for item_id, _, kind, top, na in items:
@@ -166,6 +182,16 @@ def seed_reviews(db, n):
     con.close()
     return items
 
+def percent_sql(items):
+    """SQL making a temp table of the checklist's items, then selecting (review_id, weighted percent)
+    of every review: the plain score without critical items or the pass rule."""
+    values = ", ".join(f"('{i}', {w}, '{k}', {t})" for i, w, k, t, _ in items)
+    return (f"CREATE TEMP TABLE items (item_id TEXT PRIMARY KEY, weight REAL, kind TEXT, n INTEGER);\n"
+            f"INSERT INTO items VALUES {values};\n"
+            "SELECT a.review_id, 100.0 * sum(i.weight * CASE WHEN a.answer = 'yes' THEN 1.0 WHEN a.answer = 'no' THEN 0.0 "
+            "WHEN i.kind = 'scale' THEN (CAST(a.answer AS REAL) - 1) / (i.n - 1) ELSE CAST(a.answer AS REAL) / i.n END) "
+            "/ sum(i.weight) AS percent FROM review_answers a JOIN items i USING (item_id) WHERE a.answer <> 'na' GROUP BY a.review_id")
+
 def bench_scoring():
     """Issue 3: recompute the scores of 100,000 stored reviews vs sqlite3 computing the same
     weighted percents in SQL over the same rows."""
@@ -173,14 +199,9 @@ def bench_scoring():
     db = os.path.join(OUT, "scoring.sqlite")
     items = seed_reviews(db, n)
     rows = n * len(items)
-    values = ", ".join(f"('{i}', {w}, '{k}', {t})" for i, w, k, t, _ in items)
     sql = os.path.join(OUT, "scoring.sql")
     with open(sql, "w") as f:
-        f.write(f"CREATE TEMP TABLE items (item_id TEXT PRIMARY KEY, weight REAL, kind TEXT, n INTEGER);\n"
-                f"INSERT INTO items VALUES {values};\n"
-                "SELECT a.review_id, 100.0 * sum(i.weight * CASE WHEN a.answer = 'yes' THEN 1.0 WHEN a.answer = 'no' THEN 0.0 "
-                "WHEN i.kind = 'scale' THEN (CAST(a.answer AS REAL) - 1) / (i.n - 1) ELSE CAST(a.answer AS REAL) / i.n END) "
-                "/ sum(i.weight) FROM review_answers a JOIN items i USING (item_id) WHERE a.answer <> 'na' GROUP BY a.review_id;\n")
+        f.write(percent_sql(items) + ";\n")
     sqlite_cmd = f"sqlite3 {db} < {sql} > /dev/null"
     first, _ = timed(f"{MSR} --db {db} --reviewer bench scores recompute", runs=1)
     t_msr, msr_runs = timed(f"{MSR} --db {db} --reviewer bench scores recompute", runs=3)
@@ -392,7 +413,50 @@ scoring.
 (flat: the rows stream). Runs: msreview {', '.join(f'{t:.2f}' for t in msr_runs)} s; sqlite3 {', '.join(f'{t:.2f}' for t in sql_runs)} s.
 """
 
-BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export}
+def bench_scorecards():
+    """Issue 7: scorecards of 2,000 employees over 12 months (5 reviews per employee and month),
+    beside sqlite3 grouping the stored percents per employee and month."""
+    employees, months, per = 2000, 12, 5
+    n = employees * months * per
+    db = os.path.join(OUT, "scorecards.sqlite")
+    items = seed_reviews(db, n, employees=employees, months=months)
+    sh(f"{MSR} --db {db} --reviewer bench scores recompute > /dev/null")
+    html, csv = os.path.join(OUT, "scorecards-html"), os.path.join(OUT, "scorecards-csv")
+    t_html, html_runs = timed(f"{MSR} --db {db} scorecards --period 2026-11 --out {html} > /dev/null", runs=3)
+    t_csv, csv_runs = timed(f"{MSR} --db {db} scorecards --period 2026-11 --format csv --out {csv} > /dev/null", runs=3)
+    pages = len([f for f in os.listdir(html) if f.endswith(".html")])
+    # sqlite3 scores every review in SQL (weighted percent), then groups per employee and month:
+    # count, mean and the sum of squares an interval needs.
+    sql = os.path.join(OUT, "scorecards.sql")
+    with open(sql, "w") as f:
+        f.write(percent_sql(items).replace("SELECT a.review_id", "CREATE TEMP TABLE scored AS SELECT a.review_id") + ";\n"
+                "SELECT s.employee_id, substr(s.local_date, 1, 7) AS month, count(*), avg(x.percent), sum(x.percent * x.percent), "
+                "sum(x.percent >= 80) FROM scored x JOIN reviews r ON r.id = x.review_id JOIN sessions s ON s.id = r.session_id "
+                "WHERE r.status IN ('submitted', 'approved') GROUP BY s.employee_id, month;\n")
+    t_sql, sql_runs = timed(f"sqlite3 -csv {db} < {sql} > {OUT}/scorecards-sqlite.csv", runs=3)
+    rss = peak_rss_kb(f"{MSR} --db {db} scorecards --period 2026-11 --out {html}")
+    return f"""## Scorecards (issue 7)
+
+{employees:,} employees × {months} months × {per} reviews = {n:,} submitted `bank-branch` reviews
+({len(items)} items each). `msreview scorecards --period 2026-11` scores every review of the 12
+months of the trend (checklist version, overrides, critical items), builds each employee's
+figures with their intervals for November and October, the 12-month trend, the ranking, CSI/NPS
+and callbacks, and writes {pages:,} HTML pages (index included). The comparison is `sqlite3`
+scoring every review in SQL (the plain weighted percent: no critical items, no overrides) and
+grouping per employee and month (count, mean, sum of squares, passes), printing one CSV line per
+employee and month: no intervals, no sections, no pages.
+
+| command | median wall time | per employee |
+| --- | --- | --- |
+| `msreview scorecards --period 2026-11 --out DIR` (HTML) | {t_html:.2f} s | {t_html / employees * 1000:.2f} ms |
+| `msreview scorecards --period 2026-11 --format csv --out DIR` | {t_csv:.2f} s | {t_csv / employees * 1000:.2f} ms |
+| `sqlite3 -csv scorecards.sqlite < scorecards.sql` (score in SQL, `GROUP BY` employee, month) | {t_sql:.2f} s | {t_sql / employees * 1000:.2f} ms |
+
+**msreview HTML / sqlite3 = {t_html / t_sql:.2f}×.** Peak RSS (HTML): {rss / 1024 if rss else float('nan'):.0f} MiB.
+Runs: HTML {', '.join(f'{t:.2f}' for t in html_runs)} s; CSV {', '.join(f'{t:.2f}' for t in csv_runs)} s; sqlite3 {', '.join(f'{t:.2f}' for t in sql_runs)} s.
+"""
+
+BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export, "scorecards": bench_scorecards}
 
 def main():
     names = sys.argv[1:] or list(BENCHES)

@@ -24,7 +24,7 @@ public final class RowWriter {
         var done = 0
         while done < buffer.count {
             let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 { if errno == EINTR { continue }; throw FileError(path: "output", errno: errno) }
+            if n < 0 { if errno == EINTR { continue }; throw FileError(path: "output", errno: errno, writing: true) }
             done += n
         }
         buffer.removeAll(keepingCapacity: true)
@@ -126,7 +126,7 @@ public struct Exporter {
             try store.db.forEach("""
                 SELECT s.id, s.local_date, s.location_id, s.employee_id, q.id, q.form, q.started_at, q.submitted_at,
                   a.question, a.kind, a.value, a.answered_at,
-                  EXISTS (SELECT 1 FROM findings f WHERE f.session_id = s.id AND f.questionnaire_id = q.id AND f.severity = 'fraud')
+                  \(questionnaireHasFraudSQL)
                 FROM sessions s JOIN questionnaires q ON q.session_id = s.id
                   JOIN answers a ON a.session_id = q.session_id AND a.questionnaire_id = q.id
                 \(whereSQL) ORDER BY s.started_ms, s.id, q.idx, a.idx

@@ -219,39 +219,5 @@ public struct SampleGenerator {
 
 func pad4(_ v: Int) -> String { let s = String(v); return s.count >= 4 ? s : String(repeating: "0", count: 4 - s.count) + s }
 
-/// Writes a whole file (creating or truncating it).
-public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
-    defer { close(fd) }
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
-        done += n
-    }
-}
-
-/// Reads a whole file.
-public func readFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
-        if n == 0 { break }
-        out.append(contentsOf: buf[0..<n])
-    }
-    return out
-}
-
 func fileSHA(_ path: String) throws -> String { SHA256Hasher.hex(try readFile(path)) }
 
-public struct FileError: Error, CustomStringConvertible {
-    public var path: String
-    public var errno: Int32
-    public var description: String { "\(path): \(String(cString: strerror(errno)))" }
-}

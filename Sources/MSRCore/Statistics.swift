@@ -26,15 +26,17 @@ public enum Statistics {
     }
 
     /// Mean with a Student's t interval (nil for no values; a single value has no interval:
-    /// low = high = the value).
-    public static func mean(_ values: [Double]) -> Estimate? {
+    /// low = high = the value). With `bounds`, the interval is cut to the scale the values live on
+    /// (a mean percent cannot lie below 0 whatever a small sample's t interval says).
+    public static func mean(_ values: [Double], within bounds: ClosedRange<Double>? = nil) -> Estimate? {
         guard !values.isEmpty else { return nil }
         let n = Double(values.count)
         let m = values.reduce(0, +) / n
         guard values.count > 1 else { return Estimate(value: m, low: m, high: m, count: 1) }
         let variance = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
         let half = tQuantile975(degreesOfFreedom: values.count - 1) * (variance / n).squareRoot()
-        return Estimate(value: m, low: m - half, high: m + half, count: values.count)
+        guard let bounds else { return Estimate(value: m, low: m - half, high: m + half, count: values.count) }
+        return Estimate(value: m, low: max(bounds.lowerBound, m - half), high: min(bounds.upperBound, m + half), count: values.count)
     }
 
     /// The 0.975 quantile of Student's t: exact table values to 30 degrees of freedom, then the
@@ -52,13 +54,13 @@ public enum Statistics {
 
     /// CSI per scoring.md: mean of (value − 1) / 4 × 100 over scale5 answers.
     public static func csi(_ scale5: [Int]) -> Estimate? {
-        mean(scale5.map { Double($0 - 1) / 4 * 100 })
+        mean(scale5.map { Double($0 - 1) / 4 * 100 }, within: 0...100)
     }
 
     /// NPS per scoring.md: % promoters (9–10) − % detractors (0–6), −100…100. Its interval is the
     /// Student's t interval of the mean of the per-answer scores +100 / 0 / −100, whose mean is the NPS.
     public static func nps(_ answers: [Int]) -> Estimate? {
-        mean(answers.map { $0 >= 9 ? 100 : $0 <= 6 ? -100 : 0 })
+        mean(answers.map { $0 >= 9 ? 100 : $0 <= 6 ? -100 : 0 }, within: -100...100)
     }
 
     /// Ranks by value, highest first, without pretending to know more than the samples show:

@@ -45,19 +45,7 @@ let exportCommand = Command(
         if Output.showProgress { writeStderr("\(n) rows\n") }
         return 0
     }
-    let temporary = out + ".partial-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw CommandError(message: "cannot write \(out): \(String(cString: strerror(errno)))") }
-    do {
-        let n = try exporter.run(kind, to: RowWriter(fd: fd))
-        guard fsync(fd) == 0, close(fd) == 0, rename(temporary, out) == 0 else {
-            throw CommandError(message: "cannot write \(out): \(String(cString: strerror(errno)))")
-        }
-        if Output.showProgress { writeStderr("\(n) rows written to \(out)\n") }
-    } catch {
-        close(fd)
-        unlink(temporary)
-        throw error
-    }
+    let n = try withAtomicFile(out) { fd in try exporter.run(kind, to: RowWriter(fd: fd)) }
+    if Output.showProgress { writeStderr("\(n) rows written to \(out)\n") }
     return 0
 }

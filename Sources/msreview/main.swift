@@ -9,7 +9,7 @@ let version = "msreview 0.1.0"
 
 let commands: [Command] = [
     importCommand, sessionsCommand, showCommand, fraudCommand, playCommand, exportCommand,
-    pullCommand, releaseCommand, scoreCommand, reviewCommand,
+    scorecardsCommand, pullCommand, releaseCommand, scoreCommand, reviewCommand,
     returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,

@@ -39,22 +39,6 @@ final class ExportTests: XCTestCase {
 
     func export(_ args: String...) -> ProcessResult { Executable.run(["--db", db, "export"] + args) }
 
-    /// Parses CSV with Python's csv module (the reference reader), returns rows.
-    func pythonCSV(_ path: String) throws -> [[String]] {
-        let script = "import csv, json, sys\nwith open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n    print(json.dumps(list(csv.reader(f))))\n"
-        try writeFile(dir + "/read.py", Array(script.utf8))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", dir + "/read.py", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let rows = try JSON.parse(Array(data))
-        return rows.arrayValue?.map { $0.arrayValue?.compactMap(\.stringValue) ?? [] } ?? []
-    }
-
     func testCSVRoundTripsThroughPythonAndNeutralisesFormulas() throws {
         let r = export("items", "--out", dir + "/items.csv", "--bom")
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -138,9 +138,9 @@ public enum Executable {
     }
 
     @discardableResult
-    public static func run(_ args: [String], environment: [String: String] = [:], stdin: String? = nil) -> ProcessResult {
+    public static func run(_ args: [String], program: String? = nil, environment: [String: String] = [:], stdin: String? = nil) -> ProcessResult {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
+        p.executableURL = URL(fileURLWithPath: program ?? path)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
@@ -187,4 +187,45 @@ public final class TestClock: @unchecked Sendable {
     public var now: Timestamp
     public init(_ start: String = "2026-11-21T09:00:00Z") { now = Timestamp(rfc3339: start)! }
     public func advance(seconds: Int64) { now = now.adding(millis: seconds * 1000) }
+}
+
+/// Parses a CSV file with Python's csv module (the reference reader); returns its rows.
+public func pythonCSV(_ path: String) throws -> [[String]] {
+    let script = "import csv, json, sys\nwith open(sys.argv[1], newline='', encoding='utf-8-sig') as f:\n    print(json.dumps(list(csv.reader(f))))\n"
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", script, path]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return try JSON.parse(Array(data)).arrayValue?.map { $0.arrayValue?.compactMap(\.stringValue) ?? [] } ?? []
+}
+
+/// Headless Chromium from Debian (installed by `make test`), to render HTML reports the way a
+/// reader's browser does and to catch anything its console complains about.
+public enum Chromium {
+    public static let path = "/usr/bin/chromium"
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    public struct Rendering {
+        public var status: Int32
+        /// The page's console messages (CSP violations, script errors, failed loads).
+        public var console: [String]
+        public var stderr: String
+    }
+
+    /// Renders `page` to a PNG screenshot (`--screenshot`) or an A4 PDF (`--print-to-pdf`).
+    public static func render(_ page: String, screenshot: String? = nil, pdf: String? = nil, width: Int = 900, height: Int = 1300) -> Rendering {
+        let profile = makeTempDirectory("chromium")
+        defer { removeTree(profile) }
+        var args = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--user-data-dir=" + profile,
+                    "--enable-logging=stderr", "--v=0", "--window-size=\(width),\(height)"]
+        if let screenshot { args.append("--screenshot=" + screenshot) }
+        if let pdf { args += ["--no-pdf-header-footer", "--print-to-pdf=" + pdf] }
+        let r = Executable.run(args + ["file://" + page], program: path)
+        let console = r.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
+        return Rendering(status: r.status, console: console, stderr: r.stderr)
+    }
 }

@@ -1,0 +1,73 @@
+import Glibc
+
+/// Writes a whole file (creating or truncating it).
+public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileError(path: path, errno: errno, writing: true) }
+    defer { close(fd) }
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+        if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno, writing: true) }
+        done += n
+    }
+}
+
+/// Reads a whole file.
+public func readFile(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+    defer { close(fd) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
+        if n == 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    return out
+}
+
+/// Writes `path` whole or not at all: `body` writes to a temporary file beside it, which is
+/// renamed over `path` only when `body` returns; on error nothing is left behind. `durable`
+/// syncs the file before the rename (an export); reports of many pages that can be written again
+/// skip it.
+public func withAtomicFile<T>(_ path: String, durable: Bool = true, _ body: (Int32) throws -> T) throws -> T {
+    let temporary = path + ".partial-\(getpid())"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw FileError(path: path, errno: errno, writing: true) }
+    do {
+        let result = try body(fd)
+        guard !durable || fsync(fd) == 0 else { throw FileError(path: path, errno: errno, writing: true) }
+        guard close(fd) == 0 else { let e = errno; unlink(temporary); throw FileError(path: path, errno: e, writing: true) }
+        guard rename(temporary, path) == 0 else { let e = errno; unlink(temporary); throw FileError(path: path, errno: e, writing: true) }
+        return result
+    } catch {
+        close(fd)
+        unlink(temporary)
+        throw error
+    }
+}
+
+/// Writes a whole file atomically (see `withAtomicFile`).
+public func writeFileAtomically(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
+    try withAtomicFile(path, durable: durable) { fd in
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno, writing: true) }
+            done += n
+        }
+    }
+}
+
+public struct FileError: Error, CustomStringConvertible {
+    public var path: String
+    public var errno: Int32
+    public var writing = false
+
+    public init(path: String, errno: Int32, writing: Bool = false) { (self.path, self.errno, self.writing) = (path, errno, writing) }
+
+    public var description: String { (writing ? "cannot write " : "") + "\(path): \(String(cString: strerror(errno)))" }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTestSupport
+import XCTest
+
+/// A small store whose scorecard figures were worked out by hand (see the comments per session).
+///
+/// Checklist `mini` (pass 80): section A — a1 yes/no weight 2, a2 scale 5 (N/A allowed), a3 yes/no
+/// critical for the section; section B — b1 points 4, b2 yes/no critical for the session (N/A allowed).
+final class ScorecardTests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+
+    static let checklist = """
+        id: mini
+        version: 1
+        title: Mini standard
+        pass: 80
+
+        [a] Section A
+        - a1: Greets
+          weight: 2
+        - a2: Tone
+          kind: scale 5
+          na: yes
+        - a3: Identifies the customer
+          critical: section
+
+        [b] Section B
+        - b1: Offers
+          kind: points 4
+        - b2: Keeps secrecy
+          critical: session
+          na: yes
+
+        """
+
+    struct Planned {
+        var id: String, date: String, employee: String, location: String
+        var answers: [(String, JSON)]
+        var scale5: Int, nps: Int
+        var fraud = false
+    }
+
+    static func answers(_ a1: String, _ a2: JSON, _ a3: String, _ b1: Int, _ b2: String) -> [(String, JSON)] {
+        [("a1", a1.json), ("a2", a2), ("a3", a3.json), ("b1", b1.json), ("b2", b2.json)]
+    }
+
+    static let plan: [Planned] = [
+        // E-1, November: 6/6 = 100 % pass; 2.5/5 = 50 % (a1 fails, a2 N/A); A zeroed by a3 → 1.75/6 = 29.2 %.
+        Planned(id: "S-1", date: "2026-11-03", employee: "E-1", location: "L-1", answers: answers("yes", 5, "yes", 4, "yes"), scale5: 5, nps: 10),
+        Planned(id: "S-2", date: "2026-11-10", employee: "E-1", location: "L-1", answers: answers("no", "na", "yes", 2, "yes"), scale5: 3, nps: 6),
+        Planned(id: "S-3", date: "2026-11-17", employee: "E-1", location: "L-1", answers: answers("yes", 3, "no", 3, "yes"), scale5: 1, nps: 0, fraud: true),
+        // E-1, October: b2 fails → the review is 0 %.
+        Planned(id: "S-4", date: "2026-10-15", employee: "E-1", location: "L-1", answers: answers("yes", 5, "yes", 4, "no"), scale5: 4, nps: 8),
+        // E-2, November: 100 %; 4.75/5 = 95 % (b2 N/A).
+        Planned(id: "S-5", date: "2026-11-05", employee: "E-2", location: "L-1", answers: answers("yes", 5, "yes", 4, "yes"), scale5: 5, nps: 9),
+        Planned(id: "S-6", date: "2026-11-12", employee: "E-2", location: "L-1", answers: answers("yes", 4, "yes", 4, "na"), scale5: 4, nps: 9),
+        // E-3, November: everything fails, three times 0 % (a3 and b2 critical each time).
+        Planned(id: "S-7", date: "2026-11-04", employee: "E-3", location: "L-2", answers: answers("no", 1, "no", 0, "no"), scale5: 2, nps: 3),
+        Planned(id: "S-8", date: "2026-11-11", employee: "E-3", location: "L-2", answers: answers("no", 1, "no", 0, "no"), scale5: 2, nps: 3),
+        Planned(id: "S-9", date: "2026-11-18", employee: "E-3", location: "L-2", answers: answers("no", 1, "no", 0, "no"), scale5: 2, nps: 3),
+    ]
+
+    override func setUpWithError() throws {
+        dir = makeTempDirectory("scorecards")
+        for (i, p) in Self.plan.enumerated() {
+            var b = BundleFixture.valid(p.id, photoSeed: UInt8(i + 1))
+            let text = JSON.object(b.manifest).serialized().replacingOccurrences(of: "2026-11-20", with: p.date)
+            guard case let .object(m) = try JSON.parse(text) else { return XCTFail("manifest") }
+            b.manifest = m
+            b.edit(["employee", "id"], p.employee.json)
+            b.edit(["employee", "name"], (p.employee == "E-2" ? "<script>alert(1)</script> Ли" : "Анна").json)
+            b.edit(["location", "id"], p.location.json)
+            b.set("checklist", "mini".json)
+            b.edit(["questionnaires", 0, "answers", 0, "value"], p.scale5.json)
+            b.edit(["questionnaires", 0, "answers", 1, "value"], p.nps.json)
+            // A questionnaire submitted after the session ended is fraud (answers-outside-session).
+            if p.fraud { b.edit(["questionnaires", 0, "submitted_at"], "\(p.date)T10:30:00+03:00".json) }
+            b.write(into: dir + "/spool")
+        }
+        try writeFile(dir + "/mini.checklist", Array(Self.checklist.utf8))
+        let imported = Executable.run(["--db", db, "import", dir + "/spool"])
+        XCTAssertEqual(imported.status, 0, imported.stdout + imported.stderr)
+        let store = try Store(path: db)
+        let lead = ReviewService(store: store, actor: "lena")
+        try lead.addReviewer(id: "lena", role: .lead, name: nil)
+        _ = try lead.loadChecklists([dir + "/mini.checklist"])
+        try lead.addReviewer(id: "anna", role: .reviewer, name: nil)
+        let anna = ReviewService(store: store, actor: "anna")
+        XCTAssertEqual(try anna.pull(count: 20, checklist: "mini").count, Self.plan.count)
+        for p in Self.plan {
+            _ = try anna.score(session: p.id, answers: .object([("answers", .object(p.answers))]), source: "t", checklist: nil, submit: true)
+        }
+        let fraud = try store.db.query("SELECT session_id FROM findings WHERE severity = 'fraud' ORDER BY 1") { $0.text(0) ?? "" }
+        XCTAssertEqual(fraud, ["S-3"], "the only fraud is the one planted")
+    }
+
+    override func tearDown() { if ProcessInfo.processInfo.environment["MSREVIEW_KEEP"] == nil { removeTree(dir) } }
+
+    func scorecards(_ args: String...) throws -> JSON {
+        let r = Executable.run(["--db", db, "scorecards"] + args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try JSON.parse(r.stdout)
+    }
+
+    func card(_ doc: JSON, _ key: String) throws -> JSON {
+        try XCTUnwrap(doc["scorecards"]?.arrayValue?.first { $0["key"]?.stringValue == key }, key)
+    }
+
+    func estimate(_ e: JSON?) -> [Double?] { ["value", "low", "high", "count"].map { e?[$0]?.numberValue } }
+
+    func testHandComputedEmployeeFigures() throws {
+        let doc = try scorecards("--period", "month", "--json")
+        XCTAssertEqual(doc["period"]?["label"], "2026-11", "the latest reviewed month")
+        XCTAssertEqual(doc["previous_period"]?["label"], "2026-10")
+        XCTAssertEqual(doc["scorecards"]?.arrayValue?.compactMap { $0["key"]?.stringValue }, ["E-2", "E-1", "E-3"])
+
+        let e1 = try card(doc, "E-1")
+        let now = try XCTUnwrap(e1["current"])
+        XCTAssertEqual(now["sessions_reviewed"], 3)
+        // (100 + 50 + 29.17) / 3; t(2) = 4.303 gives −30.7…150.2, cut to the scale.
+        XCTAssertEqual(estimate(now["mean_percent"]), [59.7, 0, 100, 3])
+        // Wilson 1 of 3.
+        XCTAssertEqual(estimate(now["pass_rate"]), [33.3, 6.1, 79.2, 3])
+        XCTAssertEqual(now["passed"], 1)
+        let critical = try XCTUnwrap(now["critical_failures"]?.arrayValue)
+        XCTAssertEqual(critical.count, 1)
+        XCTAssertEqual(critical.first?["session_id"], "S-3")
+        XCTAssertEqual(critical.first?["item_id"], "a3")
+        XCTAssertEqual(critical.first?["item"], "Identifies the customer")
+        XCTAssertEqual(critical.first?["scope"], "section")
+        let sections = try XCTUnwrap(now["sections"]?.arrayValue)
+        XCTAssertEqual(sections.map { $0["section_id"] }, ["a", "b"])
+        // A: 100, 33.3 (N/A drops out), 0 (critical) → 44.4; B: 100, 75, 87.5 → 87.5 ± 4.303 × 12.5 / √3.
+        XCTAssertEqual(estimate(sections[0]["mean_percent"]), [44.4, 0, 100, 3])
+        XCTAssertEqual(estimate(sections[1]["mean_percent"]), [87.5, 56.4, 100, 3])
+        // CSI from 5 and 3 (the fraud questionnaire's 1 left out); NPS from 10 and 6.
+        XCTAssertEqual(estimate(now["csi"]), [75, 0, 100, 2])
+        XCTAssertEqual(estimate(now["nps"]), [0, -100, 100, 2])
+        XCTAssertEqual(now["questionnaires"], 3)
+        XCTAssertEqual(now["questionnaires_left_out_for_fraud"], 1)
+        XCTAssertEqual(now["callback_requests"], 3)
+
+        let before = try XCTUnwrap(e1["previous"])
+        XCTAssertEqual(before["sessions_reviewed"], 1)
+        XCTAssertEqual(estimate(before["mean_percent"]), [0, nil, nil, 1], "one review has no interval")
+        XCTAssertEqual(before["critical_failures"]?.arrayValue?.first?["item_id"], "b2")
+        XCTAssertEqual(before["critical_failures"]?.arrayValue?.first?["scope"], "session")
+        XCTAssertEqual(estimate(before["csi"]), [75, nil, nil, 1])
+        XCTAssertEqual(e1["change"]?["mean_percent"], 59.7)
+        XCTAssertEqual(e1["change"]?["pass_rate"], 33.3)
+        XCTAssertEqual(e1["change"]?["csi"], 0)
+        XCTAssertEqual(e1["change"]?["sessions_reviewed"], 2)
+        let trend = try XCTUnwrap(e1["trend"]?.arrayValue)
+        XCTAssertEqual(trend.count, 12)
+        XCTAssertEqual(trend.first?["period"], "2025-12")
+        XCTAssertEqual(trend.suffix(2).map { $0["mean_percent"]?["value"] }, [0, 59.7])
+
+        // E-2: 100 and 95 → 97.5 ± 12.706 × 2.5; E-3: three zeros, an interval of width 0.
+        XCTAssertEqual(estimate(try card(doc, "E-2")["current"]?["mean_percent"]), [97.5, 65.7, 100, 2])
+        XCTAssertEqual(estimate(try card(doc, "E-2")["current"]?["pass_rate"]), [100, 34.2, 100, 2])
+        XCTAssertEqual(estimate(try card(doc, "E-3")["current"]?["mean_percent"]), [0, 0, 0, 3])
+        XCTAssertEqual(try card(doc, "E-3")["current"]?["critical_failures"]?.arrayValue?.count, 6)
+        // Ranks: E-1's interval overlaps both others, so E-1 and E-2 share rank 1; only E-2 lies wholly above E-3.
+        XCTAssertEqual(try ["E-1", "E-2", "E-3"].map { try card(doc, $0)["rank"] }, [1, 1, 2])
+        XCTAssertEqual(try card(doc, "E-2")["name"], .null, "no names without --include-personal-data")
+    }
+
+    func testPeriodsAndLocations() throws {
+        let october = try scorecards("--period", "2026-10", "--json")
+        XCTAssertEqual(october["scorecards"]?.arrayValue?.map { $0["key"] }, ["E-1"])
+        let week = try scorecards("--period", "week", "--at", "2026-11-11", "--json")
+        XCTAssertEqual(week["period"]?["label"], "2026-W46")
+        XCTAssertEqual(week["period"]?["from"], "2026-11-09")
+        XCTAssertEqual(week["previous_period"]?["label"], "2026-W45")
+        XCTAssertEqual(Set(week["scorecards"]?.arrayValue?.compactMap { $0["key"]?.stringValue } ?? []), ["E-1", "E-2", "E-3"])
+        XCTAssertEqual(try card(week, "E-1")["current"]?["sessions_reviewed"], 1, "S-2 only")
+        XCTAssertEqual(try card(week, "E-2")["previous"]?["sessions_reviewed"], 1, "S-5 in the week before")
+        let range = try scorecards("--from", "2026-11-01", "--to", "2026-11-20", "--json")
+        XCTAssertEqual(range["previous_period"]?["from"], "2026-10-12")
+        XCTAssertEqual(range["previous_period"]?["to"], "2026-10-31")
+        XCTAssertEqual(try card(range, "E-1")["previous"]?["sessions_reviewed"], 1)
+
+        let byLocation = try scorecards("--by", "location", "--json")
+        let l1 = try card(byLocation, "L-1")
+        XCTAssertEqual(l1["current"]?["sessions_reviewed"], 5)
+        // (100 + 50 + 29.17 + 100 + 95) / 5.
+        XCTAssertEqual(l1["current"]?["mean_percent"]?["value"], 74.8)
+        XCTAssertNotEqual(l1["name"], .null, "location names are not personal data")
+
+        for bad in [["--period", "2026-13"], ["--period", "fortnight"], ["--from", "2026-11-01"], ["--by", "reviewer", "--json"], ["--format", "html"]] {
+            let r = Executable.run(["--db", db, "scorecards"] + bad)
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").first?.hasPrefix("msreview: "), true, r.stderr)
+        }
+    }
+
+    func testCSVFilesRoundTripThroughPython() throws {
+        let r = Executable.run(["--db", db, "scorecards", "--format", "csv", "--out", dir + "/csv"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try pythonCSV(dir + "/csv/scorecards.csv")
+        let header = try XCTUnwrap(rows.first)
+        func column(_ key: String, _ name: String) throws -> String {
+            let row = try XCTUnwrap(rows.first { $0.first == key })
+            return row[try XCTUnwrap(header.firstIndex(of: name), name)]
+        }
+        XCTAssertEqual(header.first, "employee_id")
+        XCTAssertFalse(header.contains("name"))
+        XCTAssertEqual(try column("E-1", "mean_percent"), "59.7")
+        XCTAssertEqual(try column("E-1", "pass_rate_low"), "6.1")
+        XCTAssertEqual(try column("E-1", "questionnaires_left_out_for_fraud"), "1")
+        XCTAssertEqual(try column("E-1", "previous_mean_percent"), "0")
+        XCTAssertEqual(try column("E-1", "change_mean_percent"), "59.7")
+        XCTAssertEqual(try column("E-3", "rank"), "2")
+        let critical = try pythonCSV(dir + "/csv/critical-failures.csv")
+        XCTAssertEqual(critical.count - 1, 1 + 1 + 6, "E-1 now and before, E-3 twice three times")
+        let sections = try pythonCSV(dir + "/csv/sections.csv")
+        XCTAssertTrue(sections.contains { $0.prefix(4) == ["E-1", "2026-11", "mini", "a"] && $0[5] == "44.4" }, "\(sections)")
+        XCTAssertEqual(try pythonCSV(dir + "/csv/trend.csv").count, 1 + 3 * 12)
+    }
+
+    func testHTMLIsSelfContainedAndEscaped() throws {
+        let r = Executable.run(["--db", db, "scorecards", "--out", dir + "/html", "--include-personal-data"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("3 employee scorecards for 2026-11"), r.stdout)
+        let index = String(decoding: try readFile(dir + "/html/index.html"), as: UTF8.self)
+        let card = String(decoding: try readFile(dir + "/html/employee-E-2.html"), as: UTF8.self)
+        for page in [index, card] {
+            XCTAssertFalse(page.lowercased().contains("<script"), "no script, and a hostile name is escaped")
+            XCTAssertTrue(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; Ли"))
+            XCTAssertTrue(page.contains("default-src 'none'"))
+            XCTAssertFalse(page.contains("http://") || page.contains("https://"), "nothing loaded from outside")
+            XCTAssertTrue(page.contains("<svg"))
+        }
+        XCTAssertTrue(index.contains("href=\"employee-E-1.html\""))
+        XCTAssertTrue(card.contains("size: A4"))
+        XCTAssertTrue(card.contains("97.5 <span class=\"ci\">[65.7–100.0] n=2</span>"), card)
+        XCTAssertEqual(ScorecardHTML.fileName(.employee, "../x y"), "employee-.._2fx_20y.html")
+    }
+}
+
+extension ScorecardTests {
+    /// Width and height from a PNG's IHDR chunk.
+    func pngSize(_ path: String) throws -> (Int, Int) {
+        let b = try readFile(path)
+        XCTAssertEqual(Array(b.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "a PNG")
+        func be32(_ i: Int) -> Int { b[i..<i + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    func testRendersInHeadlessChromiumWithoutConsoleErrors() throws {
+        guard Chromium.isInstalled else { return XCTFail("chromium is not installed: run make test (it installs Debian's chromium)") }
+        XCTAssertEqual(Executable.run(["--db", db, "scorecards", "--out", dir + "/html", "--include-personal-data"]).status, 0)
+        // The check is live: a page that breaks the policy does show up in the console.
+        try writeFile(dir + "/bad.html", Array("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\"><img src=\"http://x.invalid/a.png\">".utf8))
+        XCTAssertFalse(Chromium.render(dir + "/bad.html", screenshot: dir + "/bad.png").console.isEmpty, "console messages are caught")
+
+        for page in ["index.html", "employee-E-1.html", "employee-E-2.html"] {
+            let png = dir + "/" + page + ".png"
+            let r = Chromium.render(dir + "/html/" + page, screenshot: png, width: 800, height: 1100)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.console, [], page)
+            XCTAssertEqual(try pngSize(png).0, 800)
+            XCTAssertGreaterThan(try readFile(png).count, 10_000, "\(page) drew something")
+        }
+        let pdf = dir + "/card.pdf"
+        let printed = Chromium.render(dir + "/html/employee-E-1.html", pdf: pdf)
+        XCTAssertEqual(printed.console, [])
+        let text = String(decoding: try readFile(pdf), as: UTF8.self)
+        XCTAssertTrue(text.contains("/MediaBox [0 0 594.95996 841.91998]"), "printed on A4 (@page size)")
+    }
+}
