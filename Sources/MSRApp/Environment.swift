@@ -54,6 +54,13 @@ public struct Config: Sendable {
         "overlap_seconds": 5,
         "future_seconds": 300,
         "similar_distance": 6,
+        "audit_unheard_share": 0.5,
+        "audit_min_listened": 0.8,
+        "audit_max_straight_lining": 0.2,
+        "audit_na_excess": 10,
+        "audit_max_bias": 10,
+        "audit_max_calibration_deviation": 15,
+        "audit_min_time_share": 0.5,
     ]
     public static let descriptions: [String: String] = [
         "claim_hours": "hours a claim or untouched draft is held before others may pull the session",
@@ -65,11 +72,31 @@ public struct Config: Sendable {
         "overlap_seconds": "sessions of one device or employee may overlap this much",
         "future_seconds": "timestamps this far after the import are in the future",
         "similar_distance": "largest Hamming distance (of 64 bits) between perceptual hashes of similar photos (0–15)",
+        "audit_unheard_share": "a review is an unheard submit when under this share of its audio was played",
+        "audit_min_listened": "flag reviewers whose mean listened share is under this",
+        "audit_max_straight_lining": "flag reviewers with more than this share of straight-lined reviews",
+        "audit_na_excess": "flag an N/A rate this many points above the team's on the same checklists",
+        "audit_max_bias": "flag a score bias beyond ± this many points (when its interval excludes 0)",
+        "audit_max_calibration_deviation": "flag a calibration deviation above this many points",
+        "audit_min_time_share": "flag a median review time under this share of the team's median",
     ]
     /// Allowed ranges (others: 0 and up).
     static let ranges: [String: ClosedRange<Double>] = [
         "silent_dbfs": -120...0, "silent_share": 0...1, "similar_distance": 0...15,
+        "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_min_time_share": 0...1,
     ]
+
+    public var auditThresholds: AuditThresholds {
+        var t = AuditThresholds()
+        t.unheardShare = self["audit_unheard_share"]
+        t.minListened = self["audit_min_listened"]
+        t.maxStraightLining = self["audit_max_straight_lining"]
+        t.naRateExcess = self["audit_na_excess"]
+        t.maxBias = self["audit_max_bias"]
+        t.maxCalibrationDeviation = self["audit_max_calibration_deviation"]
+        t.minTimeShare = self["audit_min_time_share"]
+        return t
+    }
 
     public var values: [String: Double] = Config.defaults
     /// Settings whose values are text.

@@ -79,14 +79,14 @@ public struct Exporter {
             if kind == .reviews {
                 try begin(["review_id", "session_id", "started_at", "local_date", "location_id", "employee_id"] + (personal ? ["employee_name"] : [])
                           + ["checklist_id", "checklist_version", "reviewer", "status", "submitted_at", "percent", "percent_before_auto_fail",
-                             "passed", "pass_mark", "critical_failures", "overrides"])
+                             "passed", "pass_mark", "critical_failures", "overrides", "purpose"])
             } else {
                 try begin(["review_id", "session_id", "local_date", "location_id", "employee_id", "checklist_id", "checklist_version", "reviewer",
                            "section_id", "item_id", "answer", "answer_given", "earned", "possible", "failed", "critical", "comment", "evidence"])
             }
             var sql = """
                 SELECT r.id, s.id, s.started_at, s.local_date, s.location_id, s.employee_id, s.employee_name, r.checklist_id, r.checklist_version,
-                  r.reviewer, r.status, r.submitted_at, r.submitted_ms, s.started_at
+                  r.reviewer, r.status, r.submitted_at, r.submitted_ms, s.started_at, r.purpose
                 FROM reviews r JOIN sessions s ON s.id = r.session_id \(whereSQL)
                   AND r.status IN ('submitted', 'approved') AND r.checklist_id IS NOT NULL
                 """
@@ -103,7 +103,8 @@ public struct Exporter {
                     try emit([id.json, .string(sid), .string(started), .string(day), .string(loc), .string(emp)] + (personal ? [empName.json] : [])
                              + [.string(cid), version.json, .string(reviewer), .string(status), submitted.json, Score.percentJSON(score.percent),
                                 Score.percentJSON(score.percentBeforeAutoFail), .bool(score.passed), .number(c.passMark),
-                                .string(score.criticalFailures.map { "\($0.itemID):\($0.scope.rawValue)" }.joined(separator: " ")), overrides.count.json])
+                                .string(score.criticalFailures.map { "\($0.itemID):\($0.scope.rawValue)" }.joined(separator: " ")), overrides.count.json,
+                                .string(r.text(14) ?? "work")])
                 } else {
                     let offset = Timestamp(rfc3339: startedText)?.offsetSeconds ?? 0
                     for section in c.sections {
@@ -155,7 +156,7 @@ public struct Exporter {
     }
 
     /// A JSON value as a CSV cell: null empty, numbers plain, booleans true/false.
-    static func cell(_ v: JSON) -> String {
+    public static func cell(_ v: JSON) -> String {
         switch v {
         case .null: return ""
         case let .string(s): return s

@@ -19,6 +19,7 @@ public enum ReviewError: Error, CustomStringConvertible, Equatable {
     case reasonRequired(String)
     case status(String)
     case reviewer(String)
+    case calibrationBlind(session: String, submitted: Int, of: Int)
 
     public var description: String {
         switch self {
@@ -36,6 +37,8 @@ public enum ReviewError: Error, CustomStringConvertible, Equatable {
         case let .reasonRequired(action): return "\(action) needs a reason (--reason TEXT)"
         case let .status(m): return m
         case let .reviewer(m): return m
+        case let .calibrationBlind(s, n, of):
+            return "session \(s) is in a blind calibration: the reviews are hidden until all have submitted (\(n) of \(of) so far)"
         }
     }
 }
@@ -59,7 +62,7 @@ public final class ReviewService {
     public let store: Store
     public let actor: String
     let now: () -> Timestamp
-    let config: Config
+    public let config: Config
 
     public init(store: Store, actor: String, config: Config = Config(), now: @escaping () -> Timestamp = Timestamp.now) {
         self.store = store
@@ -294,13 +297,30 @@ public final class ReviewService {
 
     /// Reviews of a session the caller may see: a reviewer only their own, a lead all
     /// (or one reviewer's with `reviewer`).
+    /// Calibration reviews stay hidden from everyone but their author until the whole round has
+    /// submitted; then the round's reviewers and leads may read them.
     public func reviews(session: String, reviewer: String? = nil) throws -> [ReviewView] {
         let caller = try me()
         guard try store.sessionExists(session) else { throw ReviewError.noSession(session) }
-        if caller.role != .lead, let reviewer, reviewer != actor { throw ReviewError.othersReview(actor: actor) }
-        let who = caller.role == .lead ? reviewer : actor
-        let list = try store.reviews(session: session).filter { who == nil || $0.reviewer == who }
-        guard !list.isEmpty else { throw ReviewError.noReview(session: session, reviewer: who) }
+        let all = try store.reviews(session: session)
+        var blind: (Int, Int)? = nil
+        func mayRead(_ r: ReviewRecord) -> Bool {
+            if r.reviewer == actor { return true }
+            if let c = r.calibrationID {
+                let round = all.filter { $0.calibrationID == c }
+                let submitted = round.filter { $0.status == .submitted || $0.status == .approved }.count
+                guard submitted == round.count else { blind = (submitted, round.count); return false }
+                return caller.role == .lead || round.contains { $0.reviewer == actor }
+            }
+            return caller.role == .lead
+        }
+        let who = reviewer ?? (caller.role == .lead ? nil : actor)
+        let list = all.filter { (who == nil || $0.reviewer == who) && mayRead($0) }
+        guard !list.isEmpty else {
+            if let (n, of) = blind { throw ReviewError.calibrationBlind(session: session, submitted: n, of: of) }
+            if let who, who != actor, caller.role != .lead { throw ReviewError.othersReview(actor: actor) }
+            throw ReviewError.noReview(session: session, reviewer: who)
+        }
         return try list.map(view)
     }
 

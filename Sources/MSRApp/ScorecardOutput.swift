@@ -127,9 +127,11 @@ extension ScorecardReport {
 
 // MARK: HTML
 
-/// Self-contained HTML: inline CSS and SVG, no script (a Content-Security-Policy forbids any),
-/// laid out for A4 paper.
-public enum ScorecardHTML {
+public typealias ScorecardHTML = HTMLReport
+
+/// Self-contained HTML reports (scorecards, audits): inline CSS and SVG, no script (a
+/// Content-Security-Policy forbids any and any outside load), laid out for A4 paper.
+public enum HTMLReport {
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
@@ -167,7 +169,7 @@ public enum ScorecardHTML {
         @page { size: A4; margin: 14mm 12mm; }
         * { box-sizing: border-box; }
         body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10pt; color: #1b1f24; margin: 0 auto; max-width: 186mm; padding: 8mm 0; }
-        h1 { font-size: 16pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #c8ccd1; padding-bottom: 1mm; }
+        h1 { font-size: 16pt; margin: 0 0 2mm; } h3 { font-size: 10.5pt; margin: 4mm 0 1mm; } h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #c8ccd1; padding-bottom: 1mm; }
         .sub { color: #57606a; margin: 0 0 4mm; }
         table { border-collapse: collapse; width: 100%; page-break-inside: auto; }
         tr { page-break-inside: avoid; }
@@ -179,6 +181,7 @@ public enum ScorecardHTML {
         .crit { color: #a40e26; font-weight: 600; }
         td.stack .ci { display: block; }
         table.index { font-size: 9pt; } table.index th, table.index td { padding: 1mm 1.2mm; }
+        table.audit { font-size: 8pt; } table.audit th, table.audit td { padding: 0.8mm 1mm; } td.who { min-width: 30mm; }
         .note { color: #57606a; font-size: 9pt; }
         svg { display: block; } svg text { font-family: inherit; font-size: 8px; fill: #57606a; }
         a { color: #0b57d0; text-decoration: none; }

@@ -10,6 +10,7 @@ let questionnaireHasFraudSQL =
 /// latest submitted one.
 let reviewOfRecordSQL = """
     (SELECT r2.id FROM reviews r2 WHERE r2.session_id = s.id AND r2.status IN ('submitted', 'approved') AND r2.checklist_id IS NOT NULL
+       AND r2.purpose = 'work'
      ORDER BY r2.status = 'approved' DESC, r2.submitted_ms DESC, r2.id DESC LIMIT 1)
     """
 

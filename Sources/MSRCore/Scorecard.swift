@@ -37,6 +37,14 @@ public struct ReportingPeriod: Equatable, Hashable, Sendable {
         }
     }
 
+    /// The period just after, of the same kind.
+    public var next: ReportingPeriod {
+        switch unit {
+        case .day, .week, .range: return ReportingPeriod(unit: unit, from: to + 1, to: to + length)
+        case .month: return ReportingPeriod.containing(day: to + 1, unit: .month)
+        }
+    }
+
     /// This period and the `count − 1` before it, oldest first (the scorecards' trend).
     public func series(_ count: Int) -> [ReportingPeriod] {
         var periods = [self]

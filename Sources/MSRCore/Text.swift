@@ -36,3 +36,17 @@ public enum TextWidth {
         return out + "…" + String(repeating: " ", count: max(0, width - used - 1))
     }
 }
+
+extension String {
+    /// Padded with spaces to `n` terminal columns (wide characters count as two).
+    public func padding(toLength n: Int) -> String {
+        let w = TextWidth.of(self)
+        return w >= n ? self : self + String(repeating: " ", count: n - w)
+    }
+
+    public func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+}

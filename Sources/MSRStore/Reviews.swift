@@ -31,7 +31,15 @@ public struct ReviewRecord: Equatable, Sendable {
     public var submittedMillis: Int64?
     public var percent: Double?
     public var passed: Bool?
+    public var purpose: ReviewPurpose = .work
+    /// The calibration round a calibration review belongs to.
+    public var calibrationID: Int64? = nil
+    /// For a re-audit: the review it audits.
+    public var auditedReview: Int64? = nil
 }
+
+/// Why a review exists: queue work, a blind calibration round, or a lead's re-audit.
+public enum ReviewPurpose: String, Sendable { case work, calibration, reaudit }
 
 /// One line of the audit log.
 public struct AuditEntry: Equatable, Sendable {
@@ -138,9 +146,11 @@ extension Store {
               WHERE (s.status = 'new'
                      OR (s.status IN ('claimed', 'draft') AND NOT EXISTS (
                            SELECT 1 FROM reviews r WHERE r.session_id = s.id AND r.status IN ('claimed', 'draft')
-                             AND r.expires_ms > ?)))
+                             AND r.purpose = 'work' AND r.expires_ms > ?)))
+              AND NOT EXISTS (SELECT 1 FROM reviews o WHERE o.session_id = s.id AND o.reviewer = ?
+                              AND o.status IN ('claimed', 'draft', 'returned'))
             """
-        var params: [SQLValue] = [.integer(now.utcMillis)]
+        var params: [SQLValue] = [.integer(now.utcMillis), .text(reviewer)]
         if let checklist {
             sql += " AND (s.checklist = ? OR s.checklist IS NULL)"
             params.append(.text(checklist))
@@ -150,12 +160,12 @@ extension Store {
         let ids = try db.query(sql, params) { $0.text(0) ?? "" }.sorted()
         for id in ids {
             // A claim or draft whose time ran out is kept as history, marked expired.
-            try db.forEach("SELECT id, reviewer FROM reviews WHERE session_id = ? AND status IN ('claimed', 'draft')", [.text(id)]) { row in
+            try db.forEach("SELECT id, reviewer FROM reviews WHERE session_id = ? AND status IN ('claimed', 'draft') AND purpose = 'work'", [.text(id)]) { row in
                 try self.audit(actor: reviewer, action: "expire", sessionID: id, reviewID: row.int(0), reason: nil,
                                detail: .object([("previous_reviewer", .string(row.text(1) ?? ""))]), at: now)
                 return true
             }
-            try db.execute("UPDATE reviews SET status = 'expired', updated_ms = ? WHERE session_id = ? AND status IN ('claimed', 'draft')",
+            try db.execute("UPDATE reviews SET status = 'expired', updated_ms = ? WHERE session_id = ? AND status IN ('claimed', 'draft') AND purpose = 'work'",
                            [.integer(now.utcMillis), .text(id)])
             try db.execute("""
                 INSERT INTO reviews (session_id, reviewer, status, claimed_at, claimed_ms, expires_ms, updated_ms)
@@ -170,14 +180,15 @@ extension Store {
 
     static let reviewColumns = """
         id, session_id, reviewer, checklist_id, checklist_version, status, claimed_at, claimed_ms, expires_ms,
-        opened_ms, submitted_at, submitted_ms, percent, passed
+        opened_ms, submitted_at, submitted_ms, percent, passed, purpose, calibration_id, audited_review
         """
 
     static func reviewRecord(_ r: Row) -> ReviewRecord {
         ReviewRecord(id: r.int(0) ?? 0, sessionID: r.text(1) ?? "", reviewer: r.text(2) ?? "", checklistID: r.text(3),
                      checklistVersion: r.int(4).map(Int.init), status: ReviewStatus(rawValue: r.text(5) ?? "") ?? .claimed,
                      claimedAt: r.text(6) ?? "", claimedMillis: r.int(7) ?? 0, expiresMillis: r.int(8), openedMillis: r.int(9),
-                     submittedAt: r.text(10), submittedMillis: r.int(11), percent: r.double(12), passed: r.int(13).map { $0 != 0 })
+                     submittedAt: r.text(10), submittedMillis: r.int(11), percent: r.double(12), passed: r.int(13).map { $0 != 0 },
+                     purpose: ReviewPurpose(rawValue: r.text(14) ?? "") ?? .work, calibrationID: r.int(15), auditedReview: r.int(16))
     }
 
     /// Every review of a session, oldest first.
@@ -244,6 +255,8 @@ extension Store {
             """, [r.checklistID.sqlValue, r.checklistVersion.sqlValue, .text(r.status.rawValue), r.expiresMillis.sqlValue,
                   r.openedMillis.sqlValue, r.submittedAt.sqlValue, r.submittedMillis.sqlValue, r.percent.sqlValue,
                   r.passed.map { SQLValue.integer($0 ? 1 : 0) } ?? .null, .integer(at.utcMillis), .integer(r.id)])
+        // Calibration and re-audit reviews leave the session's place in the queue alone.
+        guard r.purpose == .work else { return }
         let sessionStatus: String
         switch r.status {
         case .released, .expired: sessionStatus = "new"

@@ -272,5 +272,40 @@ enum Schema {
             PRIMARY KEY (session_id, reviewer)
         ) WITHOUT ROWID;
         """,
+        // 5: QA audits. A review is ordinary work, part of a blind calibration round, or a lead's
+        // re-audit of another review drawn in a sample. Only work reviews move the session through
+        // the queue and count in scorecards.
+        """
+        ALTER TABLE reviews ADD COLUMN purpose TEXT NOT NULL DEFAULT 'work' CHECK (purpose IN ('work', 'calibration', 'reaudit'));
+        ALTER TABLE reviews ADD COLUMN calibration_id INTEGER REFERENCES calibrations(id);
+        ALTER TABLE reviews ADD COLUMN audited_review INTEGER REFERENCES reviews(id);
+        ALTER TABLE reviews ADD COLUMN audit_sample_id INTEGER REFERENCES audit_samples(id);
+        CREATE INDEX reviews_calibration ON reviews(calibration_id) WHERE calibration_id IS NOT NULL;
+        CREATE INDEX reviews_audited ON reviews(audited_review) WHERE audited_review IS NOT NULL;
+        CREATE INDEX reviews_submitted ON reviews(submitted_ms) WHERE submitted_ms IS NOT NULL;
+        CREATE TABLE calibrations (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            checklist_id TEXT NOT NULL,
+            checklist_version INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            FOREIGN KEY (checklist_id, checklist_version) REFERENCES checklists(id, version)
+        );
+        CREATE INDEX calibrations_session ON calibrations(session_id);
+        CREATE TABLE audit_samples (
+            id INTEGER PRIMARY KEY,
+            drawn_by TEXT NOT NULL,
+            drawn_at TEXT NOT NULL,
+            drawn_ms INTEGER NOT NULL,
+            from_date TEXT NOT NULL,
+            to_date TEXT NOT NULL,
+            percent REAL NOT NULL,
+            seed INTEGER NOT NULL,
+            population INTEGER NOT NULL,
+            drawn INTEGER NOT NULL
+        );
+        """,
     ]
 }

@@ -4,7 +4,7 @@ import MSRStore
 
 /// Everything the workstation shows, as plain values: `update` changes it, `view` draws it.
 public struct AppState: Sendable {
-    public enum Screen: Sendable { case queue, session }
+    public enum Screen: Sendable { case queue, session, audit }
     public enum Mode: Equatable, Sendable {
         case normal
         case search(String)
@@ -41,6 +41,9 @@ public struct AppState: Sendable {
     public var photoIndex = 0
     /// An in-terminal preview of a photo (libchafa symbols), shown until a key is pressed.
     public var preview: (title: String, lines: [String])?
+
+    // Reviewer audit screen (leads).
+    public var audit: ReviewerAuditReport?
 
     // Session screen.
     public var session: SessionDetail?
@@ -97,6 +100,7 @@ public enum Action: Sendable {
     case failed(String)
     case info(String)
     case previewReady(title: String, lines: [String])
+    case auditLoaded(ReviewerAuditReport)
 }
 
 /// Work the update asks for; the runner does it against the store and the player and reports
@@ -106,6 +110,8 @@ public enum Effect: Equatable, Sendable {
     case openPhoto(session: String, index: Int)
     case previewPhoto(session: String, index: Int, columns: Int, rows: Int)
     case pull
+    /// The reviewer audit of a period (nil: the month of the latest submission).
+    case loadAudit(ReportingPeriod?)
     /// Forget cached counts: the store may have changed under the queue.
     case reload
     case openSession(String)

@@ -48,6 +48,11 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
     case let .previewReady(title, lines):
         s.preview = (title, lines)
         return []
+    case let .auditLoaded(report):
+        s.screen = .audit
+        s.audit = report
+        s.status = "reviewer audit \(report.period.label): \(report.rows.filter { !$0.flags.isEmpty }.count) of \(report.rows.count) reviewers flagged"
+        return []
     case let .key(key):
         return handleKey(&s, key)
     }
@@ -125,7 +130,11 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         }
     case .normal:
         if key == .char("?") { s.mode = .help; return [] }
-        return s.screen == .queue ? queueKey(&s, key) : sessionKey(&s, key)
+        switch s.screen {
+        case .queue: return queueKey(&s, key)
+        case .session: return sessionKey(&s, key)
+        case .audit: return auditKey(&s, key)
+        }
     }
 }
 
@@ -164,6 +173,9 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         s.status = s.flaggedOnly ? "only sessions with findings" : "all sessions, flagged or not"
         return [.reload, .loadQueue(offset: 0, limit: s.listHeight * 3, filter: s.filter)]
     case .char("p"): return [.pull]
+    case .char("A"):
+        guard s.isLead else { s.status = "the reviewer audit is for leads"; return [] }
+        return [.loadAudit(nil)]
     case .char("r"): return [.reload] + ensureWindow(&s, force: true)
     case .enter:
         let i = s.cursor - s.rowsOffset
@@ -172,6 +184,20 @@ func queueKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     default: return []
     }
     return ensureWindow(&s, force: false)
+}
+
+/// The reviewer audit: `[` and `]` step through periods, q or Esc goes back to the queue.
+func auditKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    guard let period = s.audit?.period else { s.screen = .queue; return [] }
+    switch key {
+    case .char("q"), .escape:
+        s.screen = .queue
+        s.status = ""
+        return [.reload] + ensureWindow(&s, force: true)
+    case .char("["), .left: return [.loadAudit(period.previous)]
+    case .char("]"), .right: return [.loadAudit(period.next)]
+    default: return []
+    }
 }
 
 /// Keeps the loaded window around the cursor: rows are queried a screen or so at a time.

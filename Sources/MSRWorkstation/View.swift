@@ -14,6 +14,7 @@ public func view(_ s: AppState) -> Grid {
     switch s.screen {
     case .queue: drawQueue(s, &g)
     case .session: drawSession(s, &g)
+    case .audit: drawAudit(s, &g)
     }
     drawBottom(s, &g)
     if s.mode == .help { drawHelp(s, &g) }
@@ -231,8 +232,10 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
     case let .reason(action, text):
         hint = (action == .returnReview ? "reason for returning: " : "reason for the override: ") + text + "▏  Enter save · Esc cancel"
     default:
-        hint = s.screen == .queue
-            ? "Enter open · p pull · / search · s status · f flagged · ? help · q quit"
+        hint = s.screen == .audit
+            ? "[ ] previous/next period · q back to the queue"
+            : s.screen == .queue
+            ? "Enter open · p pull · / search · s status · f flagged" + (s.isLead && g.width >= 90 ? " · A audit" : "") + " · ? help · q quit"
             : s.reviewIsOthers
             ? "A approve · R return · O override item · space play · ←/→ 5s · v photo · ? help · q back"
             : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · q back"
@@ -246,6 +249,7 @@ public let helpLines: [String] = [
     "  j/k ↑/↓  move        PgUp/PgDn  page      g/G  top/bottom",
     "  Enter    open        p  pull next         /  search (id, place, name, date)",
     "  s        status      f  flagged only      o  oldest/newest first   r  reload",
+    "  A        reviewer audit (leads; [ ] change the period)",
     "Session",
     "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
     "  0-9      scale/points answer              m  evidence at play head",
@@ -259,6 +263,21 @@ public let helpLines: [String] = [
     "Every answer is saved at once; reopening resumes where you were.",
     "                                   any key closes this help",
 ]
+
+/// The reviewer audit as a table: flagged reviewers stand out.
+func drawAudit(_ s: AppState, _ g: inout Grid) {
+    guard let report = s.audit else { return }
+    titleBar("msreview — reviewer audit \(report.period.label)", right: "\(report.period.fromDate) – \(report.period.toDate)", &g)
+    let lines = report.textLines
+    for (i, line) in lines.dropFirst().prefix(max(0, g.height - 4)).enumerated() {
+        let row = i == 0 ? nil : report.rows.indices.contains(i - 1) ? report.rows[i - 1] : nil
+        let style = i == 0 ? Style(.muted, bold: true) : row.map { $0.flags.isEmpty ? Style.normal : Style(.bad, bold: true) } ?? Style(.muted)
+        g.put(line, x: 1, y: i + 1, style: style, maxWidth: g.width - 2)
+    }
+    if report.rows.allSatisfy({ $0.reviews == 0 }) {
+        g.put("No reviews submitted in this period.", x: 1, y: min(g.height - 3, report.rows.count + 3), style: Style(.muted))
+    }
+}
 
 func drawPreview(_ title: String, _ lines: [String], _ g: inout Grid) {
     let w = min(g.width - 2, (lines.first.map(TextWidth.of) ?? 0) + 4), h = min(g.height - 2, lines.count + 2)

@@ -86,7 +86,12 @@ public final class Workstation {
                 return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: state.listHeight * 3, filter: state.filter))
             case let .openSession(id):
                 guard let detail = try store.session(id) else { return [.failed("no session \(id)")] }
-                let all = (try? service.reviews(session: id)) ?? []
+                var notes: [Action] = []
+                var all: [ReviewView] = []
+                do { all = try service.reviews(session: id) } catch let e as ReviewError {
+                    // A blind calibration says so; having no review at all is ordinary.
+                    if case .calibrationBlind = e { notes.append(.info(e.description)) }
+                }
                 let mine = all.filter { $0.record.reviewer == state.reviewer }
                 var review = mine.last { $0.record.status.isOpen } ?? mine.last
                 // A lead without a review of their own reads the latest decided one of others.
@@ -98,12 +103,15 @@ public final class Workstation {
                 if let r = review, r.record.reviewer == state.reviewer, r.checklist == nil, r.record.status.isOpen, detail.summary.checklist != nil {
                     review = try service.score(session: id, answers: .object([]), source: "workstation", checklist: nil, submit: false)
                 }
-                var notes: [Action] = []
                 if review != nil, review?.checklist == nil {
                     notes.append(.info("session names no checklist: choose one with msreview score \(id) --checklist ID"))
                 }
                 openPlayer(detail)
                 return [.sessionLoaded(detail, review, envelope: (try? store.envelope(session: id)) ?? [])] + notes
+            case let .loadAudit(period):
+                let audit = AuditService(service)
+                let p = try period ?? audit.latestPeriod(.month, at: nil)
+                return [.auditLoaded(try audit.reviewerAudit(period: p, thresholds: service.config.auditThresholds))]
             case .closeSession:
                 saveCoverage()
                 player?.stop()

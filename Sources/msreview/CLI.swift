@@ -78,9 +78,6 @@ struct Invocation {
     }
 }
 
-extension String {
-    func padding(toLength n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
-}
 
 enum CLI {
     /// Parses `args` (without the program name) against the command table.
@@ -170,4 +167,33 @@ func writeStderr(_ s: String) {
         if n <= 0 { break }
         done += n
     }
+}
+
+/// Reads `--period day|week|month|YYYY-MM|YYYY-Www|YYYY-MM-DD` (default month) with `--at DATE`,
+/// or `--from DATE --to DATE`, as scorecards and audits take them.
+func periodChoice(_ inv: Invocation) throws -> PeriodChoice {
+    func usage(_ m: String) -> UsageError { UsageError(message: m, command: inv.command.name) }
+    let choice: PeriodChoice
+    switch (inv.value("from"), inv.value("to")) {
+    case (nil, nil):
+        let p = inv.value("period") ?? "month"
+        if let unit = ReportingPeriod.Unit(rawValue: p), unit != .range {
+            if let at = inv.value("at"), ReportingPeriod.day(at) == nil { throw usage("--at takes a date YYYY-MM-DD, not \"\(at)\"") }
+            choice = .latest(unit, at: inv.value("at"))
+        } else if let fixed = ReportingPeriod(parsing: p) {
+            choice = .fixed(fixed)
+        } else {
+            throw usage("--period is day, week, month, YYYY-MM, YYYY-Www or YYYY-MM-DD, not \"\(p)\"")
+        }
+    case let (from?, to?):
+        guard inv.value("period") == nil else { throw usage("give --period or --from/--to, not both") }
+        guard let a = ReportingPeriod.day(from) else { throw usage("--from takes a date YYYY-MM-DD, not \"\(from)\"") }
+        guard let b = ReportingPeriod.day(to) else { throw usage("--to takes a date YYYY-MM-DD, not \"\(to)\"") }
+        guard a <= b else { throw usage("--from \(from) is after --to \(to)") }
+        guard b - a < 3660 else { throw usage("--from/--to may span at most 10 years") }
+        choice = .fixed(ReportingPeriod(unit: .range, from: a, to: b))
+    default:
+        throw usage("--from and --to go together")
+    }
+    return choice
 }

@@ -178,13 +178,20 @@ let overrideCommand = Command(
 
 let logCommand = Command(
     words: ["log"], summary: "Show the append-only audit log (claims, submits, returns, approvals, overrides).",
-    usage: "log [SESSION] [--json]",
-    details: "Leads see every entry; reviewers see their own actions and those on their reviews.",
-    options: [OptionSpec(name: "json", value: nil, help: "print an array of entries")],
+    usage: "log [SESSION] [--action A]... [--json]",
+    details: """
+    Leads see every entry; reviewers see their own actions and those on their reviews. Each entry
+    says who, when, what, on which session and review, why (returns and overrides need a reason)
+    and the details (an override's item with its answer before and after). --action keeps only
+    some actions, e.g. --action return --action override --action approve.
+    """,
+    options: [OptionSpec(name: "action", value: "A", help: "only entries of this action (claim, submit, return, approve, override, calibrate, audit-sample, …)", repeatable: true),
+              OptionSpec(name: "json", value: nil, help: "print an array of entries")],
     positionals: 0...1
 ) { inv in
     let service = try reviewService(inv)
-    let entries = try service.auditLog(session: inv.positionals.first)
+    let actions = Set(inv.all("action"))
+    let entries = try service.auditLog(session: inv.positionals.first).filter { actions.isEmpty || actions.contains($0.action) }
     if inv.flag("json") {
         Output.json(.array(entries.map { e in
             .object([("id", e.id.json), ("at", .string(e.at)), ("actor", .string(e.actor)), ("action", .string(e.action)),

@@ -50,28 +50,7 @@ let scorecardsCommand = Command(
     let out = inv.value("out")
     if out == nil && format != "json" { throw usage("--format \(format) needs --out DIR") }
 
-    let choice: PeriodChoice
-    switch (inv.value("from"), inv.value("to")) {
-    case (nil, nil):
-        let p = inv.value("period") ?? "month"
-        if let unit = ReportingPeriod.Unit(rawValue: p), unit != .range {
-            if let at = inv.value("at"), ReportingPeriod.day(at) == nil { throw usage("--at takes a date YYYY-MM-DD, not \"\(at)\"") }
-            choice = .latest(unit, at: inv.value("at"))
-        } else if let fixed = ReportingPeriod(parsing: p) {
-            choice = .fixed(fixed)
-        } else {
-            throw usage("--period is day, week, month, YYYY-MM, YYYY-Www or YYYY-MM-DD, not \"\(p)\"")
-        }
-    case let (from?, to?):
-        guard inv.value("period") == nil else { throw usage("give --period or --from/--to, not both") }
-        guard let a = ReportingPeriod.day(from) else { throw usage("--from takes a date YYYY-MM-DD, not \"\(from)\"") }
-        guard let b = ReportingPeriod.day(to) else { throw usage("--to takes a date YYYY-MM-DD, not \"\(to)\"") }
-        guard a <= b else { throw usage("--from \(from) is after --to \(to)") }
-        guard b - a < 3660 else { throw usage("--from/--to may span at most 10 years") }
-        choice = .fixed(ReportingPeriod(unit: .range, from: a, to: b))
-    default:
-        throw usage("--from and --to go together")
-    }
+    let choice = try periodChoice(inv)
 
     var service = ScorecardService(store: try openStore(inv))
     service.subject = subject

@@ -11,6 +11,7 @@ let commands: [Command] = [
     importCommand, sessionsCommand, showCommand, fraudCommand, playCommand, exportCommand,
     scorecardsCommand, pullCommand, releaseCommand, scoreCommand, reviewCommand,
     returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
+    calibrateCommand, auditReviewersCommand, auditCalibrationCommand, auditSampleCommand, auditReauditsCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
     samplesGenerateCommand, uiTimingCommand, workstationCommand,

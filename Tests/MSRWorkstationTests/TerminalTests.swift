@@ -39,8 +39,8 @@ final class TerminalTests: XCTestCase {
         return String(decoding: (try? readFile(out)) ?? [], as: UTF8.self)
     }
 
-    func start() {
-        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer anna"
+    func start(as reviewer: String = "anna") {
+        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer \(reviewer)"
         tmuxArgs(["new-session", "-d", "-x", "110", "-y", "32", "-s", "w", cmd])
     }
 
@@ -116,5 +116,55 @@ final class TerminalTests: XCTestCase {
         waitFor("Keys")
         keys("Escape", "q")
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/heard.wav"), "played through ALSA")
+    }
+
+    /// A lead opening a session in calibration sees nobody's answers until every reviewer of the
+    /// round has submitted; the reviewer audit screen then lists them.
+    func testCalibrationIsBlindInTheWorkstationAndTheAuditScreenShowsIt() throws {
+        let session = "S-20261120-0001"
+        func cli(_ who: String, _ args: String...) -> ProcessResult { Executable.run(["--db", db, "--reviewer", who] + args) }
+        XCTAssertEqual(cli("lena", "reviewers", "add", "bob").status, 0)
+        XCTAssertEqual(cli("lena", "calibrate", session, "--reviewers", "anna,bob").status, 0)
+        let checklist = try ReviewService(store: try Store(path: db), actor: "lena").checklist("bank-branch")
+        // Every item at its top answer; anna marks the first yes/no item N/A where allowed, so answers differ.
+        func answers(_ who: String) throws -> String {
+            let all = checklist.items.map { item -> (String, JSON) in
+                switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
+            }
+            let path = dir + "/\(who).json"
+            try writeFile(path, Array(JSON.object([("answers", .object(all))]).serialized().utf8))
+            return path
+        }
+        XCTAssertEqual(cli("anna", "score", session, "--answers", try answers("anna"), "--submit").status, 0)
+
+        start(as: "lena")
+        waitFor(session)
+        keys("/")
+        keys(session)
+        keys("Enter")
+        waitFor("search: \(session)")
+        keys("Enter")
+        waitFor("blind calibration")
+        XCTAssertTrue(screen.contains("1 of 2"), screen)
+        XCTAssertFalse(screen.contains("by anna"), "anna's review stays hidden:\n\(screen)")
+        XCTAssertFalse(screen.contains("PASS"), screen)
+        keys("q")
+        waitFor("A audit")
+
+        XCTAssertEqual(cli("bob", "score", session, "--answers", try answers("bob"), "--submit").status, 0)
+        keys("Enter")
+        waitFor("[submitted]")
+        XCTAssertTrue(screen.contains("by anna") || screen.contains("by bob"), screen)
+        keys("q")
+        waitFor("A audit")
+        keys("A")
+        waitFor("reviewer audit 2026-11")
+        XCTAssertTrue(screen.contains("calib."), screen)
+        for who in ["anna", "bob", "lena"] { XCTAssertTrue(screen.contains(who), screen) }
+        keys("[")
+        waitFor("reviewer audit 2026-10")
+        waitFor("No reviews submitted in this period.")
+        keys("q")
+        waitFor("A audit")
     }
 }

@@ -273,4 +273,45 @@ final class WorkstationTests: XCTestCase {
         XCTAssertEqual(update(&s, .key(.char("q"))), [.quit])
         XCTAssertTrue(s.quitting)
     }
+
+    /// The reviewer audit screen: a pure update and a view drawn into a grid.
+    func testReviewerAuditScreen() throws {
+        var s = AppState(width: 120, height: 12, reviewer: "lena", isLead: true)
+        let reviews = [
+            AuditedReview(reviewer: "anna", checklistID: "c", percent: 90, seconds: 600, listened: 1, fractions: [1, 0.5], answers: 2, notApplicable: 0),
+            AuditedReview(reviewer: "bob", checklistID: "c", percent: 100, seconds: 60, listened: 0.1, fractions: [1, 1], answers: 2, notApplicable: 0),
+        ]
+        let (rows, team) = ReviewerAuditing.figures(reviews, calibration: [:], reviewers: ["anna", "bob"])
+        let november = ReportingPeriod(parsing: "2026-11")!
+        let report = ReviewerAuditReport(period: november, rows: rows, teamMedianSeconds: team, reaudits: [], calibrations: [])
+        XCTAssertEqual(update(&s, .key(.char("A"))), [.loadAudit(nil)])
+        XCTAssertEqual(update(&s, .auditLoaded(report)), [])
+        XCTAssertEqual(s.screen, .audit)
+        XCTAssertEqual(s.status, "reviewer audit 2026-11: 1 of 2 reviewers flagged")
+        let text = view(s).text
+        XCTAssertTrue(text.contains("reviewer audit 2026-11"), text)
+        let bob = try XCTUnwrap(text.split(separator: "\n").first { $0.contains(" bob ") }, text)
+        XCTAssertTrue(bob.contains("unheard-submits"), String(bob))
+        XCTAssertFalse(try XCTUnwrap(text.split(separator: "\n").first { $0.contains(" anna ") }).contains("straight"))
+        XCTAssertEqual(update(&s, .key(.char("]"))), [.loadAudit(ReportingPeriod(parsing: "2026-12")!)])
+        XCTAssertEqual(update(&s, .key(.char("["))), [.loadAudit(ReportingPeriod(parsing: "2026-10")!)])
+        _ = update(&s, .key(.char("q")))
+        XCTAssertEqual(s.screen, .queue)
+
+        var reviewer = AppState(width: 100, height: 12, reviewer: "anna", isLead: false)
+        XCTAssertEqual(update(&reviewer, .key(.char("A"))), [], "the audit is for leads")
+        XCTAssertEqual(reviewer.status, "the reviewer audit is for leads")
+    }
+
+    /// Through the effect runner on the real store: A opens the audit of the latest month.
+    func testAuditScreenThroughTheRunner() throws {
+        let ws = try workstation("lena", 100, 16)
+        press(ws, .char("A"))
+        XCTAssertEqual(ws.state.screen, .audit)
+        XCTAssertTrue(ws.state.status.hasPrefix("reviewer audit "), ws.state.status)
+        XCTAssertTrue(view(ws.state).text.contains("anna"))
+        let anna = try workstation("anna", 100, 16)
+        press(anna, .char("A"))
+        XCTAssertEqual(anna.state.screen, .queue)
+    }
 }
