@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import MSRCore
 import MSRMedia
@@ -38,7 +39,7 @@ public struct ImportFailure: Error, CustomStringConvertible {
 }
 
 /// One thing the import was asked to read.
-enum BundleSource {
+enum BundleSource: Sendable {
     case directory(path: String)
     case tar(path: String)
 }
@@ -52,34 +53,53 @@ public final class Importer {
     public var progress: ((Int, Int) -> Void)?
     /// Bundles prepared before their rows are written in one transaction.
     public var batchSize = 100
+    /// Bundles are read, hashed, copied and decoded on this many threads at once (each with its
+    /// own read connection and media writer); rows are written by the calling thread alone.
+    public var workers: Int
 
     public static let maxAudioBytes: Int64 = 2 << 30
     let thresholds: FraudThresholds
 
-    public init(store: Store, thresholds: FraudThresholds = FraudThresholds(), now: @escaping () -> Timestamp = Timestamp.now) throws(MediaStoreError) {
+    public init(store: Store, thresholds: FraudThresholds = FraudThresholds(), now: @escaping () -> Timestamp = Timestamp.now,
+                workers: Int? = nil) throws(MediaStoreError) {
         self.store = store
         self.media = try MediaStore(root: store.mediaRoot)
         self.thresholds = thresholds
         self.now = now
+        self.workers = max(1, min(workers ?? sysconf(Int32(_SC_NPROCESSORS_ONLN)), 8))
     }
 
     /// Imports every bundle found under `paths`. Bundle problems are reported, never thrown.
+    ///
+    /// A pipeline: while the calling thread writes one batch (rows, anti-fraud checks, commit),
+    /// the workers prepare the next, so reading and writing overlap as well as the bundles.
     public func run(paths: [String]) throws(ImportFailure) -> ImportReport {
         var report = ImportReport()
         var sources: [(label: String, source: BundleSource)] = []
         for path in paths { enumerate(path, into: &sources, report: &report) }
+        guard !sources.isEmpty else { return report }
 
-        var pending: [Prepared] = []
-        var done = 0
-        for (label, source) in sources {
-            pending.append(prepare(label: label, source: source, report: &report))
-            if pending.count >= batchSize {
-                try flush(&pending, report: &report)
+        let preparers: [BundlePreparer]
+        do {
+            preparers = try (0..<workers).map { _ throws in
+                try BundlePreparer(store: Store(path: store.path, readOnly: true), media: MediaStore(root: store.mediaRoot), now: now)
             }
-            done += 1
+        } catch {
+            throw ImportFailure(message: "cannot open the store for reading: \(error)", report: report)
+        }
+        let batches = stride(from: 0, to: sources.count, by: batchSize).map { Array(sources[$0..<min($0 + batchSize, sources.count)]) }
+        var next = PreparedBatch.start(batches[0], preparers)
+        var done = 0
+        for k in batches.indices {
+            var pending = next.wait()
+            if k + 1 < batches.count { next = PreparedBatch.start(batches[k + 1], preparers) }
+            do { try flush(&pending, report: &report) } catch {
+                _ = next.wait()  // let the workers finish before the error goes up
+                throw error
+            }
+            done += batches[k].count
             progress?(done, sources.count)
         }
-        try flush(&pending, report: &report)
         return report
     }
 
@@ -123,16 +143,93 @@ public final class Importer {
         }
     }
 
-    // MARK: Reading one bundle (no store writes)
+    // MARK: Writing a batch
 
-    enum Prepared {
-        case ready(label: String, bundle: SessionBundle, warnings: [String])
-        /// The session exists; only its digest is known, to compare under the write lock.
-        case known(label: String, sessionID: String, digest: String, warnings: [String])
-        case rejected(label: String, sessionID: String?, error: String)
+    /// Flushes media to disk, then writes the batch in one IMMEDIATE transaction with a
+    /// savepoint per bundle: each bundle is all-or-nothing, and a crash loses at most the batch.
+    func flush(_ pending: inout [Prepared], report: inout ImportReport) throws(ImportFailure) {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        pending.removeAll()
+        var batchReport = report
+        do {
+            try media.sync()
+            let at = now()
+            try store.write {
+                var inserted: [SessionBundle] = []
+                for item in batch {
+                    switch item {
+                    case let .rejected(label, sessionID, error):
+                        batchReport.rejected.append(.init(path: label, error: error))
+                        try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
+                    case let .known(label, sessionID, digest, warnings):
+                        try settleKnown(label: label, sessionID: sessionID, digest: digest, warnings: warnings, at: at, report: &batchReport)
+                    case let .ready(label, bundle, warnings):
+                        let id = bundle.manifest.sessionID
+                        if try store.bundleDigest(of: id) != nil {
+                            // Another process stored it since we looked.
+                            try settleKnown(label: label, sessionID: id, digest: bundle.digest, warnings: warnings, at: at, report: &batchReport)
+                            continue
+                        }
+                        try store.write { try store.insert(bundle) }
+                        inserted.append(bundle)
+                        try store.logImport(path: label, sessionID: id, outcome: .imported, error: nil, at: at)
+                        batchReport.imported += 1
+                        batchReport.importedSessions.append(id)
+                        batchReport.warnings += warnings
+                    }
+                }
+                // The anti-fraud checks run in the same transaction: a session is never stored unchecked.
+                try FraudEngine(store: store, thresholds: thresholds, now: now).checkNew(inserted)
+            }
+            report = batchReport
+        } catch {
+            throw ImportFailure(message: "import stopped, \(batch.count) bundle(s) of the last batch not stored: \(error)", report: report)
+        }
     }
 
-    func prepare(label: String, source: BundleSource, report: inout ImportReport) -> Prepared {
+    func settleKnown(label: String, sessionID: String, digest: String, warnings: [String], at: Timestamp,
+                     report: inout ImportReport) throws {
+        if try store.bundleDigest(of: sessionID) == digest {
+            report.unchanged += 1
+            report.warnings += warnings
+            try store.logImport(path: label, sessionID: sessionID, outcome: .unchanged, error: nil, at: at)
+        } else {
+            let error = "conflict: session \(sessionID) is already stored from a different bundle; the stored session is kept"
+            report.rejected.append(.init(path: label, error: error))
+            try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
+        }
+    }
+}
+
+func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+func lastComponent(_ path: String) -> String {
+    var p = path
+    while p.hasSuffix("/") && p.count > 1 { p.removeLast() }
+    return p.split(separator: "/").last.map(String.init) ?? p
+}
+
+/// What preparing one bundle gave: rows to write, a known session to compare, or a rejection.
+enum Prepared: Sendable {
+    case ready(label: String, bundle: SessionBundle, warnings: [String])
+    /// The session exists; only its digest is known, to compare under the write lock.
+    case known(label: String, sessionID: String, digest: String, warnings: [String])
+    case rejected(label: String, sessionID: String?, error: String)
+}
+
+/// Reads one bundle at a time — validation, hashing, copying into the media store, decoding —
+/// without writing a row. One per worker thread: it owns a read connection and a media writer.
+final class BundlePreparer: @unchecked Sendable {
+    let store: Store
+    let media: MediaStore
+    let now: () -> Timestamp
+
+    init(store: Store, media: MediaStore, now: @escaping () -> Timestamp) {
+        (self.store, self.media, self.now) = (store, media, now)
+    }
+
+    func prepare(label: String, source: BundleSource) -> Prepared {
         switch source {
         case let .directory(path):
             return prepareDirectory(label: label, path: path, nameForCheck: lastComponent(path))
@@ -209,7 +306,7 @@ public final class Importer {
                 if case let .success(f) = r, let h = hashOnly(f.fd) { hashes[file] = h }
             }
             return .known(label: label, sessionID: manifest.sessionID,
-                          digest: Importer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
+                          digest: BundlePreparer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
                           warnings: warnings)
         }
 
@@ -312,7 +409,7 @@ public final class Importer {
         }
         let bundle = SessionBundle(
             manifest: manifest, manifestBytes: manifestBytes, manifestSHA256: manifestSHA,
-            digest: Importer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
+            digest: BundlePreparer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
             source: label, importedAt: now(), recordings: recordings, photos: photos, findings: findings)
         return .ready(label: label, bundle: bundle, warnings: warnings)
     }
@@ -336,69 +433,46 @@ public final class Importer {
         return h.finalizeHex()
     }
 
-    // MARK: Writing a batch
-
-    /// Flushes media to disk, then writes the batch in one IMMEDIATE transaction with a
-    /// savepoint per bundle: each bundle is all-or-nothing, and a crash loses at most the batch.
-    func flush(_ pending: inout [Prepared], report: inout ImportReport) throws(ImportFailure) {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        pending.removeAll()
-        var batchReport = report
-        do {
-            try media.sync()
-            let at = now()
-            try store.write {
-                var inserted: [SessionBundle] = []
-                for item in batch {
-                    switch item {
-                    case let .rejected(label, sessionID, error):
-                        batchReport.rejected.append(.init(path: label, error: error))
-                        try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
-                    case let .known(label, sessionID, digest, warnings):
-                        try settleKnown(label: label, sessionID: sessionID, digest: digest, warnings: warnings, at: at, report: &batchReport)
-                    case let .ready(label, bundle, warnings):
-                        let id = bundle.manifest.sessionID
-                        if try store.bundleDigest(of: id) != nil {
-                            // Another process stored it since we looked.
-                            try settleKnown(label: label, sessionID: id, digest: bundle.digest, warnings: warnings, at: at, report: &batchReport)
-                            continue
-                        }
-                        try store.write { try store.insert(bundle) }
-                        inserted.append(bundle)
-                        try store.logImport(path: label, sessionID: id, outcome: .imported, error: nil, at: at)
-                        batchReport.imported += 1
-                        batchReport.importedSessions.append(id)
-                        batchReport.warnings += warnings
-                    }
-                }
-                // The anti-fraud checks run in the same transaction: a session is never stored unchecked.
-                try FraudEngine(store: store, thresholds: thresholds, now: now).checkNew(inserted)
-            }
-            report = batchReport
-        } catch {
-            throw ImportFailure(message: "import stopped, \(batch.count) bundle(s) of the last batch not stored: \(error)", report: report)
-        }
-    }
-
-    func settleKnown(label: String, sessionID: String, digest: String, warnings: [String], at: Timestamp,
-                     report: inout ImportReport) throws {
-        if try store.bundleDigest(of: sessionID) == digest {
-            report.unchanged += 1
-            report.warnings += warnings
-            try store.logImport(path: label, sessionID: sessionID, outcome: .unchanged, error: nil, at: at)
-        } else {
-            let error = "conflict: session \(sessionID) is already stored from a different bundle; the stored session is kept"
-            report.rejected.append(.init(path: label, error: error))
-            try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
-        }
-    }
 }
 
-func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+/// A batch being prepared by the workers; `wait` hands back the results in source order.
+final class PreparedBatch: @unchecked Sendable {
+    // Raw slots, not an Array: threads write distinct slots, and an Array's copy-on-write check
+    // would itself be a shared access.
+    private let slots: UnsafeMutablePointer<Prepared?>
+    private let count: Int
+    private let group = DispatchGroup()
 
-func lastComponent(_ path: String) -> String {
-    var p = path
-    while p.hasSuffix("/") && p.count > 1 { p.removeLast() }
-    return p.split(separator: "/").last.map(String.init) ?? p
+    private init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    static func start(_ sources: [(label: String, source: BundleSource)], _ preparers: [BundlePreparer]) -> PreparedBatch {
+        let batch = PreparedBatch(count: sources.count)
+        let workers = min(preparers.count, sources.count)
+        for w in 0..<workers {
+            batch.group.enter()
+            Thread.detachNewThread {
+                // Worker w takes every workers-th bundle: each slot is written by one thread only.
+                for i in stride(from: w, to: sources.count, by: workers) {
+                    batch.slots[i] = preparers[w].prepare(label: sources[i].label, source: sources[i].source)
+                }
+                batch.group.leave()
+            }
+        }
+        return batch
+    }
+
+    /// Waits for the workers (the group orders their writes before these reads).
+    func wait() -> [Prepared] {
+        group.wait()
+        return (0..<count).map { slots[$0]! }
+    }
 }

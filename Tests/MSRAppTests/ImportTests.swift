@@ -225,4 +225,31 @@ final class ImportTests: XCTestCase {
         gen3.count = 0
         XCTAssertEqual(snapshot(again), snapshot(third))
     }
+
+    /// Bundles are prepared on several threads and written in batches: whatever the number of
+    /// workers and the batch size, the store ends up the same, and a duplicate in the spool is
+    /// settled as unchanged.
+    func testParallelPreparationStoresTheSameAsOneWorker() throws {
+        _ = try SampleGenerator(count: 60, seed: 9).generate(into: spool)
+        BundleFixture.valid("S-20261120-0001").write(into: spool, name: "a-copy")
+        BundleFixture.valid("S-20261120-0001").write(into: spool, name: "b-copy")
+        func contents(workers: Int, batch: Int) throws -> ([String], [String], ImportReport) {
+            let s = try Store(path: dir + "/w\(workers)-\(batch)/s.sqlite")
+            let importer = try Importer(store: s, now: { Timestamp(rfc3339: "2026-11-23T12:00:00Z")! }, workers: workers)
+            importer.batchSize = batch
+            let report = try importer.run(paths: [spool])
+            let sessions = try s.db.query("SELECT id || ' ' || bundle_digest FROM sessions ORDER BY id") { $0.text(0) ?? "" }
+            let findings = try s.db.query("SELECT session_id || ' ' || code || ' ' || coalesce(file, '') FROM findings ORDER BY 1") { $0.text(0) ?? "" }
+            return (sessions, findings, report)
+        }
+        let (one, oneFindings, oneReport) = try contents(workers: 1, batch: 100)
+        XCTAssertEqual(oneReport.imported, 61)
+        XCTAssertEqual(oneReport.unchanged, 1, "the second copy of the same bundle")
+        for (workers, batch) in [(2, 7), (4, 100), (3, 1)] {
+            let (sessions, findings, report) = try contents(workers: workers, batch: batch)
+            XCTAssertEqual(sessions, one, "\(workers) workers, batches of \(batch)")
+            XCTAssertEqual(findings, oneFindings, "\(workers) workers, batches of \(batch)")
+            XCTAssertEqual([report.imported, report.unchanged, report.rejected.count], [61, 1, 0])
+        }
+    }
 }
