@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import MSRCore
 
@@ -6,6 +7,8 @@ public enum BundleFileError: Error, Equatable, CustomStringConvertible, Sendable
     case missing(String)
     case escapes(String, reason: String)
     case notRegular(String)
+    /// A symbolic link that stays inside the bundle: not followed (one leading out is `escapes`).
+    case symlink(String)
     case tooLarge(String, size: Int64, limit: Int64)
     case io(String, errno: Int32)
 
@@ -14,6 +17,7 @@ public enum BundleFileError: Error, Equatable, CustomStringConvertible, Sendable
         case let .missing(p): return "\(p): no such file in the bundle"
         case let .escapes(p, reason): return "\(p): \(reason)"
         case let .notRegular(p): return "\(p): not a regular file"
+        case let .symlink(p): return "\(p): a symbolic link; links in bundles are not followed"
         case let .tooLarge(p, size, limit): return "\(p): \(size) bytes, over the limit of \(limit)"
         case let .io(p, e): return "\(p): \(String(cString: strerror(e)))"
         }
@@ -22,24 +26,22 @@ public enum BundleFileError: Error, Equatable, CustomStringConvertible, Sendable
 
 /// A bundle directory on disk, from which files are read without ever leaving it.
 ///
-/// Each path component is opened with `O_NOFOLLOW` beneath the bundle's own descriptor,
-/// so `..`, absolute paths and symlinks that point out cannot reach anything else. A
-/// symlink whose target stays inside the bundle is followed (the format allows it).
+/// Every file is opened beneath the bundle's own descriptor with `openat2(RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS)` (on kernels without it, a walk opening each component with
+/// `O_NOFOLLOW`): `..`, absolute paths and symbolic links are never followed. A link that would
+/// lead out of the bundle rejects it (`escapes`); one that stays inside is reported (`symlink`).
+/// Only regular files, within a size limit, are returned.
 public final class BundleDirectory {
     public let path: String
     private let fd: Int32
+    /// false: always walk (the path taken on kernels without openat2; for tests).
+    private let kernelResolve: Bool
 
-    public init(path: String) throws(BundleFileError) {
+    public init(path: String, kernelResolve: Bool = true) throws(BundleFileError) {
         self.path = path
+        self.kernelResolve = kernelResolve
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw .io(path, errno: errno) }
-    }
-
-    /// The bundle's canonical path, needed only to judge where a symlink leads.
-    private var realRoot: String? {
-        guard let r = realpath(path, nil) else { return nil }
-        defer { free(r) }
-        return String(cString: r)
     }
 
     deinit { close(fd) }
@@ -47,26 +49,50 @@ public final class BundleDirectory {
     /// Opens a regular file of the bundle for reading. The caller closes the descriptor.
     public func openFile(_ relative: String, maxBytes: Int64) throws(BundleFileError) -> (fd: Int32, size: Int64) {
         if let problem = BundlePath.problem(relative) { throw .escapes(relative, reason: problem) }
+        // O_NONBLOCK: opening a FIFO must not hang; it is cleared once the file proves regular.
+        var f = kernelResolve ? msr_open_beneath(fd, relative, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1
+        var err = kernelResolve ? errno : ENOSYS
+        if f < 0 && err == ENOSYS { (f, err) = walk(relative) }
+        guard f >= 0 else {
+            switch err {
+            case ENOENT, ENOTDIR: throw .missing(relative)
+            case ELOOP: throw linkProblem(relative)
+            case EXDEV: throw .escapes(relative, reason: "\"\(relative)\" leads outside the bundle")
+            default: throw .io(relative, errno: err)
+            }
+        }
+        return try checkRegular(f, relative, maxBytes: maxBytes)
+    }
+
+    /// The same as openat2 beneath, one component at a time with O_NOFOLLOW.
+    private func walk(_ relative: String) -> (Int32, Int32) {
         var dir = dup(fd)
-        if dir < 0 { throw .io(relative, errno: errno) }
+        if dir < 0 { return (-1, errno) }
         let parts = relative.split(separator: "/").map(String.init)
         for (i, part) in parts.enumerated() {
             let last = i == parts.count - 1
-            let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (last ? O_NONBLOCK : O_DIRECTORY)
-            let next = openat(dir, part, flags)
+            let next = openat(dir, part, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (last ? O_NONBLOCK : O_DIRECTORY))
             let err = errno
             close(dir)
-            if next < 0 {
-                if err == ENOENT { throw .missing(relative) }
-                if err == ELOOP || err == ENOTDIR {
-                    // A symlink (or a file where a directory was expected): follow it only if it stays inside.
-                    return try openThroughLink(relative, maxBytes: maxBytes)
-                }
-                throw .io(relative, errno: err)
-            }
+            if next < 0 { return (-1, err == ENOTDIR && !last ? ELOOP : err) }
             dir = next
         }
-        return try checkRegular(dir, relative, maxBytes: maxBytes)
+        return (dir, 0)
+    }
+
+    /// A link on the way: where would it lead? Outside (or nowhere) rejects the bundle.
+    private func linkProblem(_ relative: String) -> BundleFileError {
+        guard let r = realpath(path + "/" + relative, nil) else {
+            return .escapes(relative, reason: "symbolic link \"\(relative)\" points to nothing inside the bundle")
+        }
+        let resolved = String(cString: r)
+        free(r)
+        guard let root = realpath(path, nil) else { return .io(relative, errno: errno) }
+        defer { free(root) }
+        guard resolved.hasPrefix(String(cString: root) + "/") else {
+            return .escapes(relative, reason: "\"\(relative)\" resolves through a symbolic link outside the bundle")
+        }
+        return .symlink(relative)
     }
 
     private func checkRegular(_ fd: Int32, _ relative: String, maxBytes: Int64) throws(BundleFileError) -> (fd: Int32, size: Int64) {
@@ -75,25 +101,8 @@ public final class BundleDirectory {
         guard (st.st_mode & S_IFMT) == S_IFREG else { close(fd); throw .notRegular(relative) }
         let size = Int64(st.st_size)
         guard size <= maxBytes else { close(fd); throw .tooLarge(relative, size: size, limit: maxBytes) }
-        // Clear O_NONBLOCK now that we know it is a regular file (it only guarded FIFOs).
         _ = fcntl(fd, F_SETFL, 0)
         return (fd, size)
-    }
-
-    private func openThroughLink(_ relative: String, maxBytes: Int64) throws(BundleFileError) -> (fd: Int32, size: Int64) {
-        let full = path + "/" + relative
-        guard let r = realpath(full, nil) else {
-            if errno == ENOENT { throw .escapes(relative, reason: "symbolic link \"\(relative)\" points to nothing inside the bundle") }
-            throw .io(relative, errno: errno)
-        }
-        let resolved = String(cString: r)
-        free(r)
-        guard let realRoot, resolved.hasPrefix(realRoot + "/") else {
-            throw .escapes(relative, reason: "\"\(relative)\" resolves through a symbolic link outside the bundle")
-        }
-        let inner = String(resolved.dropFirst(realRoot.count + 1))
-        if inner == relative { throw .notRegular(relative) }
-        return try openFile(inner, maxBytes: maxBytes)
     }
 
     /// Reads a whole small file of the bundle (the manifest, a photo).

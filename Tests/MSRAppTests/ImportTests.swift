@@ -181,8 +181,17 @@ final class ImportTests: XCTestCase {
         corrupt.edit(["recordings", 0, "sha256"], nil)
         corrupt.write(into: spool)
 
+        // A photo that is a symbolic link to a file inside the bundle: not followed, unreadable.
+        var linked = BundleFixture.valid("S-LINKED", photoSeed: 8)
+        linked.files["photos/real.jpg"] = linked.files.removeValue(forKey: "photos/p-001.jpg")
+        let lp = linked.write(into: spool)
+        XCTAssertEqual(symlink("real.jpg", lp + "/photos/p-001.jpg"), 0)
+
         let r = try runImport([spool])
-        XCTAssertEqual(r.imported, 3, "\(r.rejected)")
+        XCTAssertEqual(r.imported, 4, "\(r.rejected)")
+        let fl = try XCTUnwrap(try store.session("S-LINKED"))
+        XCTAssertEqual(fl.findings.filter { fileCodes.contains($0.code) }.map(\.code), [.fileUnreadable])
+        XCTAssertTrue(fl.findings.first { $0.code == .fileUnreadable }?.detail.contains("symbolic link") ?? false)
         let fm = try XCTUnwrap(try store.session("S-MISSING"))
         XCTAssertEqual(fm.findings.map(\.code).filter(fileCodes.contains), [.fileMissing])
         XCTAssertEqual(fm.findings.first?.file, "photos/p-001.jpg")

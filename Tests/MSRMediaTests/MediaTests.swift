@@ -114,7 +114,9 @@ final class MediaTests: XCTestCase {
 
     // MARK: bundle directory
 
-    func testSymlinksInsideAreFollowedAndOutsideRefused() throws {
+    /// No link is followed, by openat2 or by the component walk: one leading out rejects, one
+    /// staying inside is reported; FIFOs and directories are not files; sizes are capped.
+    func testNoSymlinkIsFollowedAndNothingLeavesTheBundle() throws {
         let b = dir + "/B"
         try makeDirectories(b + "/photos")
         try writeFile(b + "/photos/real.jpg", [1, 2, 3])
@@ -122,22 +124,34 @@ final class MediaTests: XCTestCase {
         symlink("real.jpg", b + "/photos/inside.jpg")
         symlink(dir + "/secret", b + "/photos/outside.jpg")
         symlink("..", b + "/up")
-        let bundle = try BundleDirectory(path: b)
-        XCTAssertEqual(try bundle.readFile("photos/inside.jpg", maxBytes: 100), [1, 2, 3])
-        XCTAssertThrowsError(try bundle.readFile("photos/outside.jpg", maxBytes: 100)) {
-            guard case .escapes = $0 as! BundleFileError else { return XCTFail("\($0)") }
-        }
-        XCTAssertThrowsError(try bundle.readFile("up/secret", maxBytes: 100)) {
-            guard case .escapes = $0 as! BundleFileError else { return XCTFail("\($0)") }
-        }
-        XCTAssertThrowsError(try bundle.readFile("photos/none.jpg", maxBytes: 100)) {
-            XCTAssertEqual($0 as? BundleFileError, .missing("photos/none.jpg"))
-        }
-        XCTAssertThrowsError(try bundle.readFile("photos/real.jpg", maxBytes: 2)) {
-            guard case .tooLarge = $0 as! BundleFileError else { return XCTFail("\($0)") }
-        }
-        XCTAssertThrowsError(try bundle.readFile("photos", maxBytes: 100)) {
-            XCTAssertEqual($0 as? BundleFileError, .notRegular("photos"))
+        symlink("photos", b + "/alias")
+        mkfifo(b + "/photos/pipe.jpg", 0o644)
+        for kernel in [true, false] {
+            let bundle = try BundleDirectory(path: b, kernelResolve: kernel)
+            XCTAssertEqual(try bundle.readFile("photos/real.jpg", maxBytes: 100), [1, 2, 3])
+            XCTAssertThrowsError(try bundle.readFile("photos/inside.jpg", maxBytes: 100)) {
+                XCTAssertEqual($0 as? BundleFileError, .symlink("photos/inside.jpg"), "kernel \(kernel)")
+            }
+            XCTAssertThrowsError(try bundle.readFile("alias/real.jpg", maxBytes: 100)) {
+                XCTAssertEqual($0 as? BundleFileError, .symlink("alias/real.jpg"), "a linked directory is not followed either")
+            }
+            for escape in ["photos/outside.jpg", "up/secret"] {
+                XCTAssertThrowsError(try bundle.readFile(escape, maxBytes: 100)) {
+                    guard case .escapes = $0 as! BundleFileError else { return XCTFail("\(escape): \($0)") }
+                }
+            }
+            XCTAssertThrowsError(try bundle.readFile("photos/none.jpg", maxBytes: 100)) {
+                XCTAssertEqual($0 as? BundleFileError, .missing("photos/none.jpg"))
+            }
+            XCTAssertThrowsError(try bundle.readFile("photos/real.jpg", maxBytes: 2)) {
+                guard case .tooLarge = $0 as! BundleFileError else { return XCTFail("\($0)") }
+            }
+            XCTAssertThrowsError(try bundle.readFile("photos", maxBytes: 100)) {
+                XCTAssertEqual($0 as? BundleFileError, .notRegular("photos"))
+            }
+            XCTAssertThrowsError(try bundle.readFile("photos/pipe.jpg", maxBytes: 100)) {
+                XCTAssertEqual($0 as? BundleFileError, .notRegular("photos/pipe.jpg"), "a FIFO neither hangs nor counts as a file")
+            }
         }
     }
 
