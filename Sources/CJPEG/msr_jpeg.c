@@ -61,6 +61,13 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
     jpeg_read_header(&cinfo, TRUE);
     info.width = (int)cinfo.image_width;
     info.height = (int)cinfo.image_height;
+    /* Refuse before allocating anything for the pixels: the header is the attacker's to write. */
+    if ((unsigned long long)cinfo.image_width * cinfo.image_height > MSR_JPEG_MAX_PIXELS) {
+        jpeg_destroy_decompress(&cinfo);
+        snprintf(info.message, sizeof info.message, "%u×%u pixels, over the limit of %llu", cinfo.image_width,
+                 cinfo.image_height, (unsigned long long)MSR_JPEG_MAX_PIXELS);
+        return info;
+    }
     cinfo.out_color_space = JCS_GRAYSCALE;
     cinfo.scale_num = 1;
     if (scale_denom <= 0) {

@@ -60,12 +60,17 @@ public final class Importer {
     public static let maxAudioBytes: Int64 = 2 << 30
     let thresholds: FraudThresholds
 
+    /// Makes the decoder runner of each worker: in this process by default; the command line
+    /// isolates the decoders in child processes (`IsolatedProber`).
+    let makeProber: () -> MediaProber
+
     public init(store: Store, thresholds: FraudThresholds = FraudThresholds(), now: @escaping () -> Timestamp = Timestamp.now,
-                workers: Int? = nil) throws(MediaStoreError) {
+                workers: Int? = nil, prober: @escaping () -> MediaProber = { InProcessProber() }) throws(MediaStoreError) {
         self.store = store
         self.media = try MediaStore(root: store.mediaRoot)
         self.thresholds = thresholds
         self.now = now
+        self.makeProber = prober
         self.workers = max(1, min(workers ?? sysconf(Int32(_SC_NPROCESSORS_ONLN)), 8))
     }
 
@@ -82,7 +87,8 @@ public final class Importer {
         let preparers: [BundlePreparer]
         do {
             preparers = try (0..<workers).map { _ throws in
-                try BundlePreparer(store: Store(path: store.path, readOnly: true), media: MediaStore(root: store.mediaRoot), now: now)
+                try BundlePreparer(store: Store(path: store.path, readOnly: true), media: MediaStore(root: store.mediaRoot), now: now,
+                                   prober: makeProber())
             }
         } catch {
             throw ImportFailure(message: "cannot open the store for reading: \(error)", report: report)
@@ -224,9 +230,10 @@ final class BundlePreparer: @unchecked Sendable {
     let store: Store
     let media: MediaStore
     let now: () -> Timestamp
+    let prober: MediaProber
 
-    init(store: Store, media: MediaStore, now: @escaping () -> Timestamp) {
-        (self.store, self.media, self.now) = (store, media, now)
+    init(store: Store, media: MediaStore, now: @escaping () -> Timestamp, prober: MediaProber) {
+        (self.store, self.media, self.now, self.prober) = (store, media, now, prober)
     }
 
     func prepare(label: String, source: BundleSource) -> Prepared {
@@ -316,8 +323,7 @@ final class BundlePreparer: @unchecked Sendable {
             findings.append(Finding(sessionID: manifest.sessionID, file: file, code: code, detail: detail))
         }
         /// Copies a file into the media store; returns its facts or nil when it is missing/unopenable.
-        /// With `keep`, the bytes are read into memory once and handed back (for photos).
-        func ingest(_ file: String, expected: String?, keep: inout [UInt8]?) throws(MediaStoreError) -> (StoredMedia, FileStatus)? {
+        func ingest(_ file: String, expected: String?) throws(MediaStoreError) -> (StoredMedia, FileStatus)? {
             guard let r = opened[file] else { return nil }
             switch r {
             case let .failure(e):
@@ -325,18 +331,7 @@ final class BundlePreparer: @unchecked Sendable {
                 else { finding(file, .fileUnreadable, e.description) }
                 return nil
             case let .success(f):
-                let stored: StoredMedia
-                if keep != nil {
-                    let bytes: [UInt8]
-                    do { bytes = try readAll(f.fd, size: f.size, name: file) } catch {
-                        finding(file, .fileUnreadable, error.description)
-                        return nil
-                    }
-                    stored = try media.ingest(bytes: bytes)
-                    keep = bytes
-                } else {
-                    stored = try media.ingest(fd: f.fd, name: label + "/" + file)
-                }
+                let stored = try media.ingest(fd: f.fd, name: label + "/" + file)
                 hashes[file] = stored.sha256
                 if let expected, expected != stored.sha256 {
                     finding(file, .fileTampered, "SHA-256 \(stored.sha256) differs from the manifest's \(expected)")
@@ -350,21 +345,21 @@ final class BundlePreparer: @unchecked Sendable {
         do {
             for r in manifest.recordings {
                 var facts = RecordingFacts(entry: r, status: .missing)
-                var noKeep: [UInt8]? = nil
-                if let (stored, status) = try ingest(r.file, expected: r.sha256, keep: &noKeep) {
+                if let (stored, status) = try ingest(r.file, expected: r.sha256) {
                     facts.sha256 = stored.sha256
                     facts.size = stored.size
                     facts.status = status
                     do {
-                        let info = try AudioFile.probe(path: media.path(for: stored.sha256))
+                        // Decoded once here: the silence check and the waveform reuse the envelope.
+                        let probe = try prober.audio(path: media.path(for: stored.sha256))
+                        let info = probe.info
                         facts.frames = info.frames
                         facts.sampleRate = info.sampleRate
                         facts.channels = info.channels
                         facts.durationMillis = info.durationMillis
                         facts.container = info.container
                         facts.encoding = info.encoding
-                        // Decoded once here: the silence check and the waveform reuse it.
-                        facts.envelope = try? AudioFile.envelope(path: media.path(for: stored.sha256))
+                        facts.envelope = probe.envelope
                     } catch {
                         finding(r.file, .fileUnreadable, error.message)
                         if status == .ok { facts.status = .unreadable }
@@ -378,13 +373,12 @@ final class BundlePreparer: @unchecked Sendable {
             }
             for p in manifest.photos {
                 var facts = PhotoFacts(entry: p, status: .missing)
-                var bytes: [UInt8]? = []
-                if let (stored, status) = try ingest(p.file, expected: p.sha256, keep: &bytes), let bytes {
+                if let (stored, status) = try ingest(p.file, expected: p.sha256) {
                     facts.sha256 = stored.sha256
                     facts.size = stored.size
                     facts.status = status
                     do {
-                        let info = try PhotoFile.inspect(bytes)
+                        let info = try prober.photo(path: media.path(for: stored.sha256))
                         facts.width = info.width
                         facts.height = info.height
                         facts.phash = info.phash

@@ -24,7 +24,7 @@ public struct PhotoError: Error, CustomStringConvertible, Sendable {
 /// JPEG photos: decode check through libjpeg-turbo, EXIF through libexif.
 public enum PhotoFile {
     public static let maxBytes: Int64 = 32 << 20
-    public static let maxPixels = 100_000_000
+    public static let maxPixels = Int(MSR_JPEG_MAX_PIXELS)
 
     /// Decodes the whole image (scaled down by up to 1/8: every entropy-coded byte is still read,
     /// so truncation and corruption are caught), hashes it, and reads the EXIF capture time.
@@ -34,6 +34,7 @@ public enum PhotoFile {
         defer { free(grey) }
         guard result.ok == 1 else {
             let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if message.contains("over the limit") { throw PhotoError(message: message) }
             throw PhotoError(message: "not a readable JPEG: " + (message.isEmpty ? "decode failed" : message))
         }
         guard Int(result.width) * Int(result.height) <= maxPixels else {

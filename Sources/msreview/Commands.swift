@@ -18,7 +18,9 @@ let importCommand = Command(
     directory whose subdirectories and tar files are bundles. The spool is never changed.
     Each bundle is imported whole or not at all; importing the same bundle again changes
     nothing; a different bundle under a stored session id is rejected as a conflict.
-    Missing, corrupt or tampered media are imported with integrity findings.
+    Missing, corrupt or tampered media are imported with integrity findings. Audio and photos are
+    decoded in a child process with CPU, memory and time limits: a file that crashes or hangs a
+    decoder is recorded as file-unreadable and the import goes on.
     Exit status: 0 when nothing was rejected, 1 when a bundle was rejected or the store failed.
     """,
     options: [OptionSpec(name: "json", value: nil, help: "print the report as JSON (see docs/cli.md)")],
@@ -27,7 +29,11 @@ let importCommand = Command(
     let store = try openStore(inv)
     let config = try loadConfig(inv)
     let importer: Importer
-    do { importer = try Importer(store: store, thresholds: FraudThresholds(config)) } catch { throw CommandError(message: "media directory: \(error)") }
+    // The C decoders run in child processes of this very executable, with limits (MediaProbe.swift).
+    let me = selfExecutable()
+    do {
+        importer = try Importer(store: store, thresholds: FraudThresholds(config), prober: { IsolatedProber(executable: me) })
+    } catch { throw CommandError(message: "media directory: \(error)") }
     importer.progress = { done, total in Output.progress("importing \(done)/\(total) bundles") }
     let report: ImportReport
     do {
@@ -265,4 +271,11 @@ let checklistsValidateCommand = Command(
         }
     }
     return problems.isEmpty ? 0 : 1
+}
+
+/// This program's own path (for starting its decoder children).
+func selfExecutable() -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    return n > 0 ? String(cString: buf) : CommandLine.arguments[0]
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import MSRApp
 import MSRCore
+import MSRMedia
 
 // Only main turns errors into messages and exit codes: 0 ok, 1 failed, 2 usage.
 setlocale(LC_ALL, "")
@@ -56,6 +57,10 @@ func runMain() -> Int32 {
         return 0
     }
     if args == ["--version"] { print(version); return 0 }
+    // The decoder child of an import (MediaProbe.swift); not a user command.
+    if args.first == "probe-server", args.count == 3, let memory = UInt64(args[1]), let cpu = UInt64(args[2]) {
+        return ProbeServer.serve(memoryBytes: memory, cpuSeconds: cpu)
+    }
     do {
         guard let inv = try CLI.parse(args + leadingDB, commands: commands, environment: env) else {
             throw UsageError(message: "unknown option \(args[0])", command: nil)

@@ -2,6 +2,9 @@
 #define MSR_JPEG_H
 #include <stddef.h>
 
+/// Photos larger than this are refused from their header, before any pixel is decoded.
+#define MSR_JPEG_MAX_PIXELS 100000000ULL
+
 /// Result of decoding a JPEG held in memory.
 typedef struct {
     int ok;                 ///< 1 when the whole image decoded without error or warning
