@@ -7,12 +7,12 @@ SHELL := /bin/bash
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := pkg-config libsqlite3-dev libarchive-dev libsndfile1-dev libjpeg-dev libexif-dev \
                 libssl-dev libncurses-dev libasound2-dev librubberband-dev libchafa-dev libglib2.0-dev alsa-utils sox \
-                sqlite3 openssl tmux python3 time chromium
+                sqlite3 openssl tmux python3 time chromium strace
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 STORE ?= $(or $(MSREVIEW_DB),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/msreview/msreview.sqlite)
 
-.PHONY: deps build release test run bench clean samples
+.PHONY: deps build release test run bench clean samples fuzz soak
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "make: the Swift 6 toolchain is not on PATH (see https://www.swift.org/install/linux/)"; exit 1; }
@@ -46,10 +46,22 @@ run: release
 bench: release
 	python3 tools/bench.py
 
+# libFuzzer + AddressSanitizer on the manifest, EXIF, checklist and tar-import targets, each for
+# FUZZ_SECONDS (default 300); figures go to docs/reliability.md (see tools/fuzz.py).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) python3 tools/fuzz.py
+
+# 8 reviewer processes, an importer and a killer against one store for SOAK_SECONDS (default
+# 300), then the checks; figures go to docs/reliability.md (see tools/soak.py).
+SOAK_SECONDS ?= 300
+soak: release
+	SOAK_SECONDS=$(SOAK_SECONDS) python3 tools/soak.py
+
 # Regenerates Samples/ (needs espeak-ng, sox, imagemagick, exiftool; the result is committed).
 samples:
 	$(SUDO) apt-get install -y -qq espeak-ng sox libsox-fmt-all imagemagick libimage-exiftool-perl
 	bash tools/make-samples.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

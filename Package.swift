@@ -17,6 +17,8 @@ let package = Package(
     name: "msreview",
     products: [
         .executable(name: "msreview", targets: ["msreview"]),
+        // libFuzzer targets under `make fuzz`; built plainly, a replayer of fuzz inputs.
+        .executable(name: "msreview-fuzz", targets: ["msreview-fuzz"]),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -40,6 +42,7 @@ let package = Package(
         .target(name: "MSRTerminal", dependencies: ["MSRCore"]),
         .target(name: "MSRWorkstation", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRTerminal", "CCurses"]),
         .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRWorkstation"]),
+        .executableTarget(name: "msreview-fuzz", dependencies: ["MSRApp", "MSRMedia"]),
 
         // Builders of real test inputs (bundles, audio, JPEGs, tar archives) and a process runner.
         .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRApp"], path: "Tests/MSRTestSupport"),

@@ -158,13 +158,17 @@ public final class Importer {
         let batch = pending
         pending.removeAll()
         var batchReport = report
+        // Bundles prepared before a failure of our own storage are still written; then the import stops.
+        let failure = batch.firstIndex { if case .failed = $0 { return true }; return false }
+        let writable = failure.map { Array(batch[..<$0]) } ?? batch
         do {
             try media.sync()
             let at = now()
             try store.write {
                 var inserted: [SessionBundle] = []
-                for item in batch {
+                for item in writable {
                     switch item {
+                    case .failed: break
                     case let .rejected(label, sessionID, error):
                         batchReport.rejected.append(.init(path: label, error: error))
                         try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
@@ -191,6 +195,10 @@ public final class Importer {
             report = batchReport
         } catch {
             throw ImportFailure(message: "import stopped, \(batch.count) bundle(s) of the last batch not stored: \(error)", report: report)
+        }
+        if let failure, case let .failed(label, error) = batch[failure] {
+            throw ImportFailure(message: "import stopped at \(label): \(error); \(batch.count - failure) bundle(s) not stored, run the import again when fixed",
+                                report: report)
         }
     }
 
@@ -222,6 +230,8 @@ enum Prepared: Sendable {
     /// The session exists; only its digest is known, to compare under the write lock.
     case known(label: String, sessionID: String, digest: String, warnings: [String])
     case rejected(label: String, sessionID: String?, error: String)
+    /// Our own storage failed (a full disk, an I/O error): not the bundle's fault — the import stops.
+    case failed(label: String, error: String)
 }
 
 /// Reads one bundle at a time — validation, hashing, copying into the media store, decoding —
@@ -251,9 +261,10 @@ final class BundlePreparer: @unchecked Sendable {
                 }
                 return prepareDirectory(label: label, path: tmp + "/" + top, nameForCheck: top)
             } catch let e as TarError {
+                if e.localErrno != nil { return .failed(label: label, error: e.message) }
                 return .rejected(label: label, sessionID: nil, error: e.message)
             } catch {
-                return .rejected(label: label, sessionID: nil, error: "\(error)")
+                return .failed(label: label, error: "\(error)")
             }
         }
     }
@@ -399,7 +410,7 @@ final class BundlePreparer: @unchecked Sendable {
                 photos.append(facts)
             }
         } catch {
-            return .rejected(label: label, sessionID: manifest.sessionID, error: "media store: \(error)")
+            return .failed(label: label, error: "media store: \(error)")
         }
         let bundle = SessionBundle(
             manifest: manifest, manifestBytes: manifestBytes, manifestSHA256: manifestSHA,

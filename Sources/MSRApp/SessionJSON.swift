@@ -35,6 +35,7 @@ extension SessionDetail {
         members += [
             ("source", .string(source)),
             ("imported_at", .string(importedAt)),
+            ("media_purged_at", mediaPurgedAt.json),
             ("recordings", .array(recordings.map { r in
                 .object([
                     ("file", .string(r.entry.file)),

@@ -8,6 +8,8 @@ private let fileTypeSymlink: UInt32 = 0o120000
 
 public struct TarError: Error, CustomStringConvertible, Sendable {
     public var message: String
+    /// Set when writing into our own directory failed (a full disk, say): not the archive's fault.
+    public var localErrno: Int32? = nil
     public var description: String { message }
 }
 
@@ -78,7 +80,7 @@ public enum TarBundle {
                 }
                 try makeDirectories(destination + "/" + parts.dropLast().joined(separator: "/"))
             } catch {
-                throw TarError(message: "cannot unpack \"\(shown)\": \(error)")
+                throw TarError(message: "cannot unpack \"\(shown)\": \(error)", localErrno: error.errno)
             }
             let size = archive_entry_size(entry)
             total += max(size, 0)
@@ -86,7 +88,7 @@ public enum TarBundle {
             let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             if fd < 0 {
                 if errno == EEXIST { throw TarError(message: "tar member \"\(shown)\" appears twice") }
-                throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno)))
+                throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno)), localErrno: errno)
             }
             defer { close(fd) }
             var written: Int64 = 0
@@ -107,7 +109,7 @@ public enum TarBundle {
                     }
                     return true
                 }
-                if !ok { throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno))) }
+                if !ok { throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno)), localErrno: errno) }
             }
         }
         guard let top else { throw TarError(message: "tar archive is empty") }

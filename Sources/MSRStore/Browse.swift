@@ -56,6 +56,8 @@ public struct SessionDetail: Sendable {
     public var questionnaires: [Manifest.Questionnaire]
     public var callbackRequests: [Manifest.CallbackRequest]
     public var findings: [Finding]
+    /// When the session's media were deleted past retention (its rows, hashes and findings stay).
+    public var mediaPurgedAt: String? = nil
 }
 
 extension Store {
@@ -162,12 +164,12 @@ extension Store {
               (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'fraud'),
               (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'suspect'),
               (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity'),
-              s.location_tz, s.hours_open, s.hours_close, s.source, s.imported_at
+              s.location_tz, s.hours_open, s.hours_close, s.source, s.imported_at, s.purged_at
             FROM sessions s WHERE s.id = ?
-            """, [.text(id)]) { r -> (SessionSummary, String?, Manifest.OpeningHours?, String, String) in
+            """, [.text(id)]) { r -> (SessionSummary, String?, Manifest.OpeningHours?, String, String, String?) in
             var hours: Manifest.OpeningHours?
             if let o = r.int(14), let c = r.int(15) { hours = Manifest.OpeningHours(open: Int(o), close: Int(c)) }
-            return (Store.summary(r), r.text(13), hours, r.text(16) ?? "", r.text(17) ?? "")
+            return (Store.summary(r), r.text(13), hours, r.text(16) ?? "", r.text(17) ?? "", r.text(18))
         }
         guard let head = rows.first else { return nil }
         let ts: (String?) -> Timestamp? = { $0.flatMap(Timestamp.init(rfc3339:)) }
@@ -231,7 +233,7 @@ extension Store {
         }
         return SessionDetail(summary: head.0, timezone: head.1, hours: head.2, source: head.3, importedAt: head.4,
                              recordings: recordings, photos: photos, questionnaires: questionnaires,
-                             callbackRequests: callbacks, findings: try findings(sessionID: id))
+                             callbackRequests: callbacks, findings: try findings(sessionID: id), mediaPurgedAt: head.5)
     }
 
     /// Stored findings, in the bundle format's order; all sessions when `sessionID` is nil.

@@ -33,7 +33,11 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var context: String
 
-    public var description: String { context.isEmpty ? message : "\(message) (\(context))" }
+    /// One line: the statement's whitespace (it may span lines) is folded.
+    public var description: String {
+        let where_ = context.split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
+        return where_.isEmpty ? message : "\(message) (\(where_))"
+    }
     /// The database file is busy beyond the busy timeout.
     public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
     public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
@@ -83,11 +87,22 @@ public final class Database {
     private var savepointDepth = 0
 
     /// Opens (creating when `create`) the database and sets WAL, foreign keys and a busy timeout.
-    public init(path: String, create: Bool = true, readOnly: Bool = false, busyTimeoutMillis: Int32 = 10_000) throws(StoreError) {
+    /// `immutable`: the file lives on a read-only file system, so nothing can change it — opened
+    /// read-only without locks or a shared-memory file (which could not be created there).
+    public init(path: String, create: Bool = true, readOnly: Bool = false, immutable: Bool = false,
+                busyTimeoutMillis: Int32 = 10_000) throws(StoreError) {
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
-        flags |= readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
-        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        flags |= readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
+        var name = path
+        if immutable {
+            flags |= SQLITE_OPEN_URI
+            let encoded = path.utf8.map { b -> String in
+                b == UInt8(ascii: "%") || b == UInt8(ascii: "?") || b == UInt8(ascii: "#") ? "%" + String(b, radix: 16, uppercase: true) : String(UnicodeScalar(b))
+            }.joined()
+            name = "file:" + encoded + "?immutable=1"
+        }
+        let rc = sqlite3_open_v2(name, &handle, flags, nil)
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close_v2(handle)
@@ -96,7 +111,7 @@ public final class Database {
         }
         sqlite3_busy_timeout(handle, busyTimeoutMillis)
         sqlite3_extended_result_codes(handle, 1)
-        if !readOnly { try execute("PRAGMA journal_mode = WAL") }
+        if !readOnly && !immutable { try execute("PRAGMA journal_mode = WAL") }
         // FULL: a committed review change survives power loss, not only a crash.
         try execute("PRAGMA synchronous = FULL")
         try execute("PRAGMA foreign_keys = ON")

@@ -307,5 +307,11 @@ enum Schema {
             drawn INTEGER NOT NULL
         );
         """,
+        // 6: retention. Media past retention are deleted from the media directory; their rows,
+        // hashes, findings and reviews stay, marked with when the files went.
+        """
+        ALTER TABLE media ADD COLUMN purged_at TEXT;
+        ALTER TABLE sessions ADD COLUMN purged_at TEXT;
+        """,
     ]
 }

@@ -9,9 +9,20 @@ public final class Store {
     /// Opens or creates the store at `path`, creating its directory and migrating the schema.
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
+        // On a read-only file system the store can still be read (and every write says why not).
+        if Store.onReadOnlyFileSystem(path) {
+            db = try Database(path: path, create: false, immutable: true)
+            return
+        }
         if !readOnly { Store.makeParent(of: path) }
         db = try Database(path: path, create: !readOnly, readOnly: readOnly)
         if !readOnly { try migrate() }
+    }
+
+    static func onReadOnlyFileSystem(_ path: String) -> Bool {
+        var st = statvfs()
+        let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        return access(path, F_OK) == 0 && statvfs(dir.isEmpty ? "/" : dir, &st) == 0 && (st.f_flag & UInt(ST_RDONLY)) != 0
     }
 
     /// The content-addressed media directory that belongs to this store.
@@ -94,7 +105,8 @@ extension Store {
             """, [.integer(m.endedAt.utcMillis - m.startedAt.utcMillis)])
         func media(_ sha: String?, _ size: Int64?) throws(StoreError) {
             guard let sha, let size else { return }
-            try db.execute("INSERT OR IGNORE INTO media (sha256, size, stored_at) VALUES (?,?,?)",
+            // A file purged before and brought in again by a new bundle is there again.
+            try db.execute("INSERT INTO media (sha256, size, stored_at) VALUES (?,?,?) ON CONFLICT (sha256) DO UPDATE SET purged_at = NULL",
                            [.text(sha), .integer(size), .text(now)])
         }
         for (i, r) in b.recordings.enumerated() {

@@ -152,6 +152,7 @@ func printSession(_ s: SessionDetail) {
     Output.line("Time      \(m.startedAt) – \(m.endedAt)")
     Output.line("Checklist \(m.checklist ?? "—")")
     Output.line("Source    \(s.source)  (imported \(s.importedAt))")
+    if let purged = s.mediaPurgedAt { Output.line("Media     purged \(purged) (retention): hashes, findings and reviews kept") }
     Output.line()
     Output.line("Recordings (\(s.recordings.count))")
     for r in s.recordings {
