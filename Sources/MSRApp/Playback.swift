@@ -7,7 +7,15 @@ import MSRStore
 public enum SessionAudio {
     public struct NoAudio: Error, CustomStringConvertible {
         public var session: String
-        public var description: String { "session \(session) has no playable recording" }
+        /// When the media were deleted past retention, if that is why.
+        public var purgedAt: String? = nil
+
+        public init(session: String, purgedAt: String? = nil) { (self.session, self.purgedAt) = (session, purgedAt) }
+
+        public var description: String {
+            purgedAt.map { "session \(session): its recordings were purged on \($0) (retention); the waveform and scores remain" }
+                ?? "session \(session) has no playable recording"
+        }
     }
 
     public static func timeline(store: Store, session: String) throws -> Timeline {
@@ -18,6 +26,7 @@ public enum SessionAudio {
     /// The timeline of a session already loaded.
     public static func timeline(_ detail: SessionDetail, mediaRoot media: String) throws -> Timeline {
         let session = detail.summary.id
+        if let purged = detail.mediaPurgedAt { throw NoAudio(session: session, purgedAt: purged) }
         let tracks = detail.recordings.compactMap { r -> Track? in
             guard let sha = r.sha256, let frames = r.frames, let rate = r.sampleRate, let channels = r.channels,
                   r.status == .ok || r.status == .tampered else { return nil }

@@ -107,6 +107,9 @@ public final class Workstation {
                     notes.append(.info("session names no checklist: choose one with msreview score \(id) --checklist ID"))
                 }
                 openPlayer(detail)
+                if let purged = detail.mediaPurgedAt {
+                    notes.append(.audioUnavailable(SessionAudio.NoAudio(session: id, purgedAt: purged).description))
+                }
                 return [.sessionLoaded(detail, review, envelope: (try? store.envelope(session: id)) ?? [])] + notes
             case let .loadAudit(period):
                 let audit = AuditService(service)

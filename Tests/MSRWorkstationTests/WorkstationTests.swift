@@ -314,4 +314,18 @@ final class WorkstationTests: XCTestCase {
         press(anna, .char("A"))
         XCTAssertEqual(anna.state.screen, .queue)
     }
+
+    /// A session whose media were purged opens with its waveform and says why it cannot play.
+    func testPurgedSessionOpensAndSaysWhy() throws {
+        let lead = ReviewService(store: store, actor: "lena")
+        let plan = try Retention(lead).purge(olderThan: 3600, dryRun: false)
+        XCTAssertEqual(plan.sessions.count, 8)
+        let ws = try workstation("lena", 100, 30)
+        ws.dispatch(.key(.char("/")))
+        type(ws, "S-20261120-0001")
+        press(ws, .enter, .enter)
+        XCTAssertEqual(ws.state.screen, .session)
+        XCTAssertTrue(ws.state.audioNote?.contains("purged") ?? false, ws.state.audioNote ?? "no note")
+        XCTAssertFalse(ws.state.envelope.isEmpty, "the stored waveform is still drawn")
+    }
 }
