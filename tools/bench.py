@@ -115,7 +115,8 @@ not: `cp -r` of the same spool is the floor of that part on this machine, so the
 for a copying import is openssl + cp.
 
 Bundles are prepared on {os.cpu_count()} worker threads (each with its own read connection and media
-writer) while the calling thread writes the previous batch. A `perf` profile of the import puts
+writer; the C decoders run in each worker's limited child process, `msreview probe-server`) while the
+calling thread writes the previous batch. A `perf` profile of the import puts
 about 40 % of all samples in ext4's inode allocation (`find_inode_bit`, `recently_deleted`,
 `find_get_block_common`): one new inode per media file, which `cp -r` pays as well; the decoding
 that the anti-fraud checks need (every recording's envelope, every JPEG) is most of the user time.
