@@ -138,6 +138,8 @@ public final class Workstation {
                 return [.reviewSaved(v), .info("submitted — \(percentText(v.score?.percent)) \(v.score?.passed == true ? "PASS" : "FAIL")")]
             case let .openPhoto(session, index):
                 guard let photo = state.session?.photos[index], let sha = photo.sha256 else { return [.failed("that photo is missing")] }
+                // What the isolated decoder could not read at import is never decoded here.
+                guard photo.status != .unreadable else { return [.failed("that photo could not be decoded at import; it is not opened")] }
                 return [.info(try PhotoViewer.open(path: store.mediaRoot + "/" + sha.prefix(2) + "/" + sha, name: "\(session)-\(photo.entry.file)",
                                                    environment: ProcessInfo.processInfo.environment))]
             case let .approve(session, reviewer):
@@ -152,6 +154,7 @@ public final class Workstation {
             case let .previewPhoto(session, index, columns, rows):
                 guard let photo = state.session?.photos[index], let sha = photo.sha256,
                       let bytes = try? readFile(store.mediaRoot + "/" + sha.prefix(2) + "/" + sha) else { return [.failed("that photo is missing")] }
+                guard photo.status != .unreadable else { return [.failed("that photo could not be decoded at import; it is not opened")] }
                 let taken = photo.entry.takenAt?.local.timeString ?? "—"
                 return [.previewReady(title: "\(session) \(photo.entry.file) · taken \(taken) · \(photo.exifText.map { "EXIF " + $0 } ?? "no EXIF")",
                                       lines: try PhotoFile.preview(bytes, columns: columns, rows: rows))]

@@ -263,6 +263,26 @@ final class WorkstationTests: XCTestCase {
         XCTAssertEqual(ws.state.screen, .session)
     }
 
+    /// A photo the decoder could not read at import is never decoded in the workstation.
+    func testUnreadablePhotoIsNotDecodedHere() throws {
+        var bad = BundleFixture.valid("S-00000000-BAD")
+        let jpeg = MediaFixtures.jpeg(width: 64, height: 64, seed: 9)
+        bad.files["photos/p-001.jpg"] = Array(jpeg.prefix(jpeg.count / 2))
+        bad.edit(["photos", 0, "sha256"], nil)
+        bad.set("started_at", "2020-01-01T10:00:00+03:00".json)
+        bad.write(into: dir + "/bad")
+        _ = try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-21T00:00:00Z")! }).run(paths: [dir + "/bad"])
+        XCTAssertEqual(try store.session("S-00000000-BAD")?.photos.first?.status, .unreadable)
+        let ws = try workstation("lena", 100, 36)
+        ws.dispatch(.key(.char("/")))
+        type(ws, "S-00000000-BAD")
+        press(ws, .enter, .enter)
+        XCTAssertEqual(ws.state.screen, .session)
+        press(ws, .char("i"))
+        XCTAssertNil(ws.state.preview)
+        XCTAssertEqual(ws.state.status, "that photo could not be decoded at import; it is not opened")
+    }
+
     func testUpdateIsPure() {
         var s = AppState(width: 80, height: 24, reviewer: "x", isLead: true)
         s.total = 100
