@@ -180,6 +180,9 @@ public struct Scorecard: Equatable, Sendable {
 public struct ScorecardBuilder {
     public let periods: [ReportingPeriod]
     var subjects: [String: Subject] = [:]
+    /// Every (checklist, section) seen, numbered: samples count by number, not by string keys.
+    var sections: [(checklistID: String, sectionID: String, title: String)] = []
+    var sectionNumbers: [String: [Int]] = [:]  // "id@version" → number of each section in order
 
     struct Sample {
         var percents: [Double] = []
@@ -188,9 +191,9 @@ public struct ScorecardBuilder {
         var sessions = Set<String>()
         var passMarks = Set<Double>()
         var critical: [ScorecardFigures.CriticalFailureRecord] = []
-        var sectionOrder: [String] = []
-        var sectionTitles: [String: (String, String, String)] = [:]
-        var sectionPercents: [String: [Double]] = [:]
+        /// Section percents by (checklist, section) position in `ScorecardBuilder.sections`.
+        var sectionOrder: [Int] = []
+        var sectionPercents: [Int: [Double]] = [:]
         var scale5: [Int] = []
         var nps: [Int] = []
         var questionnaires = 0
@@ -219,14 +222,35 @@ public struct ScorecardBuilder {
 
     mutating func withSample(_ key: String, _ name: String?, _ localDate: String, _ body: (inout Sample) -> Void) {
         guard let i = periodIndex(localDate) else { return }
-        if subjects[key] == nil { subjects[key] = Subject(name: name, samples: Array(repeating: Sample(), count: periods.count)) }
-        if subjects[key]!.name == nil { subjects[key]!.name = name }
-        body(&subjects[key]!.samples[i])
+        let count = periods.count
+        // One hash lookup: the subject is created if new and mutated in place.
+        func update(_ subject: inout Subject) {
+            if subject.name == nil { subject.name = name }
+            body(&subject.samples[i])
+        }
+        update(&subjects[key, default: Subject(name: name, samples: Array(repeating: Sample(), count: count))])
+    }
+
+    mutating func sectionNumbers(of checklist: Checklist) -> [Int] {
+        let k = checklist.id + "@" + String(checklist.version)
+        if let known = sectionNumbers[k] { return known }
+        var numbers: [Int] = []
+        for section in checklist.sections {
+            if let n = sections.firstIndex(where: { $0.checklistID == checklist.id && $0.sectionID == section.id }) {
+                numbers.append(n)
+            } else {
+                sections.append((checklist.id, section.id, section.title))
+                numbers.append(sections.count - 1)
+            }
+        }
+        sectionNumbers[k] = numbers
+        return numbers
     }
 
     /// Adds the review of record of one session.
     public mutating func addReview(key: String, name: String?, localDate: String, sessionID: String, reviewID: Int64,
                                    checklist: Checklist, score: ReviewScore) {
+        let numbers = sectionNumbers(of: checklist)
         withSample(key, name, localDate) { s in
             s.reviewed += 1
             s.sessions.insert(sessionID)
@@ -238,10 +262,9 @@ public struct ScorecardBuilder {
                 s.critical.append(.init(sessionID: sessionID, reviewID: reviewID, checklistID: checklist.id, sectionID: f.sectionID,
                                         itemID: f.itemID, itemText: text, scope: f.scope, localDate: localDate))
             }
-            for (section, scored) in zip(checklist.sections, score.sections) {
-                let k = checklist.id + "\u{1F}" + section.id
-                if s.sectionTitles[k] == nil { s.sectionOrder.append(k); s.sectionTitles[k] = (checklist.id, section.id, section.title) }
-                if let p = scored.percent { s.sectionPercents[k, default: []].append(p) }
+            for (n, scored) in zip(numbers, score.sections) {
+                if s.sectionPercents[n] == nil { s.sectionOrder.append(n); s.sectionPercents[n] = [] }
+                if let p = scored.percent { s.sectionPercents[n]!.append(p) }
             }
         }
     }
@@ -261,16 +284,16 @@ public struct ScorecardBuilder {
         withSample(key, name, localDate) { $0.callbacks += count }
     }
 
-    static func figures(_ s: Sample) -> ScorecardFigures {
+    func figures(_ s: Sample) -> ScorecardFigures {
         var f = ScorecardFigures()
         f.sessionsReviewed = s.sessions.count
         f.meanPercent = Statistics.mean(s.percents, within: 0...100)
         f.passRate = Statistics.wilson(successes: s.passed, of: s.reviewed)
         f.passed = s.passed
         f.criticalFailures = s.critical
-        f.sections = s.sectionOrder.map { k in
-            let (c, id, title) = s.sectionTitles[k]!
-            return .init(checklistID: c, sectionID: id, title: title, percent: Statistics.mean(s.sectionPercents[k] ?? [], within: 0...100))
+        f.sections = s.sectionOrder.map { n in
+            let (c, id, title) = sections[n]
+            return .init(checklistID: c, sectionID: id, title: title, percent: Statistics.mean(s.sectionPercents[n] ?? [], within: 0...100))
         }
         f.csi = Statistics.csi(s.scale5)
         f.nps = Statistics.nps(s.nps)
@@ -285,8 +308,8 @@ public struct ScorecardBuilder {
     public func build() -> [Scorecard] {
         let last = periods.count - 1
         var cards: [Scorecard] = subjects.compactMap { key, subject in
-            let current = ScorecardBuilder.figures(subject.samples[last])
-            let previous = last > 0 ? ScorecardBuilder.figures(subject.samples[last - 1]) : ScorecardFigures()
+            let current = figures(subject.samples[last])
+            let previous = last > 0 ? figures(subject.samples[last - 1]) : ScorecardFigures()
             if current.isEmpty && previous.isEmpty { return nil }
             let marks = subject.samples.reduce(into: Set<Double>()) { $0.formUnion($1.passMarks) }
             return Scorecard(key: key, name: subject.name, current: current, previous: previous,

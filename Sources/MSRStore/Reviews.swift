@@ -217,9 +217,12 @@ extension Store {
 
     public func answers(review: Int64) throws -> [String: ItemEntry] {
         var out: [String: ItemEntry] = [:]
+        out.reserveCapacity(32)
         try db.forEach("SELECT item_id, answer, comment, evidence FROM review_answers WHERE review_id = ?", [.integer(review)]) { r in
             guard let answer = ItemAnswer(text: r.text(1) ?? "") else { return true }
-            let evidence = ((try? JSON.parse(r.text(3) ?? "[]"))?.arrayValue ?? []).compactMap { $0.numberValue.map(Int64.init) }
+            // Most answers cite no moment: skip the JSON parser for the empty list.
+            let raw = r.text(3) ?? "[]"
+            let evidence = raw == "[]" ? [] : ((try? JSON.parse(raw))?.arrayValue ?? []).compactMap { $0.numberValue.map(Int64.init) }
             out[r.text(0) ?? ""] = ItemEntry(answer: answer, comment: r.text(2), evidence: evidence)
             return true
         }

@@ -207,5 +207,13 @@ final class FraudTests: XCTestCase {
     func testCSVNeutralisesFormulas() {
         XCTAssertEqual(CSV.row(["=SUM(A1)", "+1", "-2", "@x", "\tx", "\rx", "plain", "a,b", "say \"hi\""]),
                        "'=SUM(A1),'+1,'-2,'@x,'\tx,\"'\rx\",plain,\"a,b\",\"say \"\"hi\"\"\"\r\n")
+        // A CR LF pair inside a cell is one Character but must still be quoted.
+        XCTAssertEqual(CSV.cell("a\r\nb"), "\"a\r\nb\"")
+        XCTAssertEqual(CSV.cell(" x"), "\" x\"")
+        XCTAssertEqual(CSV.cell("x "), "\"x \"")
+        XCTAssertEqual(CSV.cell("- x "), "\"'- x \"")
+        XCTAssertEqual(CSV.cell(""), "")
+        XCTAssertEqual(CSV.cell("Анна, \"Ли\""), "\"Анна, \"\"Ли\"\"\"")
+        XCTAssertEqual(CSV.row([]), "\r\n")
     }
 }
