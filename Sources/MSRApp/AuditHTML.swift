@@ -4,12 +4,6 @@ public typealias AuditHTML = HTMLReport
 
 /// The QA lead's reports as HTML (same page frame as the scorecards).
 extension HTMLReport {
-    static func minutes(_ s: Double?) -> String {
-        guard let s else { return "—" }
-        let t = Int(s.rounded())
-        return "\(t / 60):" + (t % 60 < 10 ? "0" : "") + "\(t % 60)"
-    }
-
     static let flagNames: [String: String] = [
         "unheard-submits": "submitted unheard", "listened-little": "listens little", "straight-lining": "straight-lining",
         "na-rate": "many N/A", "lenient": "lenient", "harsh": "harsh", "calibration": "off the consensus", "fast": "very fast",
@@ -19,7 +13,7 @@ extension HTMLReport {
         var rows = ""
         for a in report.rows {
             let flags = a.flags.isEmpty ? "" : "<br><span class=\"ci crit\">" + a.flags.map { escape(flagNames[$0] ?? $0) }.joined(separator: ", ") + "</span>"
-            rows += "<tr><td class=\"who\">\(escape(a.reviewer))\(flags)</td><td class=\"n\">\(a.reviews)</td><td class=\"n\">\(minutes(a.medianSeconds))</td>"
+            rows += "<tr><td class=\"who\">\(escape(a.reviewer))\(flags)</td><td class=\"n\">\(a.reviews)</td><td class=\"n\">\(ReviewerAuditReport.duration(a.medianSeconds))</td>"
             rows += "<td class=\"n stack\">\(pct(a.listened))</td>"
             rows += "<td class=\"n\(a.unheardSubmits > 0 ? " crit" : "")\">\(a.unheardSubmits)</td><td class=\"n\">\(a.straightLined)</td>"
             rows += "<td class=\"n stack\">\(Score.text(a.naRate)) <span class=\"ci\">team \(Score.text(a.teamNARate))</span></td>"
@@ -36,7 +30,7 @@ extension HTMLReport {
         }
         let body = """
             <h1>Reviewer audit — \(escape(report.period.label))</h1>
-            <p class="sub">Reviews submitted \(escape(report.period.fromDate)) to \(escape(report.period.toDate)) (UTC days). Team median review time \(minutes(report.teamMedianSeconds)).</p>
+            <p class="sub">Reviews submitted \(escape(report.period.fromDate)) to \(escape(report.period.toDate)) (UTC days). Team median review time \(ReviewerAuditReport.duration(report.teamMedianSeconds)).</p>
             <table class="index audit">
             <thead><tr><th>Reviewer <span class="ci">flags</span></th><th class="n">Reviews</th><th class="n">Median time</th><th class="n">Heard %</th><th class="n">Unheard</th><th class="n">Straight</th><th class="n">N/A %</th><th class="n">Bias</th><th class="n">Calib.</th><th class="n">Re-audit</th></tr></thead>
             <tbody>

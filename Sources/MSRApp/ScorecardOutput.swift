@@ -1,19 +1,25 @@
 import MSRCore
 
+extension Estimate {
+    /// Value, low and high in percent with one decimal (`scale` 100 for rates held as fractions);
+    /// low and high are null where a single value gives no interval (a rate always has one).
+    public func percentCells(scale: Double = 1) -> [JSON] {
+        let interval = count > 1 || scale != 1
+        return [Score.percentJSON(value * scale), interval ? Score.percentJSON(low * scale) : .null, interval ? Score.percentJSON(high * scale) : .null]
+    }
+}
+
 /// Scorecards as JSON, CSV and self-contained HTML (docs/exports.md describes all three).
 /// Percents and rates are in percent with one decimal (scoring.md); an interval that a single
 /// value cannot have is null.
 extension ScorecardReport {
     // MARK: JSON
 
-    static func percent(_ v: Double?) -> JSON { v.map { .number(Score.rounded($0)) } ?? .null }
-
     /// An estimate in percent (`scale` 100 for rates held as fractions).
     static func estimateJSON(_ e: Estimate?, scale: Double = 1) -> JSON {
         guard let e else { return .null }
-        let hasInterval = e.count > 1 || scale != 1
-        return .object([("value", percent(e.value * scale)), ("low", hasInterval ? percent(e.low * scale) : .null),
-                        ("high", hasInterval ? percent(e.high * scale) : .null), ("count", e.count.json)])
+        let v = e.percentCells(scale: scale)
+        return .object([("value", v[0]), ("low", v[1]), ("high", v[2]), ("count", e.count.json)])
     }
 
     static func change(_ a: Estimate?, _ b: Estimate?, scale: Double = 1) -> Double? {
@@ -51,10 +57,10 @@ extension ScorecardReport {
     func changeJSON(_ c: Scorecard) -> JSON {
         .object([
             ("sessions_reviewed", (c.current.sessionsReviewed - c.previous.sessionsReviewed).json),
-            ("mean_percent", Self.percent(Self.change(c.current.meanPercent, c.previous.meanPercent))),
-            ("pass_rate", Self.percent(Self.change(c.current.passRate, c.previous.passRate, scale: 100))),
-            ("csi", Self.percent(Self.change(c.current.csi, c.previous.csi))),
-            ("nps", Self.percent(Self.change(c.current.nps, c.previous.nps))),
+            ("mean_percent", Score.percentJSON(Self.change(c.current.meanPercent, c.previous.meanPercent))),
+            ("pass_rate", Score.percentJSON(Self.change(c.current.passRate, c.previous.passRate, scale: 100))),
+            ("csi", Score.percentJSON(Self.change(c.current.csi, c.previous.csi))),
+            ("nps", Score.percentJSON(Self.change(c.current.nps, c.previous.nps))),
         ])
     }
 
@@ -107,7 +113,7 @@ extension ScorecardReport {
                 + Self.cells(f.meanPercent) + Self.cells(f.passRate, scale: 100).prefix(3) + [String(f.passRate?.count ?? 0), String(f.passed), String(f.criticalFailures.count)]
                 + Self.cells(f.csi) + Self.cells(f.nps)
                 + [String(f.questionnaires), String(f.questionnairesLeftOutForFraud), String(f.callbackRequests), String(p.sessionsReviewed)]
-                + [p.meanPercent?.value, p.passRate.map { $0.value * 100 }, p.csi?.value, p.nps?.value].map { Exporter.cell(Self.percent($0)) }
+                + [p.meanPercent?.value, p.passRate.map { $0.value * 100 }, p.csi?.value, p.nps?.value].map { Exporter.cell(Score.percentJSON($0)) }
                 + ["sessions_reviewed", "mean_percent", "pass_rate", "csi", "nps"].map { Exporter.cell(changes[$0] ?? .null) })
             for (label, figures) in [(period.label, f), (previousPeriod.label, p)] {
                 for s in figures.sections {

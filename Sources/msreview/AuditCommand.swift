@@ -51,13 +51,7 @@ let calibrateCommand = Command(
 
 // MARK: audit reviewers
 
-func estimateCells(_ e: Estimate?) -> [JSON] {
-    guard let e else { return [.null, .null, .null] }
-    let interval = e.count > 1
-    return [Score.percentJSON(e.value), interval ? Score.percentJSON(e.low) : .null, interval ? Score.percentJSON(e.high) : .null]
-}
-
-func roundedJSON(_ v: Double?) -> JSON { Score.percentJSON(v) }
+func estimateCells(_ e: Estimate?) -> [JSON] { e?.percentCells() ?? [.null, .null, .null] }
 
 let reviewerAuditColumns = ["reviewer", "reviews", "median_review_seconds", "listened_percent", "listened_low", "listened_high",
                             "unheard_submits", "straight_lined", "na_rate", "team_na_rate", "score_bias", "score_bias_low", "score_bias_high",
@@ -65,9 +59,9 @@ let reviewerAuditColumns = ["reviewer", "reviews", "median_review_seconds", "lis
 
 func reviewerAuditRow(_ a: ReviewerAudit) -> [JSON] {
     [.string(a.reviewer), a.reviews.json, a.medianSeconds.map { .number($0.rounded()) } ?? .null]
-        + estimateCells(a.listened) + [a.unheardSubmits.json, a.straightLined.json, roundedJSON(a.naRate), roundedJSON(a.teamNARate)]
-        + estimateCells(a.bias) + [roundedJSON(a.calibrationDeviation), a.calibrations.json, a.reaudits.json,
-                                   roundedJSON(a.reauditDisagreement), roundedJSON(a.reauditDifference),
+        + estimateCells(a.listened) + [a.unheardSubmits.json, a.straightLined.json, Score.percentJSON(a.naRate), Score.percentJSON(a.teamNARate)]
+        + estimateCells(a.bias) + [Score.percentJSON(a.calibrationDeviation), a.calibrations.json, a.reaudits.json,
+                                   Score.percentJSON(a.reauditDisagreement), Score.percentJSON(a.reauditDifference),
                                    .array(a.flags.map { .string($0) })]
 }
 
@@ -81,12 +75,12 @@ func calibrationJSON(_ c: CalibrationStatus) -> JSON {
     ]
     guard let r = c.report else { return .object(members) }
     members += [
-        ("percent_agreement", roundedJSON(r.percentAgreement)),
+        ("percent_agreement", Score.percentJSON(r.percentAgreement)),
         ("alpha_nominal", r.alphaNominal.map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
         ("alpha_interval", r.alphaInterval.map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
-        ("percents", .array(zip(r.reviewers, r.percents).map { .object([("reviewer", .string($0.0)), ("percent", roundedJSON($0.1))]) })),
-        ("spread", roundedJSON(r.spread)),
-        ("deviations", .array(zip(r.reviewers, r.deviations).map { .object([("reviewer", .string($0.0)), ("deviation", roundedJSON($0.1))]) })),
+        ("percents", .array(zip(r.reviewers, r.percents).map { .object([("reviewer", .string($0.0)), ("percent", Score.percentJSON($0.1))]) })),
+        ("spread", Score.percentJSON(r.spread)),
+        ("deviations", .array(zip(r.reviewers, r.deviations).map { .object([("reviewer", .string($0.0)), ("deviation", Score.percentJSON($0.1))]) })),
         ("items", .array(r.items.map { item in
             .object([("section_id", .string(item.sectionID)), ("item_id", .string(item.itemID)), ("item", .string(item.text)),
                      ("answers", .array(zip(r.reviewers, item.answers).map { .object([("reviewer", .string($0.0)), ("answer", $0.1?.json ?? .null)]) })),
@@ -98,7 +92,7 @@ func calibrationJSON(_ c: CalibrationStatus) -> JSON {
 
 func reauditJSON(_ c: ReauditComparison) -> JSON {
     .object([("session_id", .string(c.sessionID)), ("review_id", c.reviewID.json), ("reviewer", .string(c.reviewer)), ("lead", .string(c.lead)),
-             ("status", .string(c.status.rawValue)), ("reviewer_percent", roundedJSON(c.reviewerPercent)), ("lead_percent", roundedJSON(c.leadPercent)),
+             ("status", .string(c.status.rawValue)), ("reviewer_percent", Score.percentJSON(c.reviewerPercent)), ("lead_percent", Score.percentJSON(c.leadPercent)),
              ("items_compared", c.itemsCompared.json),
              ("differences", .array(c.differences.map { d in
                  .object([("item_id", .string(d.itemID)), ("reviewer", d.reviewer?.json ?? .null), ("lead", d.lead?.json ?? .null)])

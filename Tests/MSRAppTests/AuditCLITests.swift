@@ -31,13 +31,7 @@ final class AuditCLITests: XCTestCase {
     /// Writes an answers file: every item of bank-branch at its top answer, except `changes`.
     func answers(_ name: String, _ changes: [String: JSON] = [:]) throws -> String {
         let c = try ReviewService(store: try Store(path: db), actor: "lena").checklist("bank-branch")
-        let all = c.items.map { item -> (String, JSON) in
-            if let v = changes[item.id] { return (item.id, v) }
-            switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
-        }
-        let path = dir + "/" + name + ".json"
-        try writeFile(path, Array(JSON.object([("answers", .object(all))]).serialized().utf8))
-        return path
+        return try writeAnswersFile(dir + "/" + name + ".json", topAnswers(c, except: changes))
     }
 
     /// A yes/no item and a scale item of bank-branch that are not critical and need no evidence.

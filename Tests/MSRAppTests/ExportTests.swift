@@ -26,9 +26,7 @@ final class ExportTests: XCTestCase {
         _ = try anna.pull(count: 10, checklist: "bank-branch")
         let c = try anna.checklist("bank-branch")
         for session in ["S-EVIL", "S-20261120-0001"] {
-            let answers = c.items.map { item -> (String, JSON) in
-                switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
-            }
+            let answers = topAnswers(c)
             let comments = zip(c.items.prefix(hostile.count), hostile).map { ($0.0.id, JSON.string($0.1)) }
             _ = try anna.score(session: session, answers: .object([("answers", .object(answers)), ("comments", .object(comments))]),
                                source: "t", checklist: nil, submit: true)

@@ -42,10 +42,7 @@ final class RetentionTests: XCTestCase {
         XCTAssertEqual(msreview("pull", "--count", "1", "--checklist", "bank-branch", as: "anna").status, 0)
         let session = try XCTUnwrap(try Store(path: db).reviews(reviewer: "anna").first?.sessionID)
         let c = try ReviewService(store: try Store(path: db), actor: "lena").checklist("bank-branch")
-        let all = c.items.map { item -> (String, JSON) in
-            switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
-        }
-        try writeFile(dir + "/a.json", Array(JSON.object([("answers", .object(all))]).serialized().utf8))
+        _ = try writeAnswersFile(dir + "/a.json", topAnswers(c))
         XCTAssertEqual(msreview("score", session, "--answers", dir + "/a.json", "--submit", as: "anna").status, 0)
         let exportBefore = msreview("export", "reviews").stdout
         let cardsBefore = msreview("scorecards", "--period", "2026-11", "--json").stdout

@@ -229,3 +229,18 @@ public enum Chromium {
         return Rendering(status: r.status, console: console, stderr: r.stderr)
     }
 }
+
+/// Every item of a checklist at its top answer (yes, N of a scale, N points), except `changes`:
+/// the `answers` object of an answers file, as (item, value) members.
+public func topAnswers(_ checklist: Checklist, except changes: [String: JSON] = [:]) -> [(String, JSON)] {
+    checklist.items.map { item -> (String, JSON) in
+        if let v = changes[item.id] { return (item.id, v) }
+        switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
+    }
+}
+
+/// Writes an answers file (`{"answers": {...}}`) and returns its path.
+public func writeAnswersFile(_ path: String, _ answers: [(String, JSON)]) throws -> String {
+    try writeFile(path, Array(JSON.object([("answers", .object(answers))]).serialized().utf8))
+    return path
+}

@@ -126,15 +126,7 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(cli("lena", "reviewers", "add", "bob").status, 0)
         XCTAssertEqual(cli("lena", "calibrate", session, "--reviewers", "anna,bob").status, 0)
         let checklist = try ReviewService(store: try Store(path: db), actor: "lena").checklist("bank-branch")
-        // Every item at its top answer; anna marks the first yes/no item N/A where allowed, so answers differ.
-        func answers(_ who: String) throws -> String {
-            let all = checklist.items.map { item -> (String, JSON) in
-                switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
-            }
-            let path = dir + "/\(who).json"
-            try writeFile(path, Array(JSON.object([("answers", .object(all))]).serialized().utf8))
-            return path
-        }
+        func answers(_ who: String) throws -> String { try writeAnswersFile(dir + "/\(who).json", topAnswers(checklist)) }
         XCTAssertEqual(cli("anna", "score", session, "--answers", try answers("anna"), "--submit").status, 0)
 
         start(as: "lena")

@@ -218,9 +218,7 @@ final class WorkstationTests: XCTestCase {
         let anna = ReviewService(store: store, actor: "anna")
         _ = try anna.pull(count: 1, checklist: "bank-branch")
         let c = try anna.checklist("bank-branch")
-        let answers = JSON.object(c.items.map { item -> (String, JSON) in
-            switch item.kind { case .yesno: return (item.id, "yes"); case let .scale(n), let .points(n): return (item.id, .number(Double(n))) }
-        })
+        let answers = JSON.object(topAnswers(c))
         _ = try anna.score(session: "S-20261120-0001", answers: answers, source: "t", checklist: nil, submit: true)
 
         let ws = try workstation("lena", 120, 40)
