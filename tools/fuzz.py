@@ -56,7 +56,7 @@ def write_report(rows):
     hours = sum(r[2] for r in rows) / 3600
     table = ["| target | what it feeds | executions | time | edges covered | corpus kept | crashes |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    what = {"manifest": "`Manifest.parse` (JSON parser and every field rule)",
+    what = {"manifest": "`Manifest.parse` (JSON parser and every field rule), then the manifest-only anti-fraud rules",
             "exif": "`PhotoFile.exifTime` (libexif) and `PhotoFile.inspect` (libjpeg-turbo)",
             "checklist": "`Checklist.parse` and scoring of the parsed checklist",
             "tar": "a whole import of the bytes as a .tar/.tar.gz bundle (libarchive, validation, media, store)"}

@@ -13,8 +13,14 @@ public enum FuzzHarness {
     public static func run(_ target: String, _ bytes: [UInt8]) -> Bool {
         switch target {
         case "manifest":
-            // Parsing includes every field rule of the bundle format.
-            if let m = try? Manifest.parse(bytes) { _ = m.files; _ = m.sessionID }
+            // Parsing includes every field rule of the bundle format; then the anti-fraud rules that
+            // work on the manifest alone (all time arithmetic on untrusted timestamps).
+            if let m = try? Manifest.parse(bytes) {
+                let evidence = SessionEvidence(manifest: m, recordings: m.recordings.map { RecordingFacts(entry: $0, status: .ok) },
+                                               photos: m.photos.map { PhotoFacts(entry: $0, status: .ok) },
+                                               loudFrames: 0, totalFrames: 0, importedAt: Timestamp(utcMillis: 1_795_000_000_000))
+                _ = FraudCheck.local(evidence, FraudThresholds())
+            }
         case "exif":
             _ = PhotoFile.exifTime(bytes)
             _ = try? PhotoFile.inspect(bytes)
