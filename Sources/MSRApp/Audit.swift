@@ -89,8 +89,16 @@ public final class AuditService {
         if let session, try !store.sessionExists(session) { throw ReviewError.noSession(session) }
         let rounds = try store.calibrations(session: session).filter { caller.role == .lead || $0.reviews.contains { $0.reviewer == service.actor } }
         if let session, rounds.isEmpty { throw ReviewError.status("session \(session) has no calibration" + (caller.role == .lead ? "" : " of yours")) }
+        return try statuses(rounds)
+    }
+
+    /// Each round with its report once complete (each checklist version parsed once).
+    func statuses(_ rounds: [CalibrationRecord]) throws -> [CalibrationStatus] {
+        var checklists: [String: Checklist] = [:]
         return try rounds.map { round in
-            let checklist = try service.checklist(round.checklistID, version: round.checklistVersion)
+            let key = "\(round.checklistID)@\(round.checklistVersion)"
+            if checklists[key] == nil { checklists[key] = try service.checklist(round.checklistID, version: round.checklistVersion) }
+            let checklist = checklists[key]!
             guard round.isComplete else { return CalibrationStatus(record: round, checklist: checklist, report: nil) }
             let answers = try round.reviews.map { try store.answers(review: $0.id).mapValues(\.answer) }
             return CalibrationStatus(record: round, checklist: checklist,
@@ -193,11 +201,12 @@ public final class AuditService {
                                          seconds: seconds, listened: heard, fractions: fractions, answers: answers.count,
                                          notApplicable: answers.values.filter { $0 == .notApplicable }.count))
         }
-        // Calibration deviations of complete rounds whose last submission falls in the period.
-        let rounds = try calibrations().filter { status in
-            guard status.report != nil, let last = status.record.reviews.compactMap(\.submittedMillis).max() else { return false }
+        // Calibration deviations of complete rounds whose last submission falls in the period
+        // (chosen before any report is computed).
+        let rounds = try statuses(try store.calibrations().filter { round in
+            guard round.isComplete, let last = round.reviews.compactMap(\.submittedMillis).max() else { return false }
             return last >= from && last < to
-        }
+        })
         var deviations: [String: [Double]] = [:]
         for round in rounds {
             guard let report = round.report else { continue }

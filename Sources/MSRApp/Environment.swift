@@ -1,5 +1,6 @@
 import Foundation
 import MSRCore
+import MSRMedia
 import Glibc
 
 /// Where things are, from flags and the environment, as the brief fixes them.

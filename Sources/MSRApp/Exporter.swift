@@ -1,5 +1,6 @@
 import Glibc
 import MSRCore
+import MSRMedia
 import MSRStore
 
 /// What `msreview export` writes.

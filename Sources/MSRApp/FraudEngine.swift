@@ -23,13 +23,17 @@ public final class FraudEngine {
     let store: Store
     let t: FraudThresholds
     let media: MediaStore?
+    /// Decodes media for the backfill (the command line passes the isolated child, as import does).
+    let prober: MediaProber
     let now: () -> Timestamp
     let bandIndex: PhotoIndex
 
-    public init(store: Store, thresholds: FraudThresholds, media: MediaStore? = nil, now: @escaping () -> Timestamp = Timestamp.now) {
+    public init(store: Store, thresholds: FraudThresholds, media: MediaStore? = nil, prober: MediaProber = InProcessProber(),
+                now: @escaping () -> Timestamp = Timestamp.now) {
         self.store = store
         self.t = thresholds
         self.media = media
+        self.prober = prober
         self.now = now
         bandIndex = PhotoIndex(distance: thresholds.similarDistance)
     }
@@ -155,13 +159,12 @@ public final class FraudEngine {
         guard let media else { return e }
         var e = e
         for i in e.recordings.indices where e.recordings[i].envelope == nil && e.recordings[i].durationMillis != nil {
-            guard let sha = e.recordings[i].sha256, let env = try? AudioFile.envelope(path: media.path(for: sha)) else { continue }
+            guard let sha = e.recordings[i].sha256, let env = (try? prober.audio(path: media.path(for: sha)))?.envelope else { continue }
             e.recordings[i].envelope = env
             try store.setEnvelope(session: e.manifest.sessionID, file: e.recordings[i].entry.file, env)
         }
         for i in e.photos.indices where e.photos[i].phash == nil && e.photos[i].sha256 != nil && e.photos[i].status != .unreadable && e.photos[i].status != .missing {
-            guard let sha = e.photos[i].sha256, let bytes = try? readFile(media.path(for: sha)),
-                  let h = (try? PhotoFile.inspect(bytes))?.phash else { continue }
+            guard let sha = e.photos[i].sha256, let h = (try? prober.photo(path: media.path(for: sha)))?.phash else { continue }
             e.photos[i].phash = h
             try store.setPhash(session: e.manifest.sessionID, file: e.photos[i].entry.file, h)
         }

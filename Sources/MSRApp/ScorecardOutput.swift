@@ -1,4 +1,5 @@
 import MSRCore
+import MSRMedia
 
 extension Estimate {
     /// Value, low and high in percent with one decimal (`scale` 100 for rates held as fractions);
@@ -83,9 +84,9 @@ extension ScorecardReport {
 
     // MARK: CSV
 
+    /// Value, low, high and count as CSV cells (an absent estimate counts 0).
     static func cells(_ e: Estimate?, scale: Double = 1) -> [String] {
-        guard case let .object(m) = estimateJSON(e, scale: scale) else { return ["", "", "", e == nil ? "0" : ""] }
-        return m.map { Exporter.cell($0.1) }
+        ((e?.percentCells(scale: scale) ?? [.null, .null, .null]) + [(e?.count ?? 0).json]).map(Exporter.cell)
     }
 
     /// The CSV files of `--format csv`, by name, each with its header row.
@@ -164,8 +165,7 @@ public enum HTMLReport {
                  UInt8(ascii: "."), UInt8(ascii: "-"):
                 name.unicodeScalars.append(Unicode.Scalar(b))
             default:
-                let hex = Array("0123456789abcdef")
-                name += "_" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)])
+                name += "_" + hexString([b])
             }
         }
         return name + ".html"

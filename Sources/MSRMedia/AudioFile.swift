@@ -72,13 +72,16 @@ public enum AudioFile {
 
     /// The RMS level of every 100 ms frame (all channels), decoded once with libsndfile.
     /// Each value is RMS × 65535 of full scale (0 … 65535), so −45 dBFS ≈ 368.
-    public static func envelope(path: String) throws(AudioError) -> [UInt16] {
+    public static func envelope(path: String) throws(AudioError) -> [UInt16] { try measure(path: path).envelope ?? [] }
+
+    /// The header facts (refused like `probe`) and the envelope, from one opening of the file.
+    public static func measure(path: String) throws(AudioError) -> AudioProbe {
         var info = SF_INFO()
         guard let f = sf_open(path, Int32(SFM_READ), &info) else {
             throw AudioError(message: "libsndfile cannot read it: " + String(cString: sf_strerror(nil)))
         }
         defer { sf_close(f) }
-        _ = try check(info)
+        let facts = try check(info)
         let channels = Int(info.channels)
         let frameLength = max(1, Int(info.samplerate) / 10)
         var buffer = [Float](repeating: 0, count: frameLength * channels)
@@ -93,7 +96,7 @@ public enum AudioFile {
             out.append(UInt16(max(0, min(65535, (rms * 65535).rounded()))))
             if got < frameLength { break }
         }
-        return out
+        return AudioProbe(info: facts, envelope: out)
     }
 
     /// Every sample of a file as float, interleaved (for tests and small files).

@@ -18,14 +18,11 @@ public protocol MediaProber: AnyObject {
 public final class InProcessProber: MediaProber {
     public init() {}
 
-    public func audio(path: String) throws(AudioError) -> AudioProbe {
-        let info = try AudioFile.probe(path: path)
-        return AudioProbe(info: info, envelope: try? AudioFile.envelope(path: path))
-    }
+    public func audio(path: String) throws(AudioError) -> AudioProbe { try AudioFile.measure(path: path) }
 
     public func photo(path: String) throws(PhotoError) -> PhotoInfo {
         let bytes: [UInt8]
-        do { bytes = try readWholeFile(path, maxBytes: PhotoFile.maxBytes) } catch { throw PhotoError(message: "cannot read it: \(error)") }
+        do { bytes = try readFile(path, maxBytes: PhotoFile.maxBytes) } catch { throw PhotoError(message: "cannot read it: \(error)") }
         return try PhotoFile.inspect(bytes)
     }
 }
@@ -51,6 +48,7 @@ public final class IsolatedProber: MediaProber {
     var pid: pid_t = 0
     var channel: Int32 = -1
     var pending: [UInt8] = []
+    var receiveBuffer = [UInt8](repeating: 0, count: 1 << 16)
 
     public init(executable: String, limits: ProbeLimits = ProbeLimits()) {
         self.executable = executable
@@ -109,11 +107,10 @@ public final class IsolatedProber: MediaProber {
             let r = poll(&p, 1, Int32(min(left, 1000)))
             if r < 0 { if errno == EINTR { continue }; throw died() }
             if r == 0 { continue }
-            var buf = [UInt8](repeating: 0, count: 1 << 16)
-            let n = buf.withUnsafeMutableBytes { recv(channel, $0.baseAddress, $0.count, 0) }
+            let n = receiveBuffer.withUnsafeMutableBytes { recv(channel, $0.baseAddress, $0.count, 0) }
             if n < 0 { if errno == EINTR { continue }; throw died() }
             if n == 0 { throw died() }
-            pending += buf[0..<n]
+            pending += receiveBuffer[0..<n]
         }
     }
 
@@ -231,8 +228,8 @@ public enum ProbeServer {
 
     static func audio(_ path: String) -> JSON {
         do {
-            let info = try AudioFile.probe(path: path)
-            let envelope = try? AudioFile.envelope(path: path)
+            let probe = try AudioFile.measure(path: path)
+            let (info, envelope) = (probe.info, probe.envelope)
             return .object([("ok", true), ("frames", .number(Double(info.frames))), ("rate", info.sampleRate.json),
                             ("channels", info.channels.json), ("container", .string(info.container)), ("encoding", .string(info.encoding)),
                             ("envelope", envelope.map { .string(encodeEnvelope($0)) } ?? .null)])
@@ -253,12 +250,9 @@ public enum ProbeServer {
         }
     }
 
+    /// Four hex digits per value, most significant first.
     static func encodeEnvelope(_ values: [UInt16]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(values.count * 4)
-        for v in values { for shift in [12, 8, 4, 0] { out.append(hex[Int((v >> UInt16(shift)) & 15)]) } }
-        return String(decoding: out, as: UTF8.self)
+        hexString(values.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
     }
 
     static func decodeEnvelope(_ s: String) -> [UInt16]? {
@@ -283,15 +277,4 @@ public enum ProbeServer {
         }
         return out
     }
-}
-
-/// Reads a whole file of at most `maxBytes`.
-func readWholeFile(_ path: String, maxBytes: Int64) throws(BundleFileError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .io(path, errno: errno) }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { throw .io(path, errno: errno) }
-    guard Int64(st.st_size) <= maxBytes else { throw .tooLarge(path, size: Int64(st.st_size), limit: maxBytes) }
-    return try readAll(fd, size: Int64(st.st_size), name: path)
 }

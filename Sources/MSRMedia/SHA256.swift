@@ -34,7 +34,8 @@ public final class SHA256Hasher {
 
 private let hexDigits = Array("0123456789abcdef".utf8)
 
-func hexString(_ bytes: [UInt8]) -> String {
+/// Lowercase hex, two digits a byte.
+public func hexString(_ bytes: [UInt8]) -> String {
     var out = [UInt8]()
     out.reserveCapacity(bytes.count * 2)
     for b in bytes {

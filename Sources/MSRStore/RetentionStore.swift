@@ -17,15 +17,18 @@ public struct RetentionPlan: Equatable, Sendable {
 }
 
 extension Store {
-    static let mediaOfSessions = """
-        SELECT r.sha256 FROM recordings r JOIN sessions s ON s.id = r.session_id WHERE r.sha256 IS NOT NULL AND s.started_ms %@ ?
-        UNION SELECT p.sha256 FROM photos p JOIN sessions s ON s.id = p.session_id WHERE p.sha256 IS NOT NULL AND s.started_ms %@ ?
+    /// Media of the sessions whose start compares to the (two) bound cutoffs by `op`.
+    static func mediaOfSessions(started op: String) -> String {
         """
+        SELECT r.sha256 FROM recordings r JOIN sessions s ON s.id = r.session_id WHERE r.sha256 IS NOT NULL AND s.started_ms \(op) ?
+        UNION SELECT p.sha256 FROM photos p JOIN sessions s ON s.id = p.session_id WHERE p.sha256 IS NOT NULL AND s.started_ms \(op) ?
+        """
+    }
 
     /// What purging media of sessions started before `cutoffMillis` would delete.
     public func retentionPlan(cutoffMillis: Int64) throws -> RetentionPlan {
-        let old = Store.mediaOfSessions.replacingOccurrences(of: "%@", with: "<")
-        let recent = Store.mediaOfSessions.replacingOccurrences(of: "%@", with: ">=")
+        let old = Store.mediaOfSessions(started: "<")
+        let recent = Store.mediaOfSessions(started: ">=")
         let c = SQLValue.integer(cutoffMillis)
         let sessions = try db.query("SELECT id FROM sessions WHERE started_ms < ? AND purged_at IS NULL ORDER BY started_ms, id", [c]) { $0.text(0) ?? "" }
         let files = try db.query("""

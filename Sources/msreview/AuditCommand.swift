@@ -1,6 +1,7 @@
 import Glibc
 import MSRApp
 import MSRCore
+import MSRMedia
 import MSRStore
 
 func auditService(_ inv: Invocation) throws -> AuditService { AuditService(try reviewService(inv)) }

@@ -45,7 +45,8 @@ let fraudCommand = Command(
     if let s = inv.value("session"), try !store.sessionExists(s) { throw CommandError(message: "no session \"\(s)\"") }
     if inv.flag("recheck") {
         let media = try? MediaStore(root: store.mediaRoot)
-        let n = try FraudEngine(store: store, thresholds: thresholds, media: media).recheck(session: inv.value("session")) { done in
+        let n = try FraudEngine(store: store, thresholds: thresholds, media: media,
+                                prober: IsolatedProber(executable: selfExecutable())).recheck(session: inv.value("session")) { done in
             Output.progress("checked \(done) sessions")
         }
         Output.endProgress()

@@ -1,6 +1,7 @@
 import Glibc
 import MSRApp
 import MSRCore
+import MSRMedia
 import MSRStore
 
 /// The review service for this run: the store, who is acting, and the settings.

@@ -1,6 +1,7 @@
 import Glibc
 import MSRApp
 import MSRCore
+import MSRMedia
 import MSRStore
 
 let scorecardsCommand = Command(

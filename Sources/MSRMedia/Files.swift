@@ -13,18 +13,23 @@ public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     }
 }
 
-/// Reads a whole file.
-public func readFile(_ path: String) throws -> [UInt8] {
+/// Reads a whole file (refused, EFBIG, when larger than `maxBytes`).
+public func readFile(_ path: String, maxBytes: Int64 = .max) throws(FileError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileError(path: path, errno: errno) }
     defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw FileError(path: path, errno: errno) }
+    guard Int64(st.st_size) <= maxBytes else { throw FileError(path: path, errno: EFBIG) }
     var out: [UInt8] = []
+    out.reserveCapacity(Int(st.st_size))
     var buf = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
         if n == 0 { break }
         out.append(contentsOf: buf[0..<n])
+        if Int64(out.count) > maxBytes { throw FileError(path: path, errno: EFBIG) }
     }
     return out
 }
