@@ -26,7 +26,12 @@ public final class FraudEngine {
     /// Decodes media for the backfill (the command line passes the isolated child, as import does).
     let prober: MediaProber
     let now: () -> Timestamp
-    let bandIndex: PhotoIndex
+    /// Row id and hash of every stored photo use, for similarity look-ups; read from the store
+    /// once and then only what was added since (`syncStoredPhotos`). One engine serves a whole
+    /// import, so each batch reads just its own new rows.
+    var storedPhotos: PhotoIndex<Int64>
+    var storedPhotosUpTo: Int64 = 0
+    var storedPhotosGeneration: Int64?
 
     public init(store: Store, thresholds: FraudThresholds, media: MediaStore? = nil, prober: MediaProber = InProcessProber(),
                 now: @escaping () -> Timestamp = Timestamp.now) {
@@ -35,7 +40,25 @@ public final class FraudEngine {
         self.media = media
         self.prober = prober
         self.now = now
-        bandIndex = PhotoIndex(distance: thresholds.similarDistance)
+        storedPhotos = PhotoIndex(distance: thresholds.similarDistance)
+    }
+
+    /// Drops the in-memory index (after a rolled-back write); the next look-up reads it anew.
+    func forgetStoredPhotos() { storedPhotosGeneration = nil }
+
+    /// Brings the in-memory index up to the store (call inside the write transaction). When
+    /// uses were deleted since (a re-check), ids may be reused: the index is read anew.
+    func syncStoredPhotos() throws {
+        let generation = try store.photoUsesGeneration()
+        if generation != storedPhotosGeneration {
+            storedPhotos = PhotoIndex(distance: t.similarDistance)
+            storedPhotosUpTo = 0
+            storedPhotosGeneration = generation
+        }
+        try store.forEachPhotoHash(after: storedPhotosUpTo) { id, hash in
+            storedPhotos.insert(id, hash: hash)
+            storedPhotosUpTo = id
+        }
     }
 
     func withAudio(_ e: SessionEvidence) -> SessionEvidence {
@@ -72,7 +95,7 @@ public final class FraudEngine {
                                               loudFrames: 0, totalFrames: 0, importedAt: b.importedAt))
             for f in FraudCheck.local(e, t) { try store.addFindingIfAbsent(f, at: at) }
             let u = uses(e)
-            try store.addPhotoUses(u, bandKeys: bandIndex.bandKeys)
+            try store.addPhotoUses(u)
             newUses += u
         }
         try flagPhotoPartners(of: newUses, at: at)
@@ -103,8 +126,8 @@ public final class FraudEngine {
                 let e = withAudio(try backfill(raw))
                 local += FraudCheck.local(e, t)
                 let u = uses(e)
-                if let session { try store.replacePhotoUses(session: session, u, bandKeys: bandIndex.bandKeys) }
-                else { try store.addPhotoUses(u, bandKeys: bandIndex.bandKeys) }
+                if let session { try store.replacePhotoUses(session: session, u) }
+                else { try store.addPhotoUses(u) }
                 allUses += u
                 count += 1
                 if count % 1000 == 0 { progress?(count) }
@@ -126,7 +149,7 @@ public final class FraudEngine {
             try store.deleteFindings(sessions: nil, codes: Store.derivedCodes)
             var findings = local
             findings += FraudCheck.reused(allUses)
-            let index = PhotoIndex(distance: t.similarDistance)
+            let index = PhotoIndex<PhotoUse>(distance: t.similarDistance)
             for u in allUses.sorted(by: PhotoUse.earlier) {
                 if let h = u.phash, let f = FraudCheck.similar(u, candidates: index.near(h), t: t) { findings.append(f) }
                 index.insert(u)
@@ -137,16 +160,17 @@ public final class FraudEngine {
         }
     }
 
-    /// Reuse and similarity between the given photo uses and every stored one, through the
-    /// SHA-256 and band indexes: the later use of each pair is flagged — also a stored one, when
-    /// an earlier photo arrives late.
+    /// Reuse and similarity between the given photo uses (already stored) and every stored one,
+    /// through the SHA-256 index and the in-memory band index: the later use of each pair is
+    /// flagged — also a stored one, when an earlier photo arrives late.
     func flagPhotoPartners(of uses: [PhotoUse], at: Timestamp) throws {
+        if uses.contains(where: { $0.phash != nil }) { try syncStoredPhotos() }
         for sha in Set(uses.map(\.sha256)) {
             for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
         }
         for u in uses {
             guard let h = u.phash else { continue }
-            let candidates = try store.photoUses(near: h, bands: bandIndex.bandKeys(h), distance: t.similarDistance)
+            let candidates = try store.photoUses(ids: storedPhotos.near(h))
             if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
             for c in candidates where PhotoUse.earlier(u, c) {
                 if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }

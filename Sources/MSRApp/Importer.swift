@@ -63,6 +63,8 @@ public final class Importer {
     /// Makes the decoder runner of each worker: in this process by default; the command line
     /// isolates the decoders in child processes (`IsolatedProber`).
     let makeProber: () -> MediaProber
+    /// One engine for every batch, so its in-memory index of stored photo hashes is read once.
+    lazy var fraud = FraudEngine(store: store, thresholds: thresholds, now: now)
 
     public init(store: Store, thresholds: FraudThresholds = FraudThresholds(), now: @escaping () -> Timestamp = Timestamp.now,
                 workers: Int? = nil, prober: @escaping () -> MediaProber = { InProcessProber() }) throws(MediaStoreError) {
@@ -190,10 +192,11 @@ public final class Importer {
                     }
                 }
                 // The anti-fraud checks run in the same transaction: a session is never stored unchecked.
-                try FraudEngine(store: store, thresholds: thresholds, now: now).checkNew(inserted)
+                try fraud.checkNew(inserted)
             }
             report = batchReport
         } catch {
+            fraud.forgetStoredPhotos()  // it may hold rows of the transaction just rolled back
             throw ImportFailure(message: "import stopped, \(batch.count) bundle(s) of the last batch not stored: \(error)", report: report)
         }
         if let failure, case let .failed(label, error) = batch[failure] {

@@ -271,15 +271,17 @@ func decimal(_ v: Double) -> String {
 /// Finds, without comparing every pair, the photos whose 64-bit hashes lie within a distance:
 /// the hash is cut into `distance + 1` bands, and by the pigeonhole principle two hashes that
 /// differ in at most `distance` bits agree exactly on at least one band. Only hashes sharing a
-/// band are looked at, as plain integers; a use is materialised only when it truly matches.
-public final class PhotoIndex {
+/// band are looked at, as plain integers; a payload is handed out only when it truly matches.
+/// The payload is a whole `PhotoUse` (a full re-check) or just its row id (the import's index of
+/// every stored use, which would not fit in memory as whole uses).
+public final class PhotoIndex<Payload> {
     public let distance: Int
     let bands: [(shift: Int, width: Int)]
     var buckets: [Int: [Int32]] = [:]
     var hashes: [UInt64] = []
     var seen: [UInt32] = []
     var query: UInt32 = 0
-    public private(set) var uses: [PhotoUse] = []
+    public private(set) var payloads: [Payload] = []
 
     public init(distance: Int) {
         self.distance = distance
@@ -294,35 +296,42 @@ public final class PhotoIndex {
         bands = b
     }
 
-    /// The band keys of a hash (also the keys of the index kept in the store).
-    public func bandKeys(_ h: UInt64) -> [Int] {
+    public var count: Int { payloads.count }
+
+    func bandKeys(_ h: UInt64) -> [Int] {
         bands.enumerated().map { i, band in
             let mask: UInt64 = band.width >= 64 ? .max : (1 << UInt64(band.width)) - 1
             return Int((h >> UInt64(band.shift)) & mask) << 5 | i
         }
     }
 
-    public func insert(_ use: PhotoUse) {
-        guard let h = use.phash else { return }
-        let index = Int32(uses.count)
-        uses.append(use)
+    public func insert(_ payload: Payload, hash h: UInt64) {
+        let index = Int32(payloads.count)
+        payloads.append(payload)
         hashes.append(h)
         seen.append(0)
         for k in bandKeys(h) { buckets[k, default: []].append(index) }
     }
 
-    /// Every indexed use whose hash is within the distance of `hash`.
-    public func near(_ hash: UInt64) -> [PhotoUse] {
+    /// Every indexed payload whose hash is within the distance of `hash`.
+    public func near(_ hash: UInt64) -> [Payload] {
         query &+= 1
-        var out: [PhotoUse] = []
+        var out: [Payload] = []
         for k in bandKeys(hash) {
             guard let bucket = buckets[k] else { continue }
             for i in bucket where seen[Int(i)] != query {
                 seen[Int(i)] = query
-                if (hashes[Int(i)] ^ hash).nonzeroBitCount <= distance { out.append(uses[Int(i)]) }
+                if (hashes[Int(i)] ^ hash).nonzeroBitCount <= distance { out.append(payloads[Int(i)]) }
             }
         }
         return out
+    }
+}
+
+extension PhotoIndex where Payload == PhotoUse {
+    /// Indexes a use by its own hash (a use without one cannot be similar to anything).
+    public func insert(_ use: PhotoUse) {
+        if let h = use.phash { insert(use, hash: h) }
     }
 }
 

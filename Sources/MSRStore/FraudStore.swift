@@ -41,7 +41,7 @@ extension Store {
             photos[sid, default: []].append(p)
             return true
         }
-        try db.forEach("SELECT id, manifest, imported_ms FROM sessions ORDER BY id") { r in
+        try db.forEach("SELECT s.id, m.bytes, s.imported_ms FROM sessions s JOIN manifests m ON m.session_id = s.id ORDER BY s.id") { r in
             let sid = r.text(0) ?? ""
             if let only, !only.contains(sid) { return true }
             guard let bytes = r[1].blob, let manifest = try? Manifest.parse(bytes) else { return true }
@@ -62,26 +62,45 @@ extension Store {
 
     // MARK: Photo uses
 
-    public func replacePhotoUses(session: String, _ uses: [PhotoUse], bandKeys: (UInt64) -> [Int]) throws {
+    public func replacePhotoUses(session: String, _ uses: [PhotoUse]) throws {
         try db.execute("DELETE FROM photo_uses WHERE session_id = ?", [.text(session)])
-        try addPhotoUses(uses, bandKeys: bandKeys)
+        try bumpPhotoUsesGeneration()
+        try addPhotoUses(uses)
     }
 
-    public func addPhotoUses(_ uses: [PhotoUse], bandKeys: (UInt64) -> [Int]) throws {
+    public func addPhotoUses(_ uses: [PhotoUse]) throws {
         for u in uses {
             try db.execute("INSERT INTO photo_uses (sha256, session_id, questionnaire_id, q_started_ms, file, phash) VALUES (?,?,?,?,?,?)",
                            [.text(u.sha256), .text(u.sessionID), .text(u.questionnaireID), .integer(u.questionnaireStart), .text(u.file),
                             u.phash.map { .integer(Int64(bitPattern: $0)) } ?? .null])
-            let id = db.lastInsertRowID
-            if let h = u.phash {
-                for k in bandKeys(h) { try db.execute("INSERT INTO photo_bands (band, use_id) VALUES (?, ?)", [.integer(Int64(k)), .integer(id)]) }
-            }
         }
     }
 
     public func clearPhotoUses() throws {
-        try db.execute("DELETE FROM photo_bands")
         try db.execute("DELETE FROM photo_uses")
+        try bumpPhotoUsesGeneration()
+    }
+
+    /// Changes whenever photo uses are deleted: row ids may then be handed out again, so an
+    /// index of them kept in memory (`forEachPhotoHash(after:)`) must be read anew.
+    public func photoUsesGeneration() throws -> Int64 {
+        try db.scalar("SELECT value FROM meta WHERE key = 'photo_uses_generation'")?.int ?? 0
+    }
+
+    func bumpPhotoUsesGeneration() throws {
+        try db.execute("""
+            INSERT INTO meta (key, value) VALUES ('photo_uses_generation', 1)
+            ON CONFLICT (key) DO UPDATE SET value = value + 1
+            """)
+    }
+
+    /// Row id and perceptual hash of every photo use with a hash, added after row `id`
+    /// (ids only grow while the generation stays the same).
+    public func forEachPhotoHash(after id: Int64, _ body: (Int64, UInt64) throws -> Void) throws {
+        try db.forEach("SELECT id, phash FROM photo_uses WHERE id > ? AND phash IS NOT NULL ORDER BY id", [.integer(id)]) { r in
+            try body(r.int(0) ?? 0, UInt64(bitPattern: r.int(1) ?? 0))
+            return true
+        }
     }
 
     static func photoUse(_ r: Row) -> PhotoUse {
@@ -95,15 +114,9 @@ extension Store {
                      [.text(sha256)], Store.photoUse)
     }
 
-    /// Uses whose hash is within `distance` of `hash`, found through the band index: ids and
-    /// hashes of the uses sharing a band are read and filtered as integers; only matches are loaded.
-    public func photoUses(near hash: UInt64, bands: [Int], distance: Int) throws -> [PhotoUse] {
-        guard !bands.isEmpty else { return [] }
-        let candidates = try db.query("""
-            SELECT DISTINCT u.id, u.phash FROM photo_bands b JOIN photo_uses u ON u.id = b.use_id
-            WHERE b.band IN (\(bands.map { _ in "?" }.joined(separator: ",")))
-            """, bands.map { .integer(Int64($0)) }) { ($0.int(0) ?? 0, UInt64(bitPattern: $0.int(1) ?? 0)) }
-        return try candidates.filter { ($0.1 ^ hash).nonzeroBitCount <= distance }.flatMap { id, _ in
+    /// The photo uses with these row ids.
+    public func photoUses(ids: [Int64]) throws -> [PhotoUse] {
+        try ids.flatMap { id in
             try db.query("SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses WHERE id = ?",
                          [.integer(id)], Store.photoUse)
         }

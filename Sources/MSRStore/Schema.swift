@@ -313,5 +313,24 @@ enum Schema {
         ALTER TABLE media ADD COLUMN purged_at TEXT;
         ALTER TABLE sessions ADD COLUMN purged_at TEXT;
         """,
+        // 7: import speed. Manifests move to a table of their own: inline, they made every
+        // session row span overflow pages, so each look-up by id or device read kilobytes.
+        // Overlap look-ups are answered from the device and employee indexes alone. The band
+        // table of photo hashes goes: the import keeps that index in memory (it was keyed by
+        // the similarity distance of the day it was written, and grew seven rows per photo).
+        """
+        CREATE TABLE manifests (
+            session_id TEXT NOT NULL UNIQUE REFERENCES sessions(id) ON DELETE CASCADE,
+            bytes BLOB NOT NULL
+        );
+        INSERT INTO manifests (session_id, bytes) SELECT id, manifest FROM sessions ORDER BY started_ms, id;
+        ALTER TABLE sessions DROP COLUMN manifest;
+        DROP INDEX sessions_device;
+        CREATE INDEX sessions_device ON sessions(device_id, started_ms, ended_ms, employee_id);
+        DROP INDEX sessions_employee;
+        CREATE INDEX sessions_employee ON sessions(employee_id, started_ms, ended_ms, device_id);
+        DROP TABLE photo_bands;
+        INSERT INTO meta (key, value) VALUES ('photo_uses_generation', 1);
+        """,
     ]
 }

@@ -88,17 +88,18 @@ extension Store {
         try db.execute("""
             INSERT INTO sessions (id, device_id, location_id, location_name, location_tz, hours_open, hours_close,
               employee_id, employee_name, started_at, started_ms, ended_at, ended_ms, local_date, checklist,
-              manifest, manifest_sha256, bundle_digest, source, imported_at, imported_ms)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+              manifest_sha256, bundle_digest, source, imported_at, imported_ms)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [
                 .text(m.sessionID), .text(m.deviceID), .text(m.location.id), m.location.name.sqlValue,
                 m.location.timezone.sqlValue, m.location.hours.map { SQLValue.integer(Int64($0.open)) } ?? .null,
                 m.location.hours.map { SQLValue.integer(Int64($0.close)) } ?? .null,
                 .text(m.employee.id), m.employee.name.sqlValue, .text(m.startedAt.description),
                 .integer(m.startedAt.utcMillis), .text(m.endedAt.description), .integer(m.endedAt.utcMillis),
-                .text(m.startedAt.localDate), m.checklist.sqlValue, .blob(b.manifestBytes), .text(b.manifestSHA256),
+                .text(m.startedAt.localDate), m.checklist.sqlValue, .text(b.manifestSHA256),
                 .text(b.digest), .text(b.source), .text(now), .integer(b.importedAt.utcMillis),
             ])
+        try db.execute("INSERT INTO manifests (session_id, bytes) VALUES (?, ?)", [.text(m.sessionID), .blob(b.manifestBytes)])
         try db.execute("""
             INSERT INTO meta (key, value) VALUES ('max_session_ms', ?)
             ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)

@@ -156,9 +156,9 @@ final class CLITests: XCTestCase {
         let stored = try store.sessionCount()
         XCTAssertLessThan(stored, total, "the kill landed mid-import")
         // Every stored session is whole: its rows match its own manifest.
-        try store.db.forEach("SELECT id, manifest FROM sessions") { row in
+        try store.db.forEach("SELECT s.id, m.bytes FROM sessions s LEFT JOIN manifests m ON m.session_id = s.id") { row in
             let id = row.text(0)!
-            let m = try Manifest.parse(row[1].blob!)
+            let m = try Manifest.parse(try XCTUnwrap(row[1].blob, "\(id) has no manifest"))
             let recs = try store.db.scalar("SELECT count(*) FROM recordings WHERE session_id = ?", [.text(id)])?.int
             let photos = try store.db.scalar("SELECT count(*) FROM photos WHERE session_id = ?", [.text(id)])?.int
             let answers = try store.db.scalar("SELECT count(*) FROM answers WHERE session_id = ?", [.text(id)])?.int

@@ -40,8 +40,8 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok", file: file, line: line)
         XCTAssertEqual(try store.db.scalar("PRAGMA foreign_key_check")?.string, nil, file: file, line: line)
         // Every stored session is whole.
-        try store.db.forEach("SELECT id, manifest FROM sessions") { row in
-            let m = try Manifest.parse(row[1].blob!)
+        try store.db.forEach("SELECT s.id, m.bytes FROM sessions s LEFT JOIN manifests m ON m.session_id = s.id") { row in
+            let m = try Manifest.parse(try XCTUnwrap(row[1].blob, "\(row.text(0)!) has no manifest", file: file, line: line))
             let recs = try store.db.scalar("SELECT count(*) FROM recordings WHERE session_id = ?", [.text(row.text(0)!)])?.int
             XCTAssertEqual(recs, Int64(m.recordings.count), row.text(0)!, file: file, line: line)
             return true

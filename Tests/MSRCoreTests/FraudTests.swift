@@ -174,7 +174,7 @@ final class FraudTests: XCTestCase {
         let identical = use("S-4", "Q1", 400, sha: "a", phash: original.phash)
         XCTAssertNil(FraudCheck.similar(identical, candidates: [original], t: t), "byte-identical is photo-reused, not similar")
         // The band index finds every hash within the distance.
-        let index = PhotoIndex(distance: 6)
+        let index = PhotoIndex<PhotoUse>(distance: 6)
         var rng = SeededRandom(seed: 9)
         for i in 0..<2000 { index.insert(use("R-\(i)", "Q", Int64(i), sha: "r\(i)", phash: rng.next())) }
         index.insert(original)
