@@ -28,6 +28,14 @@ def peak_rss_kb(cmd):
     except (ValueError, IndexError):
         return None
 
+def settle_after_deletes():
+    """Waits out ext4's reuse delay for freed inodes. Without a journal (this machine's root
+    file system), ext4 skips an inode freed in the last 60 s (300 s while its bitmap is dirty)
+    and reads its inode table block to find that out, so creating files right after a mass
+    delete costs several times more — for `cp -r` and the import alike."""
+    sh("sync")
+    time.sleep(61)
+
 def machine():
     cpu = "unknown"
     try:
@@ -66,15 +74,22 @@ def bench_import():
         return os.path.join(OUT, f"cp-run-{next(counter)}")
 
     openssl_cmd = f"xargs -0 openssl dgst -sha256 < {listing}"
-    for d in os.listdir(OUT):
-        if d.startswith(("import-run-", "cp-run-")):
-            shutil.rmtree(os.path.join(OUT, d))
+    leftovers = [d for d in os.listdir(OUT) if d.startswith(("import-run-", "cp-run-"))]
+    for d in leftovers:
+        shutil.rmtree(os.path.join(OUT, d))
+    if leftovers:
+        settle_after_deletes()
     # Warm the page cache once so every command reads from memory.
     timed(openssl_cmd, runs=1)
     t_ssl, ssl_runs = timed(openssl_cmd, runs=5)
     def timed_fresh(make_cmd, make_path, runs=3):
-        """Like timed(), each run writing to a new path (made outside the timing)."""
-        times = [timed(make_cmd(make_path()), runs=1)[0] for _ in range(runs)]
+        """Like timed(), each run writing to a new path (made outside the timing), after a
+        `sync`, so no run flushes what an earlier one left dirty."""
+        times = []
+        for _ in range(runs):
+            cmd = make_cmd(make_path())
+            sh("sync")
+            times.append(timed(cmd, runs=1)[0])
         return statistics.median(times), times
 
     t_cp, cp_times = timed_fresh(lambda dest: f"cp -r {spool} {dest}", fresh_copy)
@@ -87,6 +102,7 @@ def bench_import():
     for d in os.listdir(OUT):
         if d.startswith(("import-run-", "cp-run-")):
             shutil.rmtree(os.path.join(OUT, d))
+    sh("sync")
     ratio = t_imp / t_ssl
     mb = total / 1e6
     return f"""## Import (issue 2)

@@ -79,7 +79,7 @@ public final class Importer {
     /// Imports every bundle found under `paths`. Bundle problems are reported, never thrown.
     ///
     /// A pipeline: while the calling thread writes one batch (rows, anti-fraud checks, commit),
-    /// the workers prepare the next, so reading and writing overlap as well as the bundles.
+    /// the workers prepare the next two, so reading and writing overlap as well as the bundles.
     public func run(paths: [String]) throws(ImportFailure) -> ImportReport {
         var report = ImportReport()
         var sources: [(label: String, source: BundleSource)] = []
@@ -95,17 +95,17 @@ public final class Importer {
         } catch {
             throw ImportFailure(message: "cannot open the store for reading: \(error)", report: report)
         }
-        let batches = stride(from: 0, to: sources.count, by: batchSize).map { Array(sources[$0..<min($0 + batchSize, sources.count)]) }
-        var next = PreparedBatch.start(batches[0], preparers)
+        // Workers run up to two batches ahead of the writer, taking bundles as they come free
+        // (a slow bundle holds up no other worker), so neither side waits at batch boundaries.
+        let queue = PreparationQueue(sources: sources, window: 2 * batchSize)
+        queue.start(preparers)
+        defer { queue.stop() }  // on an error, let the workers finish before it goes up
         var done = 0
-        for k in batches.indices {
-            var pending = next.wait()
-            if k + 1 < batches.count { next = PreparedBatch.start(batches[k + 1], preparers) }
-            do { try flush(&pending, report: &report) } catch {
-                _ = next.wait()  // let the workers finish before the error goes up
-                throw error
-            }
-            done += batches[k].count
+        while done < sources.count {
+            let end = min(done + batchSize, sources.count)
+            var pending = queue.take(done..<end)
+            try flush(&pending, report: &report)
+            done = end
             progress?(done, sources.count)
         }
         return report
@@ -443,44 +443,69 @@ final class BundlePreparer: @unchecked Sendable {
 
 }
 
-/// A batch being prepared by the workers; `wait` hands back the results in source order.
-final class PreparedBatch: @unchecked Sendable {
-    // Raw slots, not an Array: threads write distinct slots, and an Array's copy-on-write check
-    // would itself be a shared access.
-    private let slots: UnsafeMutablePointer<Prepared?>
-    private let count: Int
-    private let group = DispatchGroup()
+/// The bundles of one import, prepared by worker threads in order of a shared counter and
+/// handed to the writer in source order. A worker starts bundle i only while i is within
+/// `window` of the last bundle the writer took, which bounds what waits in memory.
+final class PreparationQueue: @unchecked Sendable {
+    private let sources: [(label: String, source: BundleSource)]
+    private let window: Int
+    private let condition = NSCondition()
+    // Guarded by `condition`:
+    private var next = 0
+    private var taken = 0
+    private var running = 0
+    private var stopped = false
+    private var results: [Int: Prepared] = [:]
 
-    private init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil, count: count)
+    init(sources: [(label: String, source: BundleSource)], window: Int) {
+        self.sources = sources
+        self.window = max(1, window)
     }
 
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
+    func start(_ preparers: [BundlePreparer]) {
+        condition.lock()
+        running = preparers.count
+        condition.unlock()
+        for preparer in preparers { Thread.detachNewThread { self.work(preparer) } }
     }
 
-    static func start(_ sources: [(label: String, source: BundleSource)], _ preparers: [BundlePreparer]) -> PreparedBatch {
-        let batch = PreparedBatch(count: sources.count)
-        let workers = min(preparers.count, sources.count)
-        for w in 0..<workers {
-            batch.group.enter()
-            Thread.detachNewThread {
-                // Worker w takes every workers-th bundle: each slot is written by one thread only.
-                for i in stride(from: w, to: sources.count, by: workers) {
-                    batch.slots[i] = preparers[w].prepare(label: sources[i].label, source: sources[i].source)
-                }
-                batch.group.leave()
+    private func work(_ preparer: BundlePreparer) {
+        while true {
+            condition.lock()
+            while !stopped && next < sources.count && next >= taken + window { condition.wait() }
+            if stopped || next >= sources.count {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
             }
+            let i = next
+            next += 1
+            condition.unlock()
+            let result = preparer.prepare(label: sources[i].label, source: sources[i].source)
+            condition.lock()
+            results[i] = result
+            condition.broadcast()
+            condition.unlock()
         }
-        return batch
     }
 
-    /// Waits for the workers (the group orders their writes before these reads).
-    func wait() -> [Prepared] {
-        group.wait()
-        return (0..<count).map { slots[$0]! }
+    /// The results of `range` (the next bundles in order), once all are prepared.
+    func take(_ range: Range<Int>) -> [Prepared] {
+        condition.lock()
+        defer { condition.unlock() }
+        while range.contains(where: { results[$0] == nil }) { condition.wait() }
+        taken = range.upperBound
+        condition.broadcast()
+        return range.map { results.removeValue(forKey: $0)! }
+    }
+
+    /// Stops handing out bundles and waits for the workers to finish the ones they hold.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
     }
 }

@@ -37,7 +37,7 @@ public enum BundlePath {
         if path.utf8.count > maxLength { return "path longer than \(maxLength) bytes" }
         if path.utf8.contains(0) { return "path contains a NUL byte" }
         if path.hasPrefix("/") { return "absolute path \"\(path)\" escapes the bundle" }
-        if path.contains("\\") { return "path \"\(path)\" contains a backslash" }
+        if path.utf8.contains(UInt8(ascii: "\\")) { return "path \"\(path)\" contains a backslash" }
         for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
             if segment == ".." { return "path \"\(path)\" escapes the bundle (.. segment)" }
             if segment.isEmpty || segment == "." { return "path \"\(path)\" is not in plain form (empty or . segment)" }

@@ -80,7 +80,7 @@ public final class IsolatedProber: MediaProber {
     struct Failure: Error { var message: String }
 
     func ask(_ kind: String, _ path: String) throws(Failure) -> JSON {
-        guard !path.contains("\n"), !path.contains("\t") else { throw Failure(message: "unusable file name") }
+        guard !path.utf8.contains(where: { $0 == 10 || $0 == 9 }) else { throw Failure(message: "unusable file name") }
         if pid == 0 { try start() }
         let line = Array((kind + "\t" + path + "\n").utf8)
         var sent = 0

@@ -97,6 +97,27 @@ final class FraudEngineTests: XCTestCase {
         XCTAssertFalse(try codes("S-A").contains(.photoSimilar), "the original is not flagged")
     }
 
+    /// The importer keeps the stored photo hashes in memory between batches and runs. A full
+    /// re-check deletes and re-adds every photo use, so row ids now name other photos: the
+    /// next import must read the index anew, or a copy of the original would go unnoticed.
+    func testOneImporterSeesPhotoUsesRenumberedByARecheck() throws {
+        let importer = try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-21T00:00:00Z")! })
+        func run(_ b: BundleFixture) throws {
+            let spool = dir + "/spool-\(UUID().uuidString)"
+            b.write(into: spool)
+            XCTAssertEqual(try importer.run(paths: [spool]).rejected, [])
+        }
+        // Imported in this order, the original's use is row 1; the re-check (by session id) swaps them.
+        try run(bundle("S-2-ORIG", photo: photo(2, exif: "2026:11:20 09:30:08"), start: "09:30:00", employee: "E-1", device: "D-1"))
+        try run(bundle("S-1-OTHER", photo: photo(4, exif: "2026:11:20 08:30:08"), start: "08:30:00", employee: "E-3", device: "D-3"))
+        try FraudEngine(store: store, thresholds: FraudThresholds()).recheck()
+        XCTAssertEqual(try store.db.scalar("SELECT session_id FROM photo_uses WHERE id = 1")?.string, "S-1-OTHER")
+        let resaved = photo(2, width: 72, height: 54, quality: 45, exif: "2026:11:20 11:30:08")
+        try run(bundle("S-3-COPY", photo: resaved, start: "11:30:00", employee: "E-2", device: "D-2"))
+        let f = try XCTUnwrap(try store.findings(sessionID: "S-3-COPY").first { $0.code == .photoSimilar })
+        XCTAssertTrue(f.detail.contains("S-2-ORIG"), f.detail)
+    }
+
     func testOverlapFlagsBothSessionsAtImport() throws {
         try importBundles([bundle("S-1", photo: photo(5, exif: "2026:11:20 10:00:08"), start: "10:00:00")])
         XCTAssertEqual(try codes("S-1"), [])
