@@ -153,8 +153,9 @@ public final class Importer {
 
     // MARK: Writing a batch
 
-    /// Flushes media to disk, then writes the batch in one IMMEDIATE transaction with a
-    /// savepoint per bundle: each bundle is all-or-nothing, and a crash loses at most the batch.
+    /// Writes the batch in one IMMEDIATE transaction with a savepoint per bundle, committed only
+    /// once its media are flushed to disk: each bundle is all-or-nothing, and a crash loses at
+    /// most the batch.
     func flush(_ pending: inout [Prepared], report: inout ImportReport) throws(ImportFailure) {
         guard !pending.isEmpty else { return }
         let batch = pending
@@ -164,7 +165,10 @@ public final class Importer {
         let failure = batch.firstIndex { if case .failed = $0 { return true }; return false }
         let writable = failure.map { Array(batch[..<$0]) } ?? batch
         do {
-            try media.sync()
+            // The batch's media reach the disk while its rows are written; the commit waits for
+            // them, so no committed row ever names a file a power loss could take back.
+            let synced = PendingSync(media)
+            defer { _ = try? synced.wait() }
             let at = now()
             try store.write {
                 var inserted: [SessionBundle] = []
@@ -193,6 +197,7 @@ public final class Importer {
                 }
                 // The anti-fraud checks run in the same transaction: a session is never stored unchecked.
                 try fraud.checkNew(inserted)
+                try synced.wait()
             }
             report = batchReport
         } catch {
@@ -225,6 +230,26 @@ func lastComponent(_ path: String) -> String {
     var p = path
     while p.hasSuffix("/") && p.count > 1 { p.removeLast() }
     return p.split(separator: "/").last.map(String.init) ?? p
+}
+
+/// A `syncfs` of the media store running on its own thread; `wait` returns its outcome (again
+/// and again, once it is known).
+final class PendingSync: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: MediaStoreError?
+
+    init(_ media: MediaStore) {
+        Thread.detachNewThread {
+            do throws(MediaStoreError) { try media.sync() } catch { self.failure = error }
+            self.done.signal()
+        }
+    }
+
+    func wait() throws(MediaStoreError) {
+        done.wait()
+        done.signal()
+        if let failure { throw failure }
+    }
 }
 
 /// What preparing one bundle gave: rows to write, a known session to compare, or a rejection.
