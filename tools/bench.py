@@ -206,8 +206,8 @@ def seed_reviews(db, n, employees=1, months=1):
                 ms = (time_gm(y, mm, d) + 36000 + e % 3600) * 1000
                 yield (f"S-{i:07d}", f"L-{e // 20:04d}", f"E-{e:05d}", f"{date}T10:00:00Z", ms, f"{date}T10:10:00Z", ms + 600000, date)
         con.executemany("INSERT INTO sessions (id, device_id, location_id, employee_id, started_at, started_ms, ended_at, ended_ms, "
-                        "local_date, checklist, manifest, manifest_sha256, bundle_digest, source, imported_at, imported_ms, status) "
-                        "VALUES (?, 'D', ?, ?, ?, ?, ?, ?, ?, 'bank-branch', x'7b7d', '-', '-', 'bench', '-', 0, 'submitted')",
+                        "local_date, checklist, manifest_sha256, bundle_digest, source, imported_at, imported_ms, status) "
+                        "VALUES (?, 'D', ?, ?, ?, ?, ?, ?, ?, 'bank-branch', '-', '-', 'bench', '-', 0, 'submitted')",
                         sessions())
         con.executemany("INSERT INTO reviews (id, session_id, reviewer, checklist_id, checklist_version, status, claimed_at, "
                         "claimed_ms, updated_ms) VALUES (?, ?, 'bench', 'bank-branch', 1, 'draft', '-', 0, 0)",

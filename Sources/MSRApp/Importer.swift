@@ -85,6 +85,9 @@ public final class Importer {
         var sources: [(label: String, source: BundleSource)] = []
         for path in paths { enumerate(path, into: &sources, report: &report) }
         guard !sources.isEmpty else { return report }
+        do { try store.usePageCache(mebibytes: 64) } catch {
+            throw ImportFailure(message: "store: \(error)", report: report)
+        }
 
         let preparers: [BundlePreparer]
         do {

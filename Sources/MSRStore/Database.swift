@@ -117,9 +117,6 @@ public final class Database {
         try execute("PRAGMA foreign_keys = ON")
         // Savepoint (statement) journals in memory: on disk they cost a write per page touched.
         try execute("PRAGMA temp_store = MEMORY")
-        // Up to 64 MiB of pages (taken only as needed): with SQLite's 2 MiB default an import
-        // into a store of a few thousand sessions re-read ~140 pages per bundle it wrote.
-        try execute("PRAGMA cache_size = -65536")
     }
 
     deinit {

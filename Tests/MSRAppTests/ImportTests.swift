@@ -247,11 +247,15 @@ final class ImportTests: XCTestCase {
             let importer = try Importer(store: s, now: { Timestamp(rfc3339: "2026-11-23T12:00:00Z")! }, workers: workers)
             importer.batchSize = batch
             let report = try importer.run(paths: [spool])
+            // The writer keeps up to 64 MiB of pages (BENCHMARKS.md: with 2 MiB it re-read ~140 per bundle).
+            XCTAssertEqual(try s.db.scalar("PRAGMA cache_size")?.int, -65536)
             let sessions = try s.db.query("SELECT id || ' ' || bundle_digest FROM sessions ORDER BY id") { $0.text(0) ?? "" }
             let findings = try s.db.query("SELECT session_id || ' ' || code || ' ' || coalesce(file, '') FROM findings ORDER BY 1") { $0.text(0) ?? "" }
             return (sessions, findings, report)
         }
         let (one, oneFindings, oneReport) = try contents(workers: 1, batch: 100)
+        XCTAssertEqual(try Store(path: dir + "/w1-100/s.sqlite").db.scalar("PRAGMA cache_size")?.int, -2000,
+                       "other connections keep SQLite's default (scans gain nothing from more)")
         XCTAssertEqual(oneReport.imported, 61)
         XCTAssertEqual(oneReport.unchanged, 1, "the second copy of the same bundle")
         for (workers, batch) in [(2, 7), (4, 100), (3, 1)] {
