@@ -114,12 +114,13 @@ extension Store {
                      [.text(sha256)], Store.photoUse)
     }
 
-    /// The photo uses with these row ids.
+    /// The photo uses with these row ids, in one query (the ids go in as one JSON array).
     public func photoUses(ids: [Int64]) throws -> [PhotoUse] {
-        try ids.flatMap { id in
-            try db.query("SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses WHERE id = ?",
-                         [.integer(id)], Store.photoUse)
-        }
+        guard !ids.isEmpty else { return [] }
+        return try db.query("""
+            SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses
+            WHERE id IN (SELECT value FROM json_each(?))
+            """, [.text("[" + ids.map(String.init).joined(separator: ",") + "]")], Store.photoUse)
     }
 
     // MARK: Intervals
