@@ -27,10 +27,9 @@ public final class FraudEngine {
     let prober: MediaProber
     let now: () -> Timestamp
     /// Row id and hash of every stored photo use, for similarity look-ups; read from the store
-    /// once and then only what was added since (`syncStoredPhotos`). One engine serves a whole
-    /// import, so each batch reads just its own new rows.
+    /// once and then only the rows after the last id held (`syncStoredPhotos`). One engine serves
+    /// a whole import, so each batch reads just its own new rows.
     var storedPhotos: PhotoIndex<Int64>
-    var storedPhotosUpTo: Int64 = 0
     var storedPhotosGeneration: Int64?
 
     public init(store: Store, thresholds: FraudThresholds, media: MediaStore? = nil, prober: MediaProber = InProcessProber(),
@@ -52,13 +51,10 @@ public final class FraudEngine {
         let generation = try store.photoUsesGeneration()
         if generation != storedPhotosGeneration {
             storedPhotos = PhotoIndex(distance: t.similarDistance)
-            storedPhotosUpTo = 0
             storedPhotosGeneration = generation
         }
-        try store.forEachPhotoHash(after: storedPhotosUpTo) { id, hash in
-            storedPhotos.insert(id, hash: hash)
-            storedPhotosUpTo = id
-        }
+        // Rows come in id order, so the last id held is where the store's new rows begin.
+        try store.forEachPhotoHash(after: storedPhotos.payloads.last ?? 0) { id, hash in storedPhotos.insert(id, hash: hash) }
     }
 
     func withAudio(_ e: SessionEvidence) -> SessionEvidence {

@@ -296,8 +296,6 @@ public final class PhotoIndex<Payload> {
         bands = b
     }
 
-    public var count: Int { payloads.count }
-
     func bandKeys(_ h: UInt64) -> [Int] {
         bands.enumerated().map { i, band in
             let mask: UInt64 = band.width >= 64 ? .max : (1 << UInt64(band.width)) - 1
