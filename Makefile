@@ -7,7 +7,8 @@ SHELL := /bin/bash
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := pkg-config libsqlite3-dev libarchive-dev libsndfile1-dev libjpeg-dev libexif-dev \
                 libssl-dev libncurses-dev libasound2-dev librubberband-dev libchafa-dev libglib2.0-dev alsa-utils sox \
-                sqlite3 openssl tmux python3 time chromium strace
+                sqlite3 openssl tmux python3 time chromium strace \
+                libpq-dev postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 STORE ?= $(or $(MSREVIEW_DB),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/msreview/msreview.sqlite)
@@ -31,8 +32,9 @@ release: deps
 	$(SWIFT) build -c release
 
 # XCTest only (no Swift Testing suites), so the runner's closing line counts every test.
+# The clock is pinned (MSREVIEW_NOW): no test depends on today's date.
 test: build
-	$(SWIFT) test --disable-swift-testing
+	MSREVIEW_NOW=2026-11-25T12:00:00Z $(SWIFT) test --disable-swift-testing
 
 # Imports the samples and opens the workstation. On a store without a lead, you (the OS user)
 # become its first lead, so every session is visible; `msreview reviewers` manages the rest.

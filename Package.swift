@@ -5,7 +5,7 @@
 //   C shims        one system-library (or tiny C) target per C library
 //   MSRCore        pure domain: bundle model, validation, JSON, time — no C libraries
 //   MSRMedia       adapters for media: SHA-256, tar, audio/photo probes
-//   MSRStore       the SQLite store
+//   MSRStore       the store: SQLite (one person) or PostgreSQL (a team), one SQL dialect layer
 //   MSRAudio       the player: libsndfile decoding, Rubber Band speed, ALSA output (no terminal)
 //   MSRApp         use cases (import, reviews, fraud, playback, samples) wiring core + adapters
 //   MSRTerminal    screen grid, styles and keys (pure)
@@ -31,12 +31,13 @@ let package = Package(
         .systemLibrary(name: "CCurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: a few lines of real C.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         .target(name: "MSRCore"),
         .target(name: "MSRMedia", dependencies: ["MSRCore", "CArchive", "CSndFile", "CExif", "CCrypto", "CJPEG", "CLinux", "CChafa"]),
-        .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite"]),
+        .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite", "CPQ"]),
         .target(name: "MSRAudio", dependencies: ["MSRCore", "CSndFile", "CALSA", "CRubberBand"]),
         .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio"]),
         .target(name: "MSRTerminal", dependencies: ["MSRCore"]),
@@ -45,7 +46,7 @@ let package = Package(
         .executableTarget(name: "msreview-fuzz", dependencies: ["MSRApp", "MSRMedia"]),
 
         // Builders of real test inputs (bundles, audio, JPEGs, tar archives) and a process runner.
-        .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRApp"], path: "Tests/MSRTestSupport"),
+        .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp"], path: "Tests/MSRTestSupport"),
         .testTarget(name: "MSRCoreTests", dependencies: ["MSRCore"]),
         .testTarget(name: "MSRMediaTests", dependencies: ["MSRCore", "MSRMedia", "MSRTestSupport"]),
         .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRStore", "MSRTestSupport"]),

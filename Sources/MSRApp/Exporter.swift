@@ -45,11 +45,6 @@ public struct Exporter {
 
     public init(store: Store) { self.store = store }
 
-    func sessionWhere() -> (String, [SQLValue]) {
-        let (w, p) = store.sessionWhere(filter)
-        return (w.isEmpty ? "WHERE 1" : w, p)
-    }
-
     /// Writes the export; returns how many rows.
     @discardableResult
     public func run(_ kind: ExportKind, to out: RowWriter) throws -> Int {
@@ -72,7 +67,6 @@ public struct Exporter {
                 try out.write(CSV.row(values.map(Exporter.cell)))
             }
         }
-        let (whereSQL, params) = sessionWhere()
         let personal = includePersonalData
         switch kind {
         case .reviews, .items:
@@ -85,19 +79,10 @@ public struct Exporter {
                 try begin(["review_id", "session_id", "local_date", "location_id", "employee_id", "checklist_id", "checklist_version", "reviewer",
                            "section_id", "item_id", "answer", "answer_given", "earned", "possible", "failed", "critical", "comment", "evidence"])
             }
-            var sql = """
-                SELECT r.id, s.id, s.started_at, s.local_date, s.location_id, s.employee_id, s.employee_name, r.checklist_id, r.checklist_version,
-                  r.reviewer, r.status, r.submitted_at, r.submitted_ms, s.started_at, r.purpose
-                FROM reviews r JOIN sessions s ON s.id = r.session_id \(whereSQL)
-                  AND r.status IN ('submitted', 'approved') AND r.checklist_id IS NOT NULL
-                """
-            var p = params
-            if let checklist { sql += " AND r.checklist_id = ?"; p.append(.text(checklist)) }
-            sql += " ORDER BY s.started_ms, s.id, r.id"
             // One statement streams the reviews; each row's answers are read as it goes.
-            try store.db.forEach(sql, p) { r in
-                let (id, sid, started, day, loc, emp, empName) = (r.int(0) ?? 0, r.text(1) ?? "", r.text(2) ?? "", r.text(3) ?? "", r.text(4) ?? "", r.text(5) ?? "", r.text(6))
-                let (cid, version, reviewer, status, submitted, submittedMs, startedText) = (r.text(7) ?? "", Int(r.int(8) ?? 0), r.text(9) ?? "", r.text(10) ?? "", r.text(11), r.int(12), r.text(13) ?? "")
+            try store.forEachDecidedReview(filter, checklist: checklist) { r in
+                let (id, sid, started, day, loc, emp, empName) = (r.reviewID, r.sessionID, r.startedAt, r.localDate, r.locationID, r.employeeID, r.employeeName)
+                let (cid, version, reviewer, status, submitted, submittedMs, startedText) = (r.checklistID, r.checklistVersion, r.reviewer, r.status, r.submittedAt, r.submittedMillis, r.startedAt)
                 let scored = try scorer.score(review: id, checklist: cid, version: version, submittedMillis: submittedMs)
                 let (c, overrides, given, entries, score) = (scored.checklist, scored.overrides, scored.given, scored.effective, scored.score)
                 if kind == .reviews {
@@ -105,7 +90,7 @@ public struct Exporter {
                              + [.string(cid), version.json, .string(reviewer), .string(status), submitted.json, Score.percentJSON(score.percent),
                                 Score.percentJSON(score.percentBeforeAutoFail), .bool(score.passed), .number(c.passMark),
                                 .string(score.criticalFailures.map { "\($0.itemID):\($0.scope.rawValue)" }.joined(separator: " ")), overrides.count.json,
-                                .string(r.text(14) ?? "work")])
+                                .string(r.purpose)])
                 } else {
                     let offset = Timestamp(rfc3339: startedText)?.offsetSeconds ?? 0
                     for section in c.sections {
@@ -125,29 +110,18 @@ public struct Exporter {
         case .questionnaires:
             try begin(["session_id", "local_date", "location_id", "employee_id", "questionnaire_id", "form", "started_at", "submitted_at",
                        "question", "kind", "value", "answered_at", "left_out_for_fraud"])
-            try store.db.forEach("""
-                SELECT s.id, s.local_date, s.location_id, s.employee_id, q.id, q.form, q.started_at, q.submitted_at,
-                  a.question, a.kind, a.value, a.answered_at,
-                  \(questionnaireHasFraudSQL)
-                FROM sessions s JOIN questionnaires q ON q.session_id = s.id
-                  JOIN answers a ON a.session_id = q.session_id AND a.questionnaire_id = q.id
-                \(whereSQL) ORDER BY s.started_ms, s.id, q.idx, a.idx
-                """, params) { r in
-                let value = (try? JSON.parse(r.text(10) ?? "null")) ?? .null
-                try emit([.string(r.text(0) ?? ""), .string(r.text(1) ?? ""), .string(r.text(2) ?? ""), .string(r.text(3) ?? ""),
-                          .string(r.text(4) ?? ""), r.text(5).json, .string(r.text(6) ?? ""), .string(r.text(7) ?? ""),
-                          .string(r.text(8) ?? ""), .string(r.text(9) ?? ""), value, r.text(11).json, .bool(r.int(12) == 1)])
+            try store.forEachQuestionnaireAnswer(filter) { r in
+                let value = (try? JSON.parse(r.valueJSON)) ?? .null
+                try emit([.string(r.sessionID), .string(r.localDate), .string(r.locationID), .string(r.employeeID),
+                          .string(r.questionnaireID), r.form.json, .string(r.startedAt), .string(r.submittedAt),
+                          .string(r.question), .string(r.kind), value, r.answeredAt.json, .bool(r.leftOutForFraud)])
                 return true
             }
         case .findings:
             try begin(["session_id", "questionnaire_id", "file", "code", "severity", "detail", "local_date", "location_id", "employee_id"])
-            try store.db.forEach("""
-                SELECT f.session_id, f.questionnaire_id, f.file, f.code, f.severity, f.detail, s.local_date, s.location_id, s.employee_id
-                FROM findings f JOIN sessions s ON s.id = f.session_id \(whereSQL)
-                ORDER BY f.session_id, coalesce(f.questionnaire_id, ''), f.code, coalesce(f.file, '')
-                """, params) { r in
-                try emit([.string(r.text(0) ?? ""), r.text(1).json, r.text(2).json, .string(r.text(3) ?? ""), .string(r.text(4) ?? ""),
-                          .string(r.text(5) ?? ""), .string(r.text(6) ?? ""), .string(r.text(7) ?? ""), .string(r.text(8) ?? "")])
+            try store.forEachFinding(filter) { f in
+                try emit([.string(f.sessionID), f.questionnaireID.json, f.file.json, .string(f.code), .string(f.severity),
+                          .string(f.detail), .string(f.localDate), .string(f.locationID), .string(f.employeeID)])
                 return true
             }
         }

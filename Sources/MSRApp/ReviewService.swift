@@ -406,10 +406,7 @@ public final class ReviewService {
         let scorer = ReviewScorer(self)
         var count = 0, changed = 0
         try store.write {
-            let reviews = try store.db.query("SELECT id, checklist_id, checklist_version, percent, passed, submitted_ms FROM reviews WHERE checklist_id IS NOT NULL") {
-                ($0.int(0) ?? 0, $0.text(1) ?? "", Int($0.int(2) ?? 0), $0.double(3), $0.int(4).map { $0 != 0 }, $0.int(5))
-            }
-            for (id, cid, version, oldPercent, oldPassed, submitted) in reviews {
+            for (id, cid, version, oldPercent, oldPassed, submitted) in try store.reviewScores() {
                 let s = try scorer.score(review: id, checklist: cid, version: version, submittedMillis: submitted).score
                 count += 1
                 if s.percent != oldPercent || s.passed != oldPassed {

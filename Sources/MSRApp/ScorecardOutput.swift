@@ -1,4 +1,5 @@
 import MSRCore
+import MSRStore
 import MSRMedia
 
 extension Estimate {

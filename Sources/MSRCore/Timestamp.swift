@@ -93,9 +93,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public func adding(millis: Int64) -> Timestamp { Timestamp(utcMillis: utcMillis + millis, offsetSeconds: offsetSeconds) }
 
-    /// The current moment, in UTC.
+    /// The current moment, in UTC: the one clock every command and the workstation read.
+    /// `MSREVIEW_NOW` (RFC 3339) pins it, as tig's `TEST_TIME_NOW` does, so tests and
+    /// reproducible runs never depend on the machine's date. A pinned clock stands still.
     public static func now() -> Timestamp {
-        Timestamp(utcMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+        if let pinned = Clock.pinned { return pinned }
+        return Timestamp(utcMillis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
     }
 
     // Howard Hinnant's days-from-civil, proleptic Gregorian.
@@ -242,4 +245,14 @@ final class ZoneCache: @unchecked Sendable {
         zones[identifier] = z
         return z
     }
+}
+
+/// The injected clock (`MSREVIEW_NOW`), read once per process.
+public enum Clock {
+    public static let variable = "MSREVIEW_NOW"
+    /// The raw setting, when present (main refuses one that does not parse).
+    public static let setting: String? = ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    public static let pinned: Timestamp? = setting.flatMap { Timestamp(rfc3339: $0) }
+    /// True when `MSREVIEW_NOW` is set but is no RFC 3339 moment.
+    public static var settingIsInvalid: Bool { setting != nil && pinned == nil }
 }

@@ -61,9 +61,6 @@ public struct SessionDetail: Sendable {
 }
 
 extension Store {
-    /// The WHERE clause (on `sessions s`) a filter stands for, for queries built elsewhere.
-    public func sessionWhere(_ f: SessionFilter) -> (String, [SQLValue]) { whereClause(f) }
-
     func whereClause(_ f: SessionFilter) -> (String, [SQLValue]) {
         var conds: [String] = []
         var params: [SQLValue] = []
@@ -136,6 +133,13 @@ extension Store {
     public func sessionCount(_ filter: SessionFilter) throws -> Int {
         let (whereSQL, params) = whereClause(filter)
         return Int(try db.scalar("SELECT count(*) FROM sessions s \(whereSQL)", params)?.int ?? 0)
+    }
+
+    /// Whether the session with this id is among those the filter selects.
+    public func hasSession(_ id: String, matching filter: SessionFilter) throws -> Bool {
+        let (whereSQL, params) = whereClause(filter)
+        let sql = "SELECT 1 FROM sessions s " + (whereSQL.isEmpty ? "WHERE" : whereSQL + " AND") + " s.id = ?"
+        return try db.scalar(sql, params + [.text(id)]) != nil
     }
 
     /// The 100 ms envelope of a session's first readable recording (for the waveform).

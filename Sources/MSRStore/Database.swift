@@ -1,3 +1,4 @@
+import CPQ
 import CSQLite
 import Glibc
 
@@ -27,61 +28,108 @@ extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 
 extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
 extension Optional: SQLBindable where Wrapped: SQLBindable { public var sqlValue: SQLValue { self?.sqlValue ?? .null } }
 
-/// An SQLite failure with the statement that caused it.
+/// A store failure (SQLite or PostgreSQL) with the statement that caused it.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var code: Int32
     public var message: String
     public var context: String
+    /// PostgreSQL's SQLSTATE (nil for SQLite).
+    public var sqlState: String?
+
+    public init(code: Int32, message: String, context: String, sqlState: String? = nil) {
+        (self.code, self.message, self.context, self.sqlState) = (code, message, context, sqlState)
+    }
 
     /// One line: the statement's whitespace (it may span lines) is folded.
     public var description: String {
         let where_ = context.split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
         return where_.isEmpty ? message : "\(message) (\(where_))"
     }
-    /// The database file is busy beyond the busy timeout.
-    public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
-    public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
+    /// Nothing is stored at that path (reading commands never create a store).
+    public static func noStore(_ path: String) -> StoreError { StoreError(code: SQLITE_CANTOPEN, message: "no store at \(path)", context: "") }
+    public var isNoStore: Bool { code == SQLITE_CANTOPEN && message.hasPrefix("no store at ") }
+    /// The database is busy beyond the busy timeout.
+    public var isBusy: Bool { sqlState == nil ? (code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED) : sqlState == "55P03" }
+    public var isConstraint: Bool { sqlState == nil ? code & 0xFF == SQLITE_CONSTRAINT : sqlState!.hasPrefix("23") }
+    /// A serialization failure or deadlock: the transaction is retried, never shown to the user.
+    public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+    /// The PostgreSQL server went away (the connection is re-established on the next use).
+    public var isConnectionLost: Bool { sqlState.map { $0.hasPrefix("08") || $0 == "57P01" || $0 == "57P02" || $0 == "57P03" } ?? false }
 }
 
 /// One row of a result, read by column index.
 public struct Row {
-    let stmt: OpaquePointer
+    enum Source { case sqlite(OpaquePointer), postgres(OpaquePointer, Int32) }
+    let source: Source
+
+    init(stmt: OpaquePointer) { source = .sqlite(stmt) }
+    init(postgres res: OpaquePointer, row: Int32) { source = .postgres(res, row) }
 
     public subscript(_ i: Int32) -> SQLValue {
-        switch sqlite3_column_type(stmt, i) {
-        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, i))
-        case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
-        case SQLITE_TEXT: return .text(text(i) ?? "")
-        case SQLITE_BLOB:
-            let n = Int(sqlite3_column_bytes(stmt, i))
-            guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return .blob([]) }
-            return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
-        default: return .null
+        switch source {
+        case let .postgres(res, row): return PostgresValue.value(res, row, i)
+        case let .sqlite(stmt):
+            switch sqlite3_column_type(stmt, i) {
+            case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, i))
+            case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, i))
+            case SQLITE_TEXT: return .text(text(i) ?? "")
+            case SQLITE_BLOB:
+                let n = Int(sqlite3_column_bytes(stmt, i))
+                guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return .blob([]) }
+                return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
+            default: return .null
+            }
         }
     }
 
     public func text(_ i: Int32) -> String? {
-        guard let p = sqlite3_column_text(stmt, i) else { return nil }
-        let n = Int(sqlite3_column_bytes(stmt, i))
-        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        switch source {
+        case let .postgres(res, row):
+            if PQgetisnull(res, row, i) == 1 { return nil }
+            if PQftype(res, i) == 17 { return self[i].blob.map { String(decoding: $0, as: UTF8.self) } }
+            guard let p = PQgetvalue(res, row, i) else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(start: p, count: Int(PQgetlength(res, row, i))), as: UTF8.self)
+        case let .sqlite(stmt):
+            guard let p = sqlite3_column_text(stmt, i) else { return nil }
+            let n = Int(sqlite3_column_bytes(stmt, i))
+            return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        }
     }
 
     public func int(_ i: Int32) -> Int64? {
-        sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_int64(stmt, i)
+        switch source {
+        case .postgres: return self[i].int
+        case let .sqlite(stmt): return sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_int64(stmt, i)
+        }
     }
 
     public func double(_ i: Int32) -> Double? {
-        sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_double(stmt, i)
+        switch source {
+        case .postgres: return self[i].double
+        case let .sqlite(stmt): return sqlite3_column_type(stmt, i) == SQLITE_NULL ? nil : sqlite3_column_double(stmt, i)
+        }
     }
 
-    public var count: Int32 { sqlite3_column_count(stmt) }
+    public var count: Int32 {
+        switch source {
+        case let .postgres(res, _): return PQnfields(res)
+        case let .sqlite(stmt): return sqlite3_column_count(stmt)
+        }
+    }
 }
 
-/// A connection to an SQLite file in WAL mode, with its prepared statements cached.
+/// The SQL a store speaks. Statements are written once, in the common subset; the few places
+/// where the two differ ask for the dialect.
+public enum SQLDialect: Sendable { case sqlite, postgres }
+
+/// A connection to the store's database: an SQLite file in WAL mode, or a PostgreSQL server
+/// (`PostgresConnection`), with its prepared statements cached.
 ///
-/// Not thread-safe: one connection per thread or process (SQLite's own locking coordinates them).
+/// Not thread-safe: one connection per thread or process (the database's own locking coordinates them).
 public final class Database {
     public let path: String
+    public let dialect: SQLDialect
+    private let postgres: PostgresConnection?
     private var handle: OpaquePointer?
     private var cache: [String: OpaquePointer] = [:]
     private var savepointDepth = 0
@@ -92,6 +140,8 @@ public final class Database {
     public init(path: String, create: Bool = true, readOnly: Bool = false, immutable: Bool = false,
                 busyTimeoutMillis: Int32 = 10_000) throws(StoreError) {
         self.path = path
+        dialect = .sqlite
+        postgres = nil
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
         var name = path
@@ -119,9 +169,16 @@ public final class Database {
         try execute("PRAGMA temp_store = MEMORY")
     }
 
+    /// Connects to PostgreSQL (`conninfo`: a libpq URI or `service=NAME`).
+    public init(postgres conninfo: String) throws(StoreError) {
+        path = conninfo
+        dialect = .postgres
+        postgres = try PostgresConnection(conninfo: conninfo)
+    }
+
     deinit {
         for (_, s) in cache { sqlite3_finalize(s) }
-        sqlite3_close_v2(handle)
+        if handle != nil { sqlite3_close_v2(handle) }
     }
 
     private func error(_ rc: Int32, _ context: String) -> StoreError {
@@ -156,6 +213,7 @@ public final class Database {
 
     /// Runs a statement that returns no rows (or whose rows are not needed).
     public func execute(_ sql: String, _ params: [SQLValue] = []) throws(StoreError) {
+        if let postgres { return try postgres.execute(sql, params) }
         let stmt = try prepared(sql)
         try bind(stmt, params, sql)
         defer { sqlite3_reset(stmt) }
@@ -168,6 +226,7 @@ public final class Database {
 
     /// Runs several statements separated by semicolons (schema scripts). No parameters.
     public func executeScript(_ sql: String) throws(StoreError) {
+        if let postgres { return try postgres.executeScript(sql) }
         var err: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &err)
         if rc != SQLITE_OK {
@@ -179,6 +238,7 @@ public final class Database {
 
     /// Streams the rows of a query to `body`; return false from `body` to stop early.
     public func forEach(_ sql: String, _ params: [SQLValue] = [], _ body: (Row) throws -> Bool) throws {
+        if let postgres { return try postgres.forEach(sql, params, body) }
         let stmt = try prepared(sql)
         try bind(stmt, params, sql)
         defer { sqlite3_reset(stmt) }
@@ -199,6 +259,11 @@ public final class Database {
 
     /// The first column of the first row, if any.
     public func scalar(_ sql: String, _ params: [SQLValue] = []) throws(StoreError) -> SQLValue? {
+        if let postgres {
+            var v: SQLValue? = nil
+            do { try postgres.forEach(sql, params) { v = $0[0]; return false } } catch { throw error as! StoreError }
+            return v
+        }
         let stmt = try prepared(sql)
         try bind(stmt, params, sql)
         defer { sqlite3_reset(stmt) }
@@ -208,8 +273,12 @@ public final class Database {
         return Row(stmt: stmt)[0]
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    /// The id the last INSERT gave its row (PostgreSQL: the last identity value of this session).
+    public var lastInsertRowID: Int64 {
+        if postgres != nil { return (try? scalar("SELECT lastval()"))??.int ?? 0 }
+        return sqlite3_last_insert_rowid(handle)
+    }
+    public var changes: Int { postgres?.changes ?? Int(sqlite3_changes(handle)) }
 
     /// Runs `body` in a transaction. `IMMEDIATE` takes the write lock at the start, so a busy
     /// database waits in the busy handler instead of failing at the first write.
@@ -231,16 +300,29 @@ public final class Database {
                 throw error
             }
         }
-        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            if !isAutocommit { try? execute("ROLLBACK") }
-            throw error
+        // PostgreSQL may fail a transaction for a serialization conflict or a deadlock; it is
+        // run again (a few times, with a short pause), never reported to the user.
+        var attempt = 0
+        while true {
+            try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+            do {
+                let result = try body()
+                try execute("COMMIT")
+                return result
+            } catch {
+                if !isAutocommit { try? execute("ROLLBACK") }
+                if let e = error as? StoreError, e.isRetryable, attempt < 8 {
+                    attempt += 1
+                    usleep(UInt32(1000 << min(attempt, 6)))
+                    continue
+                }
+                throw error
+            }
         }
     }
 
-    public var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
+    public var isAutocommit: Bool { postgres?.isIdle ?? (sqlite3_get_autocommit(handle) != 0) }
+
+    /// After a lost PostgreSQL connection: connects again. True when connected.
+    public func reconnect() -> Bool { postgres?.reset() ?? true }
 }

@@ -117,9 +117,10 @@ extension Store {
     /// The photo uses with these row ids, in one query (the ids go in as one JSON array).
     public func photoUses(ids: [Int64]) throws -> [PhotoUse] {
         guard !ids.isEmpty else { return [] }
+        let each = db.dialect == .postgres ? "SELECT value::bigint FROM json_array_elements_text(CAST(? AS json))" : "SELECT value FROM json_each(?)"
         return try db.query("""
             SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses
-            WHERE id IN (SELECT value FROM json_each(?))
+            WHERE id IN (\(each))
             """, [.text("[" + ids.map(String.init).joined(separator: ",") + "]")], Store.photoUse)
     }
 
@@ -177,7 +178,7 @@ extension Store {
     public func addFindingIfAbsent(_ f: Finding, at: Timestamp) throws -> Bool {
         let sameDetail = f.code == .sessionOverlap
         let exists = try db.scalar("""
-            SELECT 1 FROM findings WHERE session_id = ? AND code = ? AND questionnaire_id IS ? AND file IS ?
+            SELECT 1 FROM findings WHERE session_id = ? AND code = ? AND questionnaire_id IS NOT DISTINCT FROM ? AND file IS NOT DISTINCT FROM ?
             \(sameDetail ? "AND detail = ?" : "") LIMIT 1
             """, [.text(f.sessionID), .text(f.code.rawValue), f.questionnaireID.sqlValue, f.file.sqlValue] + (sameDetail ? [.text(f.detail)] : []))
         if exists != nil { return false }

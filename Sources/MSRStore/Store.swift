@@ -1,14 +1,26 @@
 import Glibc
 import MSRCore
 
-/// The msreview store: one SQLite file (WAL) plus the media directory beside it.
+/// The msreview store: one SQLite file (WAL) plus the media directory beside it, or a
+/// PostgreSQL database (a team's) with a local media cache.
 public final class Store {
     public let db: Database
     public let path: String
 
-    /// Opens or creates the store at `path`, creating its directory and migrating the schema.
-    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+    /// Opens the store at `path`, migrating the schema. `create`: a missing store is made (with
+    /// its directory); otherwise a missing one is an error, so a mistyped path never turns into
+    /// an empty store that answers every question with nothing.
+    public init(path: String, readOnly: Bool = false, create: Bool = true) throws(StoreError) {
         self.path = path
+        if case let .postgres(conninfo) = StoreLocator(path) {
+            db = try Database(postgres: conninfo)
+            if try postgresVersion() == nil {
+                guard create, !readOnly else { throw StoreError.noStore(StoreLocator.redacted(conninfo)) }
+            }
+            if !readOnly { try migrate() } else { try refuseNewerSchema() }
+            return
+        }
+        if !create || readOnly, access(path, F_OK) != 0 { throw StoreError.noStore(path) }
         // On a read-only file system the store can still be read (and every write says why not).
         if Store.onReadOnlyFileSystem(path) {
             db = try Database(path: path, create: false, immutable: true)
@@ -29,6 +41,7 @@ public final class Store {
     public var mediaRoot: String { Store.mediaRoot(for: path) }
 
     public static func mediaRoot(for dbPath: String) -> String {
+        if StoreLocator(dbPath).isPostgres { return MediaCacheLocation.directory }
         var base = dbPath
         if base.hasSuffix(".sqlite") { base.removeLast(7) } else if base.hasSuffix(".db") { base.removeLast(3) }
         return base + ".media"
@@ -43,10 +56,34 @@ public final class Store {
         }
     }
 
-    public var schemaVersion: Int { Int((try? db.scalar("PRAGMA user_version"))??.int ?? 0) }
+    public var isPostgres: Bool { db.dialect == .postgres }
+
+    public var schemaVersion: Int {
+        if isPostgres { return (try? postgresVersion()).flatMap { $0 } ?? 0 }
+        return Int((try? db.scalar("PRAGMA user_version"))??.int ?? 0)
+    }
+
+    /// The newest schema this build knows.
+    public static var knownSchemaVersion: Int { max(Schema.migrations.count, PostgresSchema.latest) }
+
+    /// The PostgreSQL store's schema version, nil when the database holds no msreview store.
+    func postgresVersion() throws(StoreError) -> Int? {
+        guard try db.scalar("SELECT to_regclass('msreview_schema') IS NOT NULL")?.int == 1 else { return nil }
+        return Int(try db.scalar("SELECT max(version) FROM msreview_schema")?.int ?? 0)
+    }
+
+    func refuseNewerSchema() throws(StoreError) {
+        let v = schemaVersion
+        if v > Store.knownSchemaVersion {
+            throw StoreError(code: 1, message: "the store's schema (version \(v)) is newer than this msreview knows (\(Store.knownSchemaVersion)): upgrade msreview",
+                             context: "")
+        }
+    }
 
     /// Applies the migrations not yet applied, each in its own IMMEDIATE transaction.
     func migrate() throws(StoreError) {
+        try refuseNewerSchema()
+        if isPostgres { return try migratePostgres() }
         while true {
             let version = schemaVersion
             guard version < Schema.migrations.count else { return }
@@ -66,10 +103,36 @@ public final class Store {
         }
     }
 
+    /// PostgreSQL: the base schema on an empty database, then each later migration, all under
+    /// one advisory lock so two clients starting together do not both migrate.
+    func migratePostgres() throws(StoreError) {
+        do {
+            try db.transaction {
+                try db.execute("SELECT pg_advisory_xact_lock(7710001)")
+                var version = try postgresVersion() ?? 0
+                if version == 0 {
+                    try db.executeScript(PostgresSchema.base)
+                    try db.execute("INSERT INTO msreview_schema (version) VALUES (?)", [.integer(Int64(PostgresSchema.baseVersion))])
+                    version = PostgresSchema.baseVersion
+                }
+                for v in (version + 1)...max(version + 1, PostgresSchema.latest) {
+                    guard let script = PostgresSchema.migrations[v] else { continue }
+                    try db.executeScript(script)
+                    try db.execute("UPDATE msreview_schema SET version = ?", [.integer(Int64(v))])
+                }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(code: 1, message: "\(error)", context: "PostgreSQL schema")
+        }
+    }
+
     /// Lets this connection keep up to `mebibytes` of database pages in memory (taken only as
     /// needed). For a long writer: with SQLite's 2 MiB default, an import into a store of a few
     /// thousand sessions re-read ~140 pages for every bundle it wrote. Scans gain nothing from it.
     public func usePageCache(mebibytes: Int) throws(StoreError) {
+        guard !isPostgres else { return }
         try db.execute("PRAGMA cache_size = -\(mebibytes * 1024)")
     }
 
@@ -109,7 +172,7 @@ extension Store {
         try db.execute("INSERT INTO manifests (session_id, bytes) VALUES (?, ?)", [.text(m.sessionID), .blob(b.manifestBytes)])
         try db.execute("""
             INSERT INTO meta (key, value) VALUES ('max_session_ms', ?)
-            ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)
+            ON CONFLICT (key) DO UPDATE SET value = CASE WHEN excluded.value > meta.value THEN excluded.value ELSE meta.value END
             """, [.integer(m.endedAt.utcMillis - m.startedAt.utcMillis)])
         func media(_ sha: String?, _ size: Int64?) throws(StoreError) {
             guard let sha, let size else { return }
@@ -196,5 +259,14 @@ extension Store {
     public func logImport(path: String, sessionID: String?, outcome: ImportOutcome, error: String?, at: Timestamp) throws(StoreError) {
         try db.execute("INSERT INTO import_log (at, path, session_id, outcome, error) VALUES (?,?,?,?,?)",
                        [.text(at.description), .text(path), sessionID.sqlValue, .text(outcome.rawValue), error.sqlValue])
+    }
+}
+
+/// Where a workstation keeps the media of a PostgreSQL store: `$XDG_CACHE_HOME/msreview/media`
+/// (content-addressed by SHA-256, so one cache serves every store).
+public enum MediaCacheLocation {
+    public static var directory: String {
+        if let x = getenv("XDG_CACHE_HOME").map({ String(cString: $0) }), x.hasPrefix("/") { return x + "/msreview/media" }
+        return (getenv("HOME").map { String(cString: $0) } ?? "/tmp") + "/.cache/msreview/media"
     }
 }

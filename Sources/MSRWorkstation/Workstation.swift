@@ -13,6 +13,8 @@ public final class Workstation {
     public private(set) var state: AppState
     let store: Store
     let service: ReviewService
+    /// What this reviewer may see: the same policy as the CLI's.
+    let access: SessionAccess
     let device: String
     var player: Player?
     var timeline: Timeline?
@@ -26,6 +28,7 @@ public final class Workstation {
     public init(store: Store, reviewer: String, config: Config, device: String, width: Int, height: Int) throws {
         self.store = store
         service = ReviewService(store: store, actor: reviewer, config: config)
+        access = try SessionAccess(store: store, actor: reviewer)
         self.device = device
         let me = try store.reviewer(reviewer)
         state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead)
@@ -60,7 +63,6 @@ public final class Workstation {
             switch effect {
             case let .loadQueue(offset, limit, filter):
                 var f = SessionFilter()
-                if !state.isLead { f.reviewer = state.reviewer }
                 f.search = filter
                 if let status = state.statusFilter { f.statuses = [status] }
                 f.flagged = state.flaggedOnly
@@ -69,7 +71,7 @@ public final class Workstation {
                 let key = "\(filter)\u{0}\(state.statusFilter ?? "")\u{0}\(state.flaggedOnly)\u{0}\(state.newestFirst)"
                 let total: Int
                 if let c = countCache, c.filter == key { total = c.total } else {
-                    total = try store.sessionCount(f)
+                    total = try access.sessionCount(f)
                     countCache = (key, total)
                 }
                 let rows = try window(f, offset: offset, limit: limit, total: total, key: key)
@@ -85,7 +87,7 @@ public final class Workstation {
                 let ids = try service.pull(count: 1, checklist: nil)
                 return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: state.listHeight * 3, filter: state.filter))
             case let .openSession(id):
-                guard let detail = try store.session(id) else { return [.failed("no session \(id)")] }
+                let detail = try access.session(id)
                 var notes: [Action] = []
                 var all: [ReviewView] = []
                 do { all = try service.reviews(session: id) } catch let e as ReviewError {
@@ -201,14 +203,14 @@ public final class Workstation {
             var f = base
             if newest { f.before = (row.startedMillis, row.id) } else { f.after = (row.startedMillis, row.id) }
             f.limit = limit
-            return try store.sessions(f)
+            return try access.sessions(f)
         }
         func preceding(_ row: SessionSummary, limit: Int) throws -> [SessionSummary] {
             var f = base
             if newest { f.after = (row.startedMillis, row.id) } else { f.before = (row.startedMillis, row.id) }
             f.descending = !newest
             f.limit = limit
-            return try store.sessions(f).reversed()
+            return try access.sessions(f).reversed()
         }
         if loadedFilter == key, !have.isEmpty, offset < haveEnd, end > haveStart {
             var rows = Array(have[(max(offset, haveStart) - haveStart)..<(min(end, haveEnd) - haveStart)])
@@ -222,11 +224,11 @@ public final class Workstation {
             f.descending = !newest
             f.offset = total - end
             f.limit = end - offset
-            return try store.sessions(f).reversed()
+            return try access.sessions(f).reversed()
         }
         f.offset = offset
         f.limit = end - offset
-        return try store.sessions(f)
+        return try access.sessions(f)
     }
 
     func openPlayer(_ detail: SessionDetail) {

@@ -4,8 +4,13 @@ import MSRCore
 import MSRMedia
 import MSRStore
 
-func openStore(_ inv: Invocation) throws -> Store {
-    do { return try Store(path: inv.storePath) } catch {
+/// The store of this run. Only commands that put something in (import, checklists load,
+/// reviewers add) create a missing one; every other command says there is none.
+func openStore(_ inv: Invocation, creating: Bool = false) throws -> Store {
+    do { return try Store(path: inv.storePath, create: creating) } catch {
+        if error.isNoStore {
+            throw CommandError(message: "no store at \(inv.storePath) (import bundles first, or give --db PATH)")
+        }
         throw CommandError(message: "cannot open the store \(inv.storePath): \(error)")
     }
 }
@@ -26,7 +31,7 @@ let importCommand = Command(
     options: [OptionSpec(name: "json", value: nil, help: "print the report as JSON (see docs/cli.md)")],
     positionals: 1...Int.max
 ) { inv in
-    let store = try openStore(inv)
+    let store = try openStore(inv, creating: true)
     let config = try loadConfig(inv)
     let importer: Importer
     // The C decoders run in child processes of this very executable, with limits (MediaProbe.swift).
@@ -55,6 +60,11 @@ func printImportReport(_ report: ImportReport, json: Bool) {
     Output.line("\(report.imported) imported, \(report.unchanged) unchanged, \(report.rejected.count) rejected")
 }
 
+/// What this run's actor may see of the store (the one policy the workstation applies too).
+func sessionAccess(_ inv: Invocation) throws -> SessionAccess {
+    try SessionAccess(store: try openStore(inv), actor: ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment))
+}
+
 /// Reads --from/--to: a calendar day or an RFC 3339 moment.
 func dateBound(_ inv: Invocation, _ name: String, into filter: inout SessionFilter) throws {
     guard let v = inv.value(name) else { return }
@@ -73,6 +83,8 @@ let sessionsCommand = Command(
     details: """
     Filters combine; --status, --location and --employee may be given several times.
     DATE is a day (YYYY-MM-DD, the session's local day, inclusive) or an RFC 3339 time.
+    A reviewer sees only sessions they hold a claim or review of; a lead sees every session
+    (as does the one user of a store without registered reviewers).
     """,
     options: [
         OptionSpec(name: "status", value: "S", help: "only sessions with this status (new, claimed, draft, submitted, approved, returned)", repeatable: true),
@@ -93,8 +105,7 @@ let sessionsCommand = Command(
     try dateBound(inv, "from", into: &filter)
     try dateBound(inv, "to", into: &filter)
     if inv.value("limit") != nil { filter.limit = try inv.int("limit", default: 0, range: 1...Int(Int32.max)) }
-    let store = try openStore(inv)
-    let list = try store.sessions(filter)
+    let list = try sessionAccess(inv).sessions(filter)
     if inv.flag("json") {
         Output.json(.array(list.map(\.json)))
         return 0
@@ -122,14 +133,15 @@ func printTable(header: [String], rows: [[String]]) {
 let showCommand = Command(
     words: ["show"], summary: "Show everything stored about one session.",
     usage: "show SESSION [--json]",
-    details: "Metadata, recordings with durations, photos with EXIF times, questionnaires with answers, findings.",
+    details: """
+    Metadata, recordings with durations, photos with EXIF times, questionnaires with answers, findings.
+    A reviewer sees only sessions they hold a claim or review of, and no customer's name or phone;
+    a lead sees everything (as does the one user of a store without registered reviewers).
+    """,
     options: [OptionSpec(name: "json", value: nil, help: "print a JSON object (see docs/cli.md)")],
     positionals: 1...1
 ) { inv in
-    let store = try openStore(inv)
-    guard let s = try store.session(inv.positionals[0]) else {
-        throw CommandError(message: "no session \"\(inv.positionals[0])\" in \(inv.storePath)")
-    }
+    let s = try sessionAccess(inv).session(inv.positionals[0])
     if inv.flag("json") { Output.json(s.json); return 0 }
     printSession(s)
     return 0

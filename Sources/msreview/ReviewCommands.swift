@@ -5,9 +5,9 @@ import MSRMedia
 import MSRStore
 
 /// The review service for this run: the store, who is acting, and the settings.
-func reviewService(_ inv: Invocation) throws -> ReviewService {
+func reviewService(_ inv: Invocation, creatingStore: Bool = false) throws -> ReviewService {
     let config = try loadConfig(inv)
-    return ReviewService(store: try openStore(inv), actor: ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment),
+    return ReviewService(store: try openStore(inv, creating: creatingStore), actor: ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment),
                          config: config)
 }
 
@@ -229,7 +229,7 @@ let checklistsLoadCommand = Command(
     options: [OptionSpec(name: "json", value: nil, help: "print [{\"file\", \"id\", \"version\", \"new\"}]")],
     positionals: 1...Int.max
 ) { inv in
-    let loaded = try reviewService(inv).loadChecklists(inv.positionals)
+    let loaded = try reviewService(inv, creatingStore: true).loadChecklists(inv.positionals)
     if inv.flag("json") {
         Output.json(.array(loaded.map { .object([("file", .string($0.file)), ("id", .string($0.id)), ("version", $0.version.json), ("new", .bool($0.new))]) }))
     } else {
@@ -299,7 +299,7 @@ let reviewersAddCommand = Command(
     guard let role = Reviewer.Role(rawValue: inv.value("role") ?? "reviewer") else {
         throw UsageError(message: "--role is reviewer or lead", command: inv.command.name)
     }
-    try reviewService(inv).addReviewer(id: inv.positionals[0], role: role, name: inv.value("name"))
+    try reviewService(inv, creatingStore: true).addReviewer(id: inv.positionals[0], role: role, name: inv.value("name"))
     Output.line("added \(inv.positionals[0]) (\(role.rawValue))")
     return 0
 }

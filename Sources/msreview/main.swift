@@ -61,6 +61,10 @@ func runMain() -> Int32 {
     if args.first == "probe-server", args.count == 3, let memory = UInt64(args[1]), let cpu = UInt64(args[2]) {
         return ProbeServer.serve(memoryBytes: memory, cpuSeconds: cpu)
     }
+    if Clock.settingIsInvalid {
+        Output.error("\(Clock.variable)=\(Clock.setting ?? "") is not an RFC 3339 moment (e.g. 2026-11-25T12:00:00Z)")
+        return 2
+    }
     do {
         guard let inv = try CLI.parse(args + leadingDB, commands: commands, environment: env) else {
             throw UsageError(message: "unknown option \(args[0])", command: nil)

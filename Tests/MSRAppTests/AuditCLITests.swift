@@ -9,12 +9,12 @@ import XCTest
 /// QA lead tools through the built executable on a real store of the samples.
 final class AuditCLITests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
     let session = "S-20261120-0001"
     var items: [String] { Repository.itemIDs("bank-branch") }
 
     override func setUpWithError() throws {
-        dir = makeTempDirectory("audit-cli")
+        dir = makeTempDirectory("audit-cli"); db = TestStore.location(in: dir)
         XCTAssertEqual(msreview("lena", "import", Repository.samples).status, 0)
         XCTAssertEqual(msreview("lena", "reviewers", "add", "lena", "--role", "lead").status, 0)
         XCTAssertEqual(msreview("lena", "checklists", "load", Repository.checklists).status, 0)

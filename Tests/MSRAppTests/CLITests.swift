@@ -9,9 +9,9 @@ import XCTest
 /// Runs the built `msreview` and checks its output, exit codes and JSON contracts.
 final class CLITests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
 
-    override func setUp() { dir = makeTempDirectory("cli") }
+    override func setUp() { dir = makeTempDirectory("cli"); db = TestStore.location(in: dir) }
     override func tearDown() { removeTree(dir) }
 
     func msreview(_ args: String...) -> ProcessResult { Executable.run(["--db", db] + args) }
@@ -33,6 +33,61 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(badOption.stderr.contains("Try 'msreview sessions --help'"))
         XCTAssertEqual(msreview("import").status, 2, "import needs a PATH")
         XCTAssertEqual(msreview("sessions", "--from", "yesterday").status, 2)
+    }
+
+    /// Every command stamps time from one clock, which MSREVIEW_NOW pins; a bad value is a usage error.
+    func testInjectedClockStampsEveryWrite() throws {
+        XCTAssertEqual(msreview("import", Repository.samples).status, 0)
+        let at = "2031-03-04T05:06:07Z"
+        XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead"],
+                                      environment: [Clock.variable: at]).status, 0)
+        let log = try JSON.parse(Executable.run(["--db", db, "--reviewer", "lena", "log", "--json"]).stdout)
+        XCTAssertEqual(log.arrayValue?.last?["at"]?.stringValue, at)
+        let bad = Executable.run(["--db", db, "sessions"], environment: [Clock.variable: "tomorrow"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr, "msreview: MSREVIEW_NOW=tomorrow is not an RFC 3339 moment (e.g. 2026-11-25T12:00:00Z)\n")
+    }
+
+    /// One policy for `sessions`, `show` and the workstation: a reviewer sees only what they hold,
+    /// without customers' phones; a lead sees all; the one user of a store without reviewers too.
+    func testSessionAccessPolicy() throws {
+        XCTAssertEqual(msreview("import", Repository.samples).status, 0)
+        func ids(_ who: String?) throws -> [String] {
+            let r = Executable.run(["--db", db] + (who.map { ["--reviewer", $0] } ?? []) + ["sessions", "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try JSON.parse(r.stdout).arrayValue?.compactMap { $0["session_id"]?.stringValue } ?? []
+        }
+        XCTAssertEqual(try ids("anyone").count, 8, "a store without reviewers belongs to its one user")
+        func as_(_ who: String, _ args: String...) -> ProcessResult { Executable.run(["--db", db, "--reviewer", who] + args) }
+        XCTAssertEqual(as_("lena", "reviewers", "add", "lena", "--role", "lead").status, 0)
+        XCTAssertEqual(as_("lena", "reviewers", "add", "anna").status, 0)
+        XCTAssertEqual(as_("lena", "checklists", "load", Repository.checklists).status, 0)
+        XCTAssertEqual(try ids("lena").count, 8)
+        XCTAssertEqual(try ids("anna"), [], "a reviewer sees no session before pulling one")
+        XCTAssertEqual(as_("anna", "pull").status, 0)
+        let mine = try ids("anna")
+        XCTAssertEqual(mine.count, 1)
+        let other = try XCTUnwrap(try ids("lena").first { !mine.contains($0) })
+        let hidden = as_("anna", "show", other)
+        XCTAssertEqual(hidden.status, 1)
+        XCTAssertEqual(hidden.stderr, "msreview: no session \"\(other)\"\n", "reported as a missing session")
+        XCTAssertEqual(as_("mallory", "sessions").status, 1, "an unregistered user on a team store sees nothing")
+        // Customers' phones: the lead sees them, the reviewer holding the session does not.
+        let withCallback = try XCTUnwrap(try ids("lena").first { id in
+            (try? JSON.parse(as_("lena", "show", id, "--json").stdout))?["callback_requests"]?.arrayValue?.isEmpty == false
+        })
+        let phone = try XCTUnwrap(try JSON.parse(as_("lena", "show", withCallback, "--json").stdout)["callback_requests"]?.arrayValue?.first?["phone"]?.stringValue)
+        XCTAssertNotEqual(phone, "(hidden)")
+        XCTAssertTrue(as_("lena", "show", withCallback).stdout.contains(phone))
+        XCTAssertEqual(as_("anna", "pull", "--count", "8").status, 0)
+        XCTAssertEqual(try ids("anna").count, 8)
+        let toReviewer = as_("anna", "show", withCallback)
+        XCTAssertEqual(toReviewer.status, 0, toReviewer.stderr)
+        XCTAssertFalse(toReviewer.stdout.contains(phone), toReviewer.stdout)
+        XCTAssertTrue(toReviewer.stdout.contains("(hidden)"), toReviewer.stdout)
+        let json = try JSON.parse(as_("anna", "show", withCallback, "--json").stdout)
+        XCTAssertEqual(json["callback_requests"]?.arrayValue?.first?["phone"]?.stringValue, "(hidden)")
+        XCTAssertNotNil(json["callback_requests"]?.arrayValue?.first?["topic"]?.stringValue, "the topic stays")
     }
 
     func testStoreIsFoundFromTheEnvironment() throws {
@@ -123,10 +178,25 @@ final class CLITests: XCTestCase {
     }
 
     func testUnopenableStoreIsOneClearLine() {
-        let r = Executable.run(["--db", "/proc/no/such/dir/s.sqlite", "sessions"])
+        let r = Executable.run(["--db", "/proc/no/such/dir/s.sqlite", "import", Repository.samples])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.hasPrefix("msreview: cannot open the store /proc/no/such/dir/s.sqlite"), r.stderr)
         XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1)
+    }
+
+    /// A mistyped --db is an error for every command that only reads or changes what is stored,
+    /// and leaves nothing behind; only the commands that put something in create a store.
+    func testReadingCommandsNeverCreateAStore() throws {
+        let typo = dir + "/typo/s.sqlite"
+        for args in [["sessions"], ["show", "S-1"], ["export", "reviews"], ["scorecards", "--json"], ["fraud"], ["pull"],
+                     ["audit", "reviewers"], ["log"], ["checklists", "list"], ["reviewers", "list"]] {
+            let r = Executable.run(["--db", typo] + args)
+            XCTAssertEqual(r.status, 1, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stderr, "msreview: no store at \(typo) (import bundles first, or give --db PATH)\n", "\(args)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/typo"), "\(args) created the store's directory")
+        }
+        XCTAssertEqual(Executable.run(["--db", typo, "import", Repository.samples]).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: typo))
     }
 
     /// kill -9 in the middle of a large import: no partial session, and a rerun completes.

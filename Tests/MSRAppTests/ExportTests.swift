@@ -8,11 +8,11 @@ import XCTest
 
 final class ExportTests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
     let hostile = ["=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\tx", "\rx", "a,b \"c\"\nd — Анна"]
 
     override func setUpWithError() throws {
-        dir = makeTempDirectory("export")
+        dir = makeTempDirectory("export"); db = TestStore.location(in: dir)
         var b = BundleFixture.valid("S-EVIL")
         b.edit(["employee", "name"], "=HYPERLINK(\"http://x\")".json)
         b.write(into: dir + "/spool")

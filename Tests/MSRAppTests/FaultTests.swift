@@ -83,7 +83,7 @@ final class FaultTests: XCTestCase {
                             "pwrite64:error=EIO:when=10+", "fdatasync:error=EIO:when=2+"].enumerated() {
             dir = root + "/run\(i)"
             try makeDirectories(dir)
-            XCTAssertEqual(msreview(["sessions"]).status, 0, "the store exists before the fault")
+            _ = try Store(path: db) // the store exists before the fault
             let r = msreview(["import", Repository.samples], strace: inject)
             assertOneClearLine(r, inject)
             try assertIntact()
@@ -127,7 +127,7 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(Executable.run(["--db", path, "--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead"]).status, 0)
         // A clean close leaves no WAL to replay; then the file system turns read-only.
         XCTAssertEqual(system("mount -o remount,ro '\(dir)/ro'"), 0)
-        let list = Executable.run(["--db", path, "sessions", "--json"])
+        let list = Executable.run(["--db", path, "--reviewer", "lena", "sessions", "--json"])
         XCTAssertEqual(list.status, 0, list.stderr)
         XCTAssertEqual(try JSON.parse(list.stdout).arrayValue?.count, 8)
         for args in [["import", Repository.samples], ["--reviewer", "lena", "reviewers", "add", "bob"], ["--reviewer", "lena", "pull"]] {

@@ -13,7 +13,7 @@ final class FraudEngineTests: XCTestCase {
 
     override func setUp() {
         dir = makeTempDirectory("fraud")
-        store = try! Store(path: dir + "/s.sqlite")
+        store = try! Store(path: TestStore.location(in: dir, name: "s"))
     }
 
     override func tearDown() {

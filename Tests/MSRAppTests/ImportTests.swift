@@ -18,7 +18,7 @@ final class ImportTests: XCTestCase {
         dir = makeTempDirectory("import")
         spool = dir + "/spool"
         try! makeDirectories(spool)
-        store = try! Store(path: dir + "/store/msreview.sqlite")
+        store = try! Store(path: TestStore.location(in: dir, name: "s"))
     }
 
     override func tearDown() {

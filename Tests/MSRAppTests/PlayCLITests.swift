@@ -9,9 +9,9 @@ import XCTest
 /// `msreview play` through real ALSA (the `file` PCM), with standard input not a terminal.
 final class PlayCLITests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
     override func setUp() {
-        dir = makeTempDirectory("play")
+        dir = makeTempDirectory("play"); db = TestStore.location(in: dir)
         XCTAssertEqual(Executable.run(["--db", db, "import", Repository.samples]).status, 0)
     }
     override func tearDown() { removeTree(dir) }

@@ -9,9 +9,9 @@ import XCTest
 /// `msreview purge`: media past retention go, everything else stays and keeps working.
 final class RetentionTests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
 
-    override func setUp() { dir = makeTempDirectory("retention") }
+    override func setUp() { dir = makeTempDirectory("retention"); db = TestStore.location(in: dir) }
     override func tearDown() { removeTree(dir) }
 
     @discardableResult
@@ -29,7 +29,7 @@ final class RetentionTests: XCTestCase {
         let shared = try readFile(Repository.samples + "/S-20261120-0002/photos/p-001.jpg")
         recent.files["photos/p-001.jpg"] = shared
         recent.edit(["photos", 0, "sha256"], SHA256Hasher.hex(shared).json)
-        let today = Timestamp.now().localDate
+        let today = PinnedNow.timestamp.localDate
         let text = JSON.object(recent.manifest).serialized().replacingOccurrences(of: "2026-11-20", with: today)
         guard case let .object(m) = try JSON.parse(text) else { return XCTFail() }
         recent.manifest = m

@@ -9,9 +9,9 @@ import XCTest
 /// The review commands through the built executable, with several processes at once.
 final class ReviewCLITests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
 
-    override func setUp() { dir = makeTempDirectory("review-cli") }
+    override func setUp() { dir = makeTempDirectory("review-cli"); db = TestStore.location(in: dir) }
     override func tearDown() { removeTree(dir) }
 
     @discardableResult

@@ -14,7 +14,7 @@ final class ReviewTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = makeTempDirectory("reviews")
-        store = try Store(path: dir + "/s.sqlite")
+        store = try Store(path: TestStore.location(in: dir, name: "s"))
         _ = try Importer(store: store, now: { self.clock.now }).run(paths: [Repository.samples])
         let lead = service("lena")
         try lead.addReviewer(id: "lena", role: .lead, name: "Елена")
@@ -49,7 +49,7 @@ final class ReviewTests: XCTestCase {
     }
 
     func testFirstLeadIsExplicitThenOnlyLeadsAddReviewers() throws {
-        let fresh = try Store(path: dir + "/fresh.sqlite")
+        let fresh = try Store(path: TestStore.location(in: dir, name: "fresh"))
         let s = ReviewService(store: fresh, actor: "someone")
         XCTAssertThrowsError(try s.addReviewer(id: "someone", role: .reviewer, name: nil)) {
             XCTAssertTrue("\($0)".contains("--role lead"), "\($0)")

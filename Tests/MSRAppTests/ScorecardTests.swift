@@ -12,7 +12,7 @@ import XCTest
 /// critical for the section; section B — b1 points 4, b2 yes/no critical for the session (N/A allowed).
 final class ScorecardTests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
 
     static let checklist = """
         id: mini
@@ -66,7 +66,7 @@ final class ScorecardTests: XCTestCase {
     ]
 
     override func setUpWithError() throws {
-        dir = makeTempDirectory("scorecards")
+        dir = makeTempDirectory("scorecards"); db = TestStore.location(in: dir)
         for (i, p) in Self.plan.enumerated() {
             var b = BundleFixture.valid(p.id, photoSeed: UInt8(i + 1))
             let text = JSON.object(b.manifest).serialized().replacingOccurrences(of: "2026-11-20", with: p.date)

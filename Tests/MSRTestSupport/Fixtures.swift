@@ -2,6 +2,14 @@ import Foundation
 import MSRApp
 import MSRCore
 import MSRMedia
+import MSRStore
+
+/// The moment every test's msreview runs at (`MSREVIEW_NOW`): the suite passes on any date.
+/// `make test` exports it for the test process too; runs of the executable get it either way.
+public enum PinnedNow {
+    public static let text = "2026-11-25T12:00:00Z"
+    public static var timestamp: Timestamp { Timestamp(rfc3339: text)! }
+}
 
 /// A fresh temporary directory, removed by the caller's tearDown (or left for inspection).
 public func makeTempDirectory(_ prefix: String = "msreview-test") -> String {
@@ -143,6 +151,7 @@ public enum Executable {
         p.executableURL = URL(fileURLWithPath: program ?? path)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
+        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
         for (k, v) in environment { env[k] = v }
         p.environment = env
         // Output goes to files, so a large output can never block the child on a full pipe.
@@ -243,4 +252,32 @@ public func topAnswers(_ checklist: Checklist, except changes: [String: JSON] = 
 public func writeAnswersFile(_ path: String, _ answers: [(String, JSON)]) throws -> String {
     try writeFile(path, Array(JSON.object([("answers", .object(answers))]).serialized().utf8))
     return path
+}
+
+/// The backend the store, application and end-to-end suites run against: SQLite files, or, with
+/// `MSREVIEW_TEST_BACKEND=postgres`, a fresh database per store on the PostgreSQL server that
+/// `MSREVIEW_TEST_PG` names (`make test` starts a throwaway cluster and runs the suites on both).
+public enum TestStore {
+    public static var isPostgres: Bool { ProcessInfo.processInfo.environment["MSREVIEW_TEST_BACKEND"] == "postgres" }
+
+    /// Where a test's store lives: `DIR/NAME.sqlite`, or a new, empty PostgreSQL database.
+    public static func location(in dir: String, name: String = "s") -> String {
+        guard isPostgres else { return dir + "/\(name).sqlite" }
+        guard let admin = ProcessInfo.processInfo.environment["MSREVIEW_TEST_PG"] else {
+            fatalError("MSREVIEW_TEST_BACKEND=postgres needs MSREVIEW_TEST_PG (a URI of the server's postgres database)")
+        }
+        let database = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        do {
+            try Database(postgres: admin).execute("CREATE DATABASE \(database)")
+        } catch {
+            fatalError("cannot create a test database: \(error)")
+        }
+        return uri(admin, database: database)
+    }
+
+    /// The admin URI with another database name (`postgresql:///NAME?…`).
+    public static func uri(_ admin: String, database: String) -> String {
+        guard let q = admin.firstIndex(of: "?") else { return "postgresql:///" + database }
+        return "postgresql:///" + database + admin[q...]
+    }
 }

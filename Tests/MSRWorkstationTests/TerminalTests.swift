@@ -9,11 +9,11 @@ import XCTest
 /// The workstation in a real terminal: tmux runs `msreview`, send-keys types, capture-pane reads.
 final class TerminalTests: XCTestCase {
     var dir = ""
-    var db: String { dir + "/s.sqlite" }
+    var db = ""
     var socket = ""
 
     override func setUpWithError() throws {
-        dir = makeTempDirectory("tmux")
+        dir = makeTempDirectory("tmux"); db = TestStore.location(in: dir)
         socket = "msr-\(UUID().uuidString.prefix(8))"
         XCTAssertEqual(Executable.run(["--db", db, "import", Repository.samples]).status, 0)
         XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead"]).status, 0)
@@ -40,7 +40,7 @@ final class TerminalTests: XCTestCase {
     }
 
     func start(as reviewer: String = "anna") {
-        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer \(reviewer)"
+        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color \(Clock.variable)=\(PinnedNow.text) MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer \(reviewer)"
         tmuxArgs(["new-session", "-d", "-x", "110", "-y", "32", "-s", "w", cmd])
     }
 

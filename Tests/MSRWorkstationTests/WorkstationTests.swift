@@ -16,7 +16,7 @@ final class WorkstationTests: XCTestCase {
 
     override func setUpWithError() throws {
         dir = makeTempDirectory("ws")
-        store = try Store(path: dir + "/s.sqlite")
+        store = try Store(path: TestStore.location(in: dir, name: "s"))
         _ = try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-21T00:00:00Z")! }).run(paths: [Repository.samples])
         let lead = ReviewService(store: store, actor: "lena")
         try lead.addReviewer(id: "lena", role: .lead, name: nil)

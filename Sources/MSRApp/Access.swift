@@ -1,0 +1,78 @@
+import MSRCore
+import MSRStore
+
+/// Who may see which session, and how much of it: one policy for the CLI and the workstation.
+///
+/// - A store with no reviewers registered belongs to one person (the embedded default): that
+///   person sees everything.
+/// - Once reviewers exist, a lead sees every session with its customers' personal data; a
+///   reviewer sees only the sessions they hold a claim or review of, without customers' names
+///   and phones; someone not registered sees no session.
+public struct SessionAccess {
+    public enum Standing: String, Sendable { case owner, lead, reviewer, stranger }
+
+    public let store: Store
+    public let actor: String
+    public let standing: Standing
+
+    public init(store: Store, actor: String) throws {
+        self.store = store
+        self.actor = actor
+        if let me = try store.reviewer(actor) {
+            standing = me.role == .lead ? .lead : .reviewer
+        } else {
+            standing = try store.reviewers().isEmpty ? .owner : .stranger
+        }
+    }
+
+    public var seesEverySession: Bool { standing == .owner || standing == .lead }
+    /// Customers' names and phones (callback requests).
+    public var seesPersonalData: Bool { seesEverySession }
+
+    /// The filter narrowed to what this actor may see.
+    public func restrict(_ filter: SessionFilter) -> SessionFilter {
+        var f = filter
+        if !seesEverySession { f.reviewer = actor }
+        return f
+    }
+
+    /// The sessions of a filter this actor may see (someone not registered on a team's store is told so).
+    public func sessions(_ filter: SessionFilter) throws -> [SessionSummary] {
+        if standing == .stranger { throw ReviewError.notRegistered(actor) }
+        return try store.sessions(restrict(filter))
+    }
+
+    public func sessionCount(_ filter: SessionFilter) throws -> Int {
+        if standing == .stranger { throw ReviewError.notRegistered(actor) }
+        return try store.sessionCount(restrict(filter))
+    }
+
+    /// One session as this actor may see it. A session they may not see is reported exactly as a
+    /// missing one, so its existence is not given away.
+    public func session(_ id: String) throws -> SessionDetail {
+        guard let detail = try store.session(id), try mayOpen(id) else {
+            if standing == .stranger { throw ReviewError.notRegistered(actor) }
+            throw ReviewError.noSession(id)
+        }
+        return seesPersonalData ? detail : Self.withoutPersonalData(detail)
+    }
+
+    func mayOpen(_ id: String) throws -> Bool {
+        if seesEverySession { return true }
+        var f = SessionFilter()
+        f.reviewer = actor
+        return try store.hasSession(id, matching: f)
+    }
+
+    /// The session without its customers' names and phones (the topic and time stay).
+    public static func withoutPersonalData(_ d: SessionDetail) -> SessionDetail {
+        var d = d
+        d.callbackRequests = d.callbackRequests.map { c in
+            var c = c
+            c.name = c.name == nil ? nil : "(hidden)"
+            c.phone = c.phone == nil ? nil : "(hidden)"
+            return c
+        }
+        return d
+    }
+}
