@@ -1,6 +1,6 @@
 # msreview — two commands on a fresh Debian/Ubuntu machine:
 #   make run    installs what is missing, builds, opens the workstation on Samples/
-#   make test   installs what is missing, builds, runs every test
+#   make test   installs what is missing, builds, starts PostgreSQL, runs every test on both stores
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 STORE ?= $(or $(MSREVIEW_DB),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/msreview/msreview.sqlite)
 
-.PHONY: deps build release test run bench clean samples fuzz soak
+.PHONY: deps build release test run bench clean samples fuzz soak team team-stop
 
 deps:
 	@command -v $(SWIFT) >/dev/null || { echo "make: the Swift 6 toolchain is not on PATH (see https://www.swift.org/install/linux/)"; exit 1; }
@@ -32,9 +32,11 @@ release: deps
 	$(SWIFT) build -c release
 
 # XCTest only (no Swift Testing suites), so the runner's closing line counts every test.
-# The clock is pinned (MSREVIEW_NOW): no test depends on today's date.
+# Every suite on SQLite, then the store, application and end-to-end suites on a throwaway
+# PostgreSQL 15 cluster that tools/test.sh starts and always stops. The clock is pinned
+# (MSREVIEW_NOW): no test depends on today's date.
 test: build
-	MSREVIEW_NOW=2026-11-25T12:00:00Z $(SWIFT) test --disable-swift-testing
+	SWIFT=$(SWIFT) tools/test.sh
 
 # Imports the samples and opens the workstation. On a store without a lead, you (the OS user)
 # become its first lead, so every session is visible; `msreview reviewers` manages the rest.
@@ -44,6 +46,22 @@ run: release
 	  .build/release/msreview --db "$(STORE)" reviewers add "$$(id -un)" --role lead
 	@.build/release/msreview --db "$(STORE)" checklists load Checklists/ > /dev/null || true
 	@if [ -t 0 ] && [ -t 1 ]; then .build/release/msreview --db "$(STORE)"; else .build/release/msreview --db "$(STORE)" sessions; fi
+
+# Team mode locally: a throwaway PostgreSQL cluster on a unix socket (docs/team.md), the samples
+# imported, the OS user as the first lead.
+TEAM_DIR ?= /tmp/msreview-team
+team: release
+	@base=$$(tools/pg.sh start "$(TEAM_DIR)/pg" 55499) && \
+	  psql "$${base/\/msreview\?//postgres?}" -qAtc "SELECT 1 FROM pg_database WHERE datname = 'msreview'" | grep -q 1 || \
+	  psql "$${base/\/msreview\?//postgres?}" -qc "CREATE DATABASE msreview"; \
+	.build/release/msreview --db "$$base" import Samples/ > /dev/null || true; \
+	.build/release/msreview --db "$$base" reviewers list --json | grep -q '"lead"' || \
+	  .build/release/msreview --db "$$base" --reviewer "$$(id -un)" reviewers add "$$(id -un)" --role lead; \
+	.build/release/msreview --db "$$base" --reviewer "$$(id -un)" checklists load Checklists/ > /dev/null || true; \
+	echo "team store: export MSREVIEW_DB='$$base'   (make team-stop ends it)"
+
+team-stop:
+	tools/pg.sh stop "$(TEAM_DIR)/pg"
 
 bench: release
 	python3 tools/bench.py

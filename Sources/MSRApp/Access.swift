@@ -50,7 +50,7 @@ public struct SessionAccess {
     /// One session as this actor may see it. A session they may not see is reported exactly as a
     /// missing one, so its existence is not given away.
     public func session(_ id: String) throws -> SessionDetail {
-        guard let detail = try store.session(id), try mayOpen(id) else {
+        guard try mayOpen(id), let detail = try store.session(id, personalData: seesPersonalData) else {
             if standing == .stranger { throw ReviewError.notRegistered(actor) }
             throw ReviewError.noSession(id)
         }
@@ -64,13 +64,12 @@ public struct SessionAccess {
         return try store.hasSession(id, matching: f)
     }
 
-    /// The session without its customers' names and phones (the topic and time stay).
+    /// The session with its customers' names and phones marked as withheld (the topic and time stay).
     public static func withoutPersonalData(_ d: SessionDetail) -> SessionDetail {
         var d = d
         d.callbackRequests = d.callbackRequests.map { c in
             var c = c
-            c.name = c.name == nil ? nil : "(hidden)"
-            c.phone = c.phone == nil ? nil : "(hidden)"
+            (c.name, c.phone) = ("(hidden)", "(hidden)")
             return c
         }
         return d

@@ -1,6 +1,7 @@
 import Foundation
 import MSRCore
 import MSRMedia
+import MSRStore
 import Glibc
 
 /// Where things are, from flags and the environment, as the brief fixes them.
@@ -33,7 +34,27 @@ public func processEnvironment() -> [String: String] {
 }
 
 /// Who is running msreview: `--reviewer ID`, else `$MSREVIEW_REVIEWER`, else the OS user name.
+/// On a team store the reviewer is the database login; only the store's owner (the
+/// administrator, whom row security does not bind anyway) may name another with `--reviewer`.
 public enum ReviewerIdentity {
+    public struct ActingAsAnother: Error, CustomStringConvertible {
+        public var login: String
+        public var asked: String
+        public var description: String {
+            "on a team store you act as your database login \"\(login)\"; --reviewer \(asked) is someone else"
+        }
+    }
+
+    public static func resolve(flag: String?, environment: [String: String], store: Store) throws -> String {
+        guard let (login, isOwner) = try store.databaseLogin() else { return resolve(flag: flag, environment: environment) }
+        if isOwner {
+            if let flag, !flag.isEmpty { return flag }
+            return environment["MSREVIEW_REVIEWER"].flatMap { $0.isEmpty ? nil : $0 } ?? login
+        }
+        if let flag, !flag.isEmpty, flag != login { throw ActingAsAnother(login: login, asked: flag) }
+        return login
+    }
+
     public static func resolve(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let r = environment["MSREVIEW_REVIEWER"], !r.isEmpty { return r }
@@ -62,6 +83,7 @@ public struct Config: Sendable {
         "audit_max_bias": 10,
         "audit_max_calibration_deviation": 15,
         "audit_min_time_share": 0.5,
+        "media_cache_mb": 4096,
     ]
     public static let descriptions: [String: String] = [
         "claim_hours": "hours a claim or untouched draft is held before others may pull the session",
@@ -80,11 +102,13 @@ public struct Config: Sendable {
         "audit_max_bias": "flag a score bias beyond ± this many points (when its interval excludes 0)",
         "audit_max_calibration_deviation": "flag a calibration deviation above this many points",
         "audit_min_time_share": "flag a median review time under this share of the team's median",
+        "media_cache_mb": "largest size (MiB) of this machine's cache of a team store's media; least recently used files go first",
     ]
     /// Allowed ranges (others: 0 and up).
     static let ranges: [String: ClosedRange<Double>] = [
         "silent_dbfs": -120...0, "silent_share": 0...1, "similar_distance": 0...15,
         "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_min_time_share": 0...1,
+        "media_cache_mb": 16...16_777_216,
     ]
 
     public var auditThresholds: AuditThresholds {

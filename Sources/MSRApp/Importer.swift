@@ -190,7 +190,10 @@ public final class Importer {
                             try settleKnown(label: label, sessionID: id, digest: bundle.digest, warnings: warnings, at: at, report: &batchReport)
                             continue
                         }
-                        try store.write { try store.insert(bundle) }
+                        try store.write {
+                            try store.insert(bundle)
+                            try storeMediaInDatabase(bundle)
+                        }
                         inserted.append(bundle)
                         try store.logImport(path: label, sessionID: id, outcome: .imported, error: nil, at: at)
                         batchReport.imported += 1
@@ -210,6 +213,18 @@ public final class Importer {
         if let failure, case let .failed(label, error) = batch[failure] {
             throw ImportFailure(message: "import stopped at \(label): \(error); \(batch.count - failure) bundle(s) not stored, run the import again when fixed",
                                 report: report)
+        }
+    }
+
+    /// A team store holds the media themselves: those a new session brings go into it in the
+    /// session's own transaction, chunk by chunk from the local copy just written.
+    func storeMediaInDatabase(_ bundle: SessionBundle) throws {
+        guard store.keepsMediaInDatabase else { return }
+        for sha in Set(bundle.recordings.compactMap(\.sha256) + bundle.photos.compactMap(\.sha256)).sorted()
+        where try store.mediaChunkCount(sha) == 0 {
+            try forEachChunk(of: media.path(for: sha), chunkBytes: Store.mediaChunkBytes) { i, bytes in
+                try store.putMediaChunk(sha, index: i, bytes: bytes)
+            }
         }
     }
 

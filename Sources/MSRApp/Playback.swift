@@ -20,6 +20,7 @@ public enum SessionAudio {
 
     public static func timeline(store: Store, session: String) throws -> Timeline {
         guard let detail = try store.session(session) else { throw ReviewError.noSession(session) }
+        try LocalMedia(store: store).fetch(detail)
         return try timeline(detail, mediaRoot: store.mediaRoot)
     }
 

@@ -37,7 +37,7 @@ public struct SampleGenerator {
     ]
     static let firstNames = ["Анна", "Мария", "Ольга", "Елена", "Ирина", "Дмитрий", "Сергей", "Алексей", "Павел", "Наталья"]
     static let lastNames = ["Петрова", "Иванова", "Смирнова", "Кузнецова", "Попова", "Соколов", "Лебедев", "Козлов", "Новиков", "Морозова"]
-    static let checklists = ["bank-branch", "pharmacy", "fuel-station", "public-services"]
+    public static let checklists = ["bank-branch", "pharmacy", "fuel-station", "public-services"]
 
     public func generate(into directory: String, progress: ((Int, Int) -> Void)? = nil) throws -> Plan {
         try makeDirectories(directory)

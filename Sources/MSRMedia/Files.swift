@@ -34,6 +34,28 @@ public func readFile(_ path: String, maxBytes: Int64 = .max) throws(FileError) -
     return out
 }
 
+/// Reads a file in pieces of `chunkBytes` (the last may be shorter), in order.
+public func forEachChunk(of path: String, chunkBytes: Int, _ body: (_ index: Int, _ bytes: [UInt8]) throws -> Void) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileError(path: path, errno: errno) }
+    defer { close(fd) }
+    var buf = [UInt8](repeating: 0, count: chunkBytes)
+    var index = 0
+    while true {
+        var filled = 0
+        while filled < chunkBytes {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, chunkBytes - filled) }
+            if n < 0 { if errno == EINTR { continue }; throw FileError(path: path, errno: errno) }
+            if n == 0 { break }
+            filled += n
+        }
+        if filled == 0 { return }
+        try body(index, filled == chunkBytes ? buf : Array(buf[0..<filled]))
+        index += 1
+        if filled < chunkBytes { return }
+    }
+}
+
 /// Writes `path` whole or not at all: `body` writes to a temporary file beside it, which is
 /// renamed over `path` only when `body` returns; on error nothing is left behind. `durable`
 /// syncs the file before the rename (an export); reports of many pages that can be written again

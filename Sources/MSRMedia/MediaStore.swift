@@ -1,6 +1,12 @@
 import CLinux
 import Glibc
 
+/// A medium that did not hash to the SHA-256 it was stored under.
+public struct MediaMismatch: Error, CustomStringConvertible, Sendable {
+    public var expected, actual: String
+    public var description: String { "media \(expected.prefix(12))… read back with SHA-256 \(actual.prefix(12))…: damaged in the store" }
+}
+
 /// A media file's place in the content-addressed store.
 public struct StoredMedia: Equatable, Sendable {
     public var sha256: String
@@ -58,6 +64,33 @@ public final class MediaStore: @unchecked Sendable {
             size += Int64(n)
         }
         return try place(tmp, out, hasher.finalizeHex(), size)
+    }
+
+    /// Stores a file that arrives in pieces (a team store's chunks), hashing as it goes; it is
+    /// placed only when its SHA-256 is `expected`, so the cache never holds a wrong copy.
+    public func ingest(expected: String, _ produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws -> StoredMedia {
+        let hasher = SHA256Hasher()
+        let (tmp, out) = try makeTemp()
+        var size: Int64 = 0
+        do {
+            try produce { bytes in
+                try bytes.withUnsafeBytes { p in
+                    guard let base = p.baseAddress, p.count > 0 else { return }
+                    hasher.update(p)
+                    try self.writeFully(out, base, p.count, tmp)
+                }
+                size += Int64(bytes.count)
+            }
+        } catch {
+            close(out); if !tmp.isEmpty { unlink(tmp) }
+            throw error
+        }
+        let sha = hasher.finalizeHex()
+        guard sha == expected else {
+            close(out); if !tmp.isEmpty { unlink(tmp) }
+            throw MediaMismatch(expected: expected, actual: sha)
+        }
+        return try place(tmp, out, sha, size)
     }
 
     /// Stores bytes already in memory.

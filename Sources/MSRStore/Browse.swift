@@ -160,8 +160,9 @@ extension Store {
 
     public func sessionCount() throws(StoreError) -> Int { Int(try db.scalar("SELECT count(*) FROM sessions")?.int ?? 0) }
 
-    /// The whole stored record of a session, or nil if there is none with that id.
-    public func session(_ id: String) throws -> SessionDetail? {
+    /// The whole stored record of a session, or nil if there is none with that id. Customers'
+    /// names and phones are read only with `personalData` (a team store lets only leads read them).
+    public func session(_ id: String, personalData: Bool = false) throws -> SessionDetail? {
         let rows = try db.query("""
             SELECT s.id, s.started_at, s.ended_at, s.location_id, s.location_name, s.employee_id, s.employee_name,
               s.device_id, s.checklist, s.status,
@@ -232,8 +233,10 @@ extension Store {
                                           submittedAt: ts(r.text(3)) ?? Timestamp(utcMillis: 0), photos: photos,
                                           answers: answers[qid] ?? [])
         }
-        let callbacks = try db.query("SELECT name, phone, topic, at FROM callback_requests WHERE session_id = ? ORDER BY idx", [.text(id)]) { r in
-            Manifest.CallbackRequest(name: r.text(0), phone: r.text(1), topic: r.text(2), at: ts(r.text(3)))
+        let callbacks = try db.query(personalData
+            ? "SELECT topic, at, name, phone FROM callback_requests WHERE session_id = ? ORDER BY idx"
+            : "SELECT topic, at FROM callback_requests WHERE session_id = ? ORDER BY idx", [.text(id)]) { r in
+            Manifest.CallbackRequest(name: personalData ? r.text(2) : nil, phone: personalData ? r.text(3) : nil, topic: r.text(0), at: ts(r.text(1)))
         }
         return SessionDetail(summary: head.0, timezone: head.1, hours: head.2, source: head.3, importedAt: head.4,
                              recordings: recordings, photos: photos, questionnaires: questionnaires,

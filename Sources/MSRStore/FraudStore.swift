@@ -90,7 +90,7 @@ extension Store {
     func bumpPhotoUsesGeneration() throws {
         try db.execute("""
             INSERT INTO meta (key, value) VALUES ('photo_uses_generation', 1)
-            ON CONFLICT (key) DO UPDATE SET value = value + 1
+            ON CONFLICT (key) DO UPDATE SET value = meta.value + 1
             """)
     }
 

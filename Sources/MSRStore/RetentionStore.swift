@@ -45,6 +45,7 @@ extension Store {
     public func markPurged(_ plan: RetentionPlan, at: Timestamp) throws {
         for f in plan.files {
             try db.execute("UPDATE media SET purged_at = ? WHERE sha256 = ?", [.text(at.description), .text(f.sha256)])
+            if keepsMediaInDatabase { try db.execute("DELETE FROM media_chunks WHERE sha256 = ?", [.text(f.sha256)]) }
         }
         for s in plan.sessions {
             try db.execute("UPDATE sessions SET purged_at = ? WHERE id = ?", [.text(at.description), .text(s)])

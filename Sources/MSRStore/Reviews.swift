@@ -127,10 +127,31 @@ extension Store {
     public func addReviewer(_ r: Reviewer, by actor: String, at: Timestamp) throws {
         try db.execute("INSERT INTO reviewers (id, name, role, added_at, added_by) VALUES (?,?,?,?,?)",
                        [.text(r.id), r.name.sqlValue, .text(r.role.rawValue), .text(at.description), .text(actor)])
+        try grantTeamRole(login: r.id, role: r.role)
     }
 
     public func setRole(_ id: String, _ role: Reviewer.Role) throws {
         try db.execute("UPDATE reviewers SET role = ? WHERE id = ?", [.text(role.rawValue), .text(id)])
+        try grantTeamRole(login: id, role: role)
+    }
+
+    /// A team store: the reviewer is a database login (created when missing, without a password:
+    /// docs/team.md sets one or a certificate) holding exactly one of the group roles whose grants
+    /// and row security say what it may read and change. A SQLite store has nothing to grant.
+    func grantTeamRole(login: String, role: Reviewer.Role) throws {
+        guard isPostgres else { return }
+        // Ids are 1–64 characters of A-Z a-z 0-9 . _ - (checked before): safe inside double quotes.
+        guard login.utf8.count <= 63, login.utf8.allSatisfy({ $0 == 0x2E || $0 == 0x2D || $0 == 0x5F || (0x30...0x39).contains($0)
+                                                             || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+            throw StoreError(code: 1, message: "\"\(login)\" cannot be a database login (at most 63 of A-Z a-z 0-9 . _ -)", context: "", sqlState: "42602")
+        }
+        let quoted = "\"" + login + "\""
+        if try db.scalar("SELECT 1 FROM pg_roles WHERE rolname = ?", [.text(login)]) == nil {
+            try db.execute("CREATE ROLE \(quoted) LOGIN")
+        }
+        let (grant, revoke) = role == .lead ? (PostgresSchema.leadRole, PostgresSchema.reviewerRole) : (PostgresSchema.reviewerRole, PostgresSchema.leadRole)
+        try db.execute("GRANT \(grant) TO \(quoted)")
+        try db.execute("REVOKE \(revoke) FROM \(quoted)")
     }
 
     // MARK: Claims
@@ -139,6 +160,13 @@ extension Store {
     /// is claimable when nobody holds an unexpired claim, draft or returned review of it and it
     /// has no submitted review. Call inside `write` (an IMMEDIATE transaction).
     public func claim(reviewer: String, count: Int, checklist: String?, now: Timestamp, expiresMillis: Int64) throws -> [String] {
+        if isPostgres {
+            // The same claim, run by the server as the store's owner (row security hides other
+            // reviewers' claims from a reviewer's login), skipping rows another claim is taking.
+            return try db.query("SELECT * FROM msr_claim(?, ?, CAST(? AS TEXT), ?, ?, ?)", [
+                .text(reviewer), .integer(Int64(count)), checklist.sqlValue, .integer(now.utcMillis), .text(now.description), .integer(expiresMillis),
+            ]) { $0.text(0) ?? "" }.sorted()
+        }
         var sql = """
             UPDATE sessions SET status = 'claimed'
             WHERE id IN (

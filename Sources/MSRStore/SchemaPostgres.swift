@@ -10,6 +10,115 @@ enum PostgresSchema {
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }
 
+    /// Group roles every login of a team is granted one of (`msreview reviewers add`).
+    static let reviewerRole = "msreview_reviewer"
+    static let leadRole = "msreview_lead"
+
+    /// Who may read and write what, enforced by the server itself (grants and row-level
+    /// security), not only by the client. The store's owner (who created it: the importer and
+    /// administrator) is not bound by row security. A reviewer reads sessions, media and
+    /// findings, and only their own reviews, answers, overrides, listening and audit entries;
+    /// customers' names and phones not at all. A lead reads and decides everything. Nobody
+    /// changes or deletes audit-log rows (no grant, and a trigger stops even the owner).
+    static let access = """
+    DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(reviewerRole)') THEN CREATE ROLE \(reviewerRole) NOLOGIN; END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(leadRole)') THEN CREATE ROLE \(leadRole) NOLOGIN; END IF;
+    END $$;
+    REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
+    GRANT USAGE ON SCHEMA public TO \(reviewerRole), \(leadRole);
+    GRANT SELECT ON sessions, manifests, media, media_chunks, recordings, photos, questionnaires, answers, findings,
+        checklists, reviewers, calibrations, meta, msreview_schema, photo_uses
+        TO \(reviewerRole), \(leadRole);
+    GRANT SELECT (session_id, idx, topic, at, at_ms) ON callback_requests TO \(reviewerRole);
+    GRANT SELECT ON callback_requests, import_log, audit_samples TO \(leadRole);
+    GRANT UPDATE (status) ON sessions TO \(reviewerRole), \(leadRole);
+    GRANT SELECT, INSERT, UPDATE ON reviews, listening TO \(reviewerRole), \(leadRole);
+    GRANT SELECT, INSERT, UPDATE, DELETE ON review_answers TO \(reviewerRole), \(leadRole);
+    GRANT SELECT ON review_overrides TO \(reviewerRole);
+    GRANT SELECT, INSERT ON review_overrides, audit_log TO \(leadRole);
+    GRANT SELECT, INSERT ON audit_log TO \(reviewerRole);
+    GRANT INSERT ON calibrations, audit_samples, checklists, reviewers TO \(leadRole);
+    GRANT UPDATE ON reviewers, sessions, media TO \(leadRole);
+    GRANT DELETE ON media_chunks TO \(leadRole);
+    GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(reviewerRole), \(leadRole);
+
+    ALTER TABLE reviews ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE review_answers ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE review_overrides ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE listening ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY lead_all ON reviews TO \(leadRole) USING (true) WITH CHECK (true);
+    CREATE POLICY own ON reviews TO \(reviewerRole) USING (reviewer = current_user) WITH CHECK (reviewer = current_user);
+    CREATE POLICY lead_all ON review_answers TO \(leadRole) USING (true) WITH CHECK (true);
+    CREATE POLICY own ON review_answers TO \(reviewerRole)
+        USING (EXISTS (SELECT 1 FROM reviews r WHERE r.id = review_id AND r.reviewer = current_user))
+        WITH CHECK (EXISTS (SELECT 1 FROM reviews r WHERE r.id = review_id AND r.reviewer = current_user));
+    CREATE POLICY lead_all ON review_overrides TO \(leadRole) USING (true) WITH CHECK (true);
+    CREATE POLICY own ON review_overrides TO \(reviewerRole)
+        USING (EXISTS (SELECT 1 FROM reviews r WHERE r.id = review_id AND r.reviewer = current_user));
+    CREATE POLICY lead_all ON listening TO \(leadRole) USING (true) WITH CHECK (true);
+    CREATE POLICY own ON listening TO \(reviewerRole) USING (reviewer = current_user) WITH CHECK (reviewer = current_user);
+    CREATE POLICY lead_read ON audit_log FOR SELECT TO \(leadRole) USING (true);
+    CREATE POLICY lead_write ON audit_log FOR INSERT TO \(leadRole) WITH CHECK (actor = current_user);
+    CREATE POLICY own_read ON audit_log FOR SELECT TO \(reviewerRole) USING (actor = current_user);
+    CREATE POLICY own_write ON audit_log FOR INSERT TO \(reviewerRole) WITH CHECK (actor = current_user);
+
+    -- A claim must see every reviewer's open claims (to skip or expire them), which row security
+    -- hides from a reviewer: the claim runs here, as the owner, for the calling login only.
+    CREATE FUNCTION msr_claim(p_reviewer TEXT, p_count BIGINT, p_checklist TEXT, p_now_ms BIGINT, p_now TEXT, p_expires_ms BIGINT)
+    RETURNS SETOF TEXT LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE sid TEXT; old RECORD; rid BIGINT; claimed BIGINT := 0; stale BIGINT; round INT := 0;
+    BEGIN
+        IF p_reviewer <> session_user AND NOT pg_has_role(session_user, '\(leadRole)', 'MEMBER')
+           AND session_user <> (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'reviews') THEN
+            RAISE EXCEPTION 'a login claims only for itself' USING ERRCODE = '42501';
+        END IF;
+        LOOP
+            round := round + 1;
+            stale := 0;
+            -- Candidates are locked (rows another claim holds are skipped, not waited for) ...
+            FOR sid IN
+                SELECT s.id FROM sessions s
+                WHERE (s.status = 'new'
+                       OR (s.status IN ('claimed', 'draft') AND NOT EXISTS (
+                             SELECT 1 FROM reviews r WHERE r.session_id = s.id AND r.status IN ('claimed', 'draft')
+                               AND r.purpose = 'work' AND r.expires_ms > p_now_ms)))
+                AND NOT EXISTS (SELECT 1 FROM reviews o WHERE o.session_id = s.id AND o.reviewer = p_reviewer
+                                AND o.status IN ('claimed', 'draft', 'returned'))
+                AND (p_checklist IS NULL OR s.checklist = p_checklist OR s.checklist IS NULL)
+                ORDER BY s.started_ms, s.id LIMIT p_count - claimed FOR UPDATE OF s SKIP LOCKED
+            LOOP
+                -- ... then checked again under the lock with a fresh snapshot: a claim committed
+                -- just before the lock was taken is seen here, so nothing is claimed twice.
+                IF NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = sid AND (s.status = 'new' OR (s.status IN ('claimed', 'draft')
+                                 AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.session_id = sid AND r.status IN ('claimed', 'draft')
+                                                   AND r.purpose = 'work' AND r.expires_ms > p_now_ms))))
+                   OR EXISTS (SELECT 1 FROM reviews o WHERE o.session_id = sid AND o.reviewer = p_reviewer
+                              AND o.status IN ('claimed', 'draft', 'returned')) THEN
+                    stale := stale + 1;
+                    CONTINUE;
+                END IF;
+                FOR old IN SELECT id, reviewer FROM reviews WHERE session_id = sid AND status IN ('claimed', 'draft') AND purpose = 'work' LOOP
+                    INSERT INTO audit_log (at, at_ms, actor, action, session_id, review_id, reason, detail)
+                    VALUES (p_now, p_now_ms, p_reviewer, 'expire', sid, old.id, NULL, '{"previous_reviewer":' || to_json(old.reviewer)::text || '}');
+                END LOOP;
+                UPDATE reviews SET status = 'expired', updated_ms = p_now_ms WHERE session_id = sid AND status IN ('claimed', 'draft') AND purpose = 'work';
+                UPDATE sessions SET status = 'claimed' WHERE id = sid;
+                INSERT INTO reviews (session_id, reviewer, status, claimed_at, claimed_ms, expires_ms, updated_ms)
+                VALUES (sid, p_reviewer, 'claimed', p_now, p_now_ms, p_expires_ms, p_now_ms) RETURNING id INTO rid;
+                INSERT INTO audit_log (at, at_ms, actor, action, session_id, review_id, reason, detail)
+                VALUES (p_now, p_now_ms, p_reviewer, 'claim', sid, rid, NULL, '{}');
+                claimed := claimed + 1;
+                RETURN NEXT sid;
+            END LOOP;
+            EXIT WHEN claimed >= p_count OR stale = 0 OR round >= 5;
+        END LOOP;
+    END $$;
+    REVOKE ALL ON FUNCTION msr_claim(TEXT, BIGINT, TEXT, BIGINT, TEXT, BIGINT) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION msr_claim(TEXT, BIGINT, TEXT, BIGINT, TEXT, BIGINT) TO \(reviewerRole), \(leadRole);
+    """
+
     static let t = "TEXT COLLATE \"C\""
     static let id = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
 
@@ -57,6 +166,16 @@ enum PostgresSchema {
         stored_at \(t) NOT NULL,
         purged_at \(t)
     );
+
+    -- A team store keeps the media themselves: content-addressed, in 1 MiB chunks so that a
+    -- recording streams and is never loaded whole; stored as they are (media are compressed).
+    CREATE TABLE media_chunks (
+        sha256 \(t) NOT NULL REFERENCES media(sha256) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        bytes BYTEA NOT NULL,
+        PRIMARY KEY (sha256, idx)
+    );
+    ALTER TABLE media_chunks ALTER COLUMN bytes SET STORAGE EXTERNAL;
 
     CREATE TABLE recordings (
         session_id \(t) NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,

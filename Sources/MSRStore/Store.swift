@@ -112,6 +112,7 @@ public final class Store {
                 var version = try postgresVersion() ?? 0
                 if version == 0 {
                     try db.executeScript(PostgresSchema.base)
+                    try db.executeScript(PostgresSchema.access)
                     try db.execute("INSERT INTO msreview_schema (version) VALUES (?)", [.integer(Int64(PostgresSchema.baseVersion))])
                     version = PostgresSchema.baseVersion
                 }
@@ -126,6 +127,34 @@ public final class Store {
         } catch {
             throw StoreError(code: 1, message: "\(error)", context: "PostgreSQL schema")
         }
+    }
+
+    /// A team store's login: who the server knows this connection as, and whether it owns the
+    /// store (its creator, or a superuser), which row security does not bind. Nil for SQLite.
+    public func databaseLogin() throws -> (login: String, isOwner: Bool)? {
+        guard isPostgres else { return nil }
+        let rows = try db.query("""
+            SELECT current_user::text, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+              OR current_user = (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'reviews')
+            """) { ($0.text(0) ?? "", $0.int(1) == 1) }
+        return rows.first
+    }
+
+    /// "ok", or what is wrong. SQLite: its own page-level check. PostgreSQL (which checks its pages
+    /// and keys itself): the store's own invariants — every session whole, no session claimed twice.
+    public func integrityCheck() throws -> String {
+        guard isPostgres else { return try db.scalar("PRAGMA integrity_check")?.string ?? "no answer" }
+        var problems: [String] = []
+        if let n = try db.scalar("SELECT count(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM manifests m WHERE m.session_id = s.id)")?.int, n > 0 {
+            problems.append("\(n) session(s) without a manifest")
+        }
+        if let n = try db.scalar("""
+            SELECT count(*) FROM (SELECT session_id FROM reviews WHERE status IN ('claimed', 'draft') AND purpose = 'work'
+                                  GROUP BY session_id HAVING count(*) > 1) x
+            """)?.int, n > 0 {
+            problems.append("\(n) session(s) claimed twice")
+        }
+        return problems.isEmpty ? "ok" : problems.joined(separator: "; ")
     }
 
     /// Lets this connection keep up to `mebibytes` of database pages in memory (taken only as

@@ -15,6 +15,8 @@ public final class Workstation {
     let service: ReviewService
     /// What this reviewer may see: the same policy as the CLI's.
     let access: SessionAccess
+    /// Media as local files (a team store's are fetched into this machine's cache on first use).
+    let media: LocalMedia
     let device: String
     var player: Player?
     var timeline: Timeline?
@@ -29,6 +31,7 @@ public final class Workstation {
         self.store = store
         service = ReviewService(store: store, actor: reviewer, config: config)
         access = try SessionAccess(store: store, actor: reviewer)
+        media = try LocalMedia(store: store, capBytes: Int64(config["media_cache_mb"]) << 20)
         self.device = device
         let me = try store.reviewer(reviewer)
         state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead)
@@ -142,7 +145,7 @@ public final class Workstation {
                 guard let photo = state.session?.photos[index], let sha = photo.sha256 else { return [.failed("that photo is missing")] }
                 // What the isolated decoder could not read at import is never decoded here.
                 guard photo.status != .unreadable else { return [.failed("that photo could not be decoded at import; it is not opened")] }
-                return [.info(try PhotoViewer.open(path: store.mediaRoot + "/" + sha.prefix(2) + "/" + sha, name: "\(session)-\(photo.entry.file)",
+                return [.info(try PhotoViewer.open(path: media.path(for: sha), name: "\(session)-\(photo.entry.file)",
                                                    environment: ProcessInfo.processInfo.environment))]
             case let .approve(session, reviewer):
                 try service.approve(session: session, reviewer: reviewer)
@@ -155,7 +158,7 @@ public final class Workstation {
                 return [.reviewSaved(v), .info("override of \(item) recorded — \(percentText(v.score?.percent))")]
             case let .previewPhoto(session, index, columns, rows):
                 guard let photo = state.session?.photos[index], let sha = photo.sha256,
-                      let bytes = try? readFile(store.mediaRoot + "/" + sha.prefix(2) + "/" + sha) else { return [.failed("that photo is missing")] }
+                      let bytes = try? readFile(media.path(for: sha)) else { return [.failed("that photo is missing")] }
                 guard photo.status != .unreadable else { return [.failed("that photo could not be decoded at import; it is not opened")] }
                 let taken = photo.entry.takenAt?.local.timeString ?? "—"
                 return [.previewReady(title: "\(session) \(photo.entry.file) · taken \(taken) · \(photo.exifText.map { "EXIF " + $0 } ?? "no EXIF")",
@@ -235,6 +238,7 @@ public final class Workstation {
         player?.stop()
         player = nil
         soundFailed = false
+        _ = try? media.fetch(detail)
         guard let t = try? SessionAudio.timeline(detail, mediaRoot: store.mediaRoot) else { timeline = nil; return }
         timeline = t
         let p = Player(timeline: t, sink: ALSASink(device: device))

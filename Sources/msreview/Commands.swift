@@ -62,7 +62,15 @@ func printImportReport(_ report: ImportReport, json: Bool) {
 
 /// What this run's actor may see of the store (the one policy the workstation applies too).
 func sessionAccess(_ inv: Invocation) throws -> SessionAccess {
-    try SessionAccess(store: try openStore(inv), actor: ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment))
+    let store = try openStore(inv)
+    return try SessionAccess(store: store, actor: try actorName(inv, store))
+}
+
+/// Who acts in this run (on a team store: the database login, see ReviewerIdentity).
+func actorName(_ inv: Invocation, _ store: Store) throws -> String {
+    do { return try ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment, store: store) } catch let e as ReviewerIdentity.ActingAsAnother {
+        throw UsageError(message: e.description, command: inv.command.name)
+    }
 }
 
 /// Reads --from/--to: a calendar day or an RFC 3339 moment.

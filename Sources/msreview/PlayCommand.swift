@@ -40,7 +40,7 @@ let playCommand = Command(
     let volume = Double(inv.value("volume") ?? "1") ?? -1
     guard (0...1).contains(volume) else { throw UsageError(message: "--volume takes 0 to 1", command: inv.command.name) }
     let device = AudioDevice.resolve(flag: inv.value("device"), environment: inv.environment, config: try loadConfig(inv))
-    let reviewer = ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment)
+    let reviewer = try actorName(inv, store)
 
     let sink = ALSASink(device: device)
     // Open the device up front so a missing sound card is one clear line, not a silent player.

@@ -7,7 +7,8 @@ import MSRStore
 /// The review service for this run: the store, who is acting, and the settings.
 func reviewService(_ inv: Invocation, creatingStore: Bool = false) throws -> ReviewService {
     let config = try loadConfig(inv)
-    return ReviewService(store: try openStore(inv, creating: creatingStore), actor: ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment),
+    let store = try openStore(inv, creating: creatingStore)
+    return ReviewService(store: store, actor: try actorName(inv, store),
                          config: config)
 }
 
@@ -20,6 +21,8 @@ let pullCommand = Command(
     Claims are atomic: several reviewers pulling at once never get the same session. A claim (and
     a draft not touched since) expires after claim_hours (config, default 24); an expired claim
     goes to whoever pulls next. --checklist takes only sessions naming that checklist, or none.
+    On a team store (PostgreSQL) the media of the claimed sessions are fetched into this
+    machine's cache ($XDG_CACHE_HOME/msreview/media), with progress on a terminal.
     """,
     options: [
         OptionSpec(name: "count", value: "N", help: "how many sessions (default 1)"),
@@ -29,6 +32,15 @@ let pullCommand = Command(
 ) { inv in
     let service = try reviewService(inv)
     let ids = try service.pull(count: try inv.int("count", default: 1, range: 1...10_000), checklist: inv.value("checklist"))
+    if service.store.keepsMediaInDatabase, !ids.isEmpty {
+        // A team store: the claimed sessions' media come to this machine now, so the review needs no round trip.
+        let media = try LocalMedia(store: service.store, capBytes: Int64(service.config["media_cache_mb"]) << 20)
+        for (i, id) in ids.enumerated() {
+            Output.progress("fetching media \(i + 1)/\(ids.count)")
+            if let detail = try service.store.session(id) { try media.fetch(detail) }
+        }
+        Output.endProgress()
+    }
     if inv.flag("json") { Output.json(.object([("claimed", ids.json)])) } else {
         for id in ids { Output.line(id) }
         if ids.isEmpty { Output.line("(nothing to claim)") }

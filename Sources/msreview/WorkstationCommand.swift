@@ -15,7 +15,7 @@ let workstationCommand = Command(
     let store = try openStore(inv)
     let config = try loadConfig(inv)
     let environment = inv.environment
-    let reviewer = ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: environment)
+    let reviewer = try actorName(inv, store)
     let device = AudioDevice.resolve(flag: nil, environment: environment, config: config)
     let screen = CursesScreen(monochrome: environment["NO_COLOR"] != nil)
     let size = screen.size
@@ -63,7 +63,7 @@ let uiTimingCommand = Command(
 ) { inv in
     let store = try openStore(inv)
     let w = try inv.int("width", default: 120, range: 40...1000), h = try inv.int("height", default: 40, range: 8...1000)
-    let reviewer = ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment)
+    let reviewer = try actorName(inv, store)
     func ms(_ t0: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6 }
     let t0 = DispatchTime.now()
     let ws = try Workstation(store: store, reviewer: reviewer, config: try loadConfig(inv), device: "null", width: w, height: h)

@@ -222,7 +222,7 @@ final class CLITests: XCTestCase {
         XCTAssertGreaterThan(seen, 0)
 
         let store = try Store(path: db)
-        XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok")
+        XCTAssertEqual(try store.integrityCheck(), "ok")
         let stored = try store.sessionCount()
         XCTAssertLessThan(stored, total, "the kill landed mid-import")
         // Every stored session is whole: its rows match its own manifest.

@@ -37,7 +37,7 @@ final class FaultTests: XCTestCase {
 
     func assertIntact(file: StaticString = #filePath, line: UInt = #line) throws {
         let store = try Store(path: db)
-        XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok", file: file, line: line)
+        XCTAssertEqual(try store.integrityCheck(), "ok", file: file, line: line)
         XCTAssertEqual(try store.db.scalar("PRAGMA foreign_key_check")?.string, nil, file: file, line: line)
         // Every stored session is whole.
         try store.db.forEach("SELECT s.id, m.bytes FROM sessions s LEFT JOIN manifests m ON m.session_id = s.id") { row in
@@ -63,7 +63,7 @@ final class FaultTests: XCTestCase {
         assertOneClearLine(r, "full disk")
         XCTAssertTrue(r.stderr.contains("No space left on device") || r.stderr.contains("full"), r.stderr)
         let store = try Store(path: small, readOnly: true)
-        XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok")
+        XCTAssertEqual(try store.integrityCheck(), "ok")
         let stored = try store.sessionCount()
         XCTAssertLessThan(stored, 8)
         // Room again (the same store, remounted larger): the import completes.

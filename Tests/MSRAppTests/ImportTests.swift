@@ -50,7 +50,7 @@ final class ImportTests: XCTestCase {
         let report = try runImport([path])
         XCTAssertEqual(report.imported, 1)
         XCTAssertEqual(report.rejected, [])
-        let s = try XCTUnwrap(try store.session("S-20261120-0001"))
+        let s = try XCTUnwrap(try store.session("S-20261120-0001", personalData: true))
         XCTAssertEqual(s.summary.employeeName, "Анна Петрова")
         XCTAssertEqual(s.recordings.first?.durationMillis, 2000)
         XCTAssertEqual(s.recordings.first?.status, .ok)

@@ -15,10 +15,13 @@ final class RetentionTests: XCTestCase {
     override func tearDown() { removeTree(dir) }
 
     @discardableResult
-    func msreview(_ args: String..., as who: String = "lena") -> ProcessResult { Executable.run(["--db", db, "--reviewer", who] + args) }
+    func msreview(_ args: String..., as who: String = "lena") -> ProcessResult {
+        Executable.run(["--db", db, "--reviewer", who] + args, environment: ["XDG_CACHE_HOME": dir + "/cache"])
+    }
 
+    /// The media this test's store holds: beside the SQLite file, or in this test's own cache.
     func mediaFiles() -> Set<String> {
-        let root = dir + "/s.media"
+        let root = TestStore.isPostgres ? dir + "/cache/msreview/media" : Store.mediaRoot(for: db)
         let subdirs = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { $0.count == 2 }
         return Set(subdirs.flatMap { d in ((try? FileManager.default.contentsOfDirectory(atPath: root + "/" + d)) ?? []) })
     }
@@ -78,7 +81,7 @@ final class RetentionTests: XCTestCase {
         XCTAssertTrue(play.stderr.contains("purged") && play.stderr.contains("(retention)"), play.stderr)
         let again = try JSON.parse(msreview("purge", "--older-than", "2d", "--json").stdout)
         XCTAssertEqual(again["files"], 0, "nothing left to purge")
-        XCTAssertEqual(try Store(path: db).db.scalar("PRAGMA integrity_check")?.string, "ok")
+        XCTAssertEqual(try Store(path: db).integrityCheck(), "ok")
     }
 
     func recentFiles() throws -> Set<String> {

@@ -31,15 +31,7 @@ final class ReviewCLITests: XCTestCase {
         for r in reviewers { XCTAssertEqual(msreview("lead", "reviewers", "add", r).status, 0) }
     }
 
-    func shell(_ script: String) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", script]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    func shell(_ script: String) throws -> Process { try Executable.shell(script, in: dir) }
 
     /// Six processes pulling from one store at once: no session claimed twice, none lost.
     func testConcurrentPullsNeverClaimTwiceAndLoseNone() throws {
@@ -107,7 +99,7 @@ final class ReviewCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(acked, 5)
 
         let store = try Store(path: db)
-        XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok")
+        XCTAssertEqual(try store.integrityCheck(), "ok")
         let review = try XCTUnwrap(try store.reviews(session: "S-20261120-0001").last)
         let answers = try store.answers(review: review.id)
         let versions = Set(items.prefix(3).compactMap { answers[$0]?.comment })

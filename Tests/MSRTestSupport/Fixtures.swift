@@ -176,6 +176,36 @@ public enum Executable {
     }
 }
 
+extension Executable {
+    /// Starts the executable without waiting (output discarded); the clock is pinned as in `run`.
+    public static func runAsync(_ args: [String]) -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try! p.run()
+        return p
+    }
+
+    /// Starts a bash script (a worker loop of a concurrency test) in `directory`, not waiting for it.
+    public static func shell(_ script: String, in directory: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", script]
+        var env = ProcessInfo.processInfo.environment
+        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
+        p.environment = env
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+}
+
 /// Paths inside this repository (Samples/, Checklists/), for tests that use the real files.
 public enum Repository {
     public static var root: String {
@@ -273,6 +303,13 @@ public enum TestStore {
             fatalError("cannot create a test database: \(error)")
         }
         return uri(admin, database: database)
+    }
+
+    /// The login of the PostgreSQL test server's administrator (the owner of every test store).
+    public static var adminLogin: String {
+        let admin = ProcessInfo.processInfo.environment["MSREVIEW_TEST_PG"] ?? ""
+        return admin.split(separator: "&").first { $0.hasPrefix("user=") || $0.contains("?user=") }
+            .map { String($0.split(separator: "=").last ?? "") } ?? "postgres"
     }
 
     /// The admin URI with another database name (`postgresql:///NAME?…`).

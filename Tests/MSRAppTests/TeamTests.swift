@@ -1,0 +1,153 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTestSupport
+import XCTest
+
+/// Team mode on a real PostgreSQL server, each person with their own login: the server itself
+/// enforces who reads and changes what (grants and row-level security), not only the client.
+/// Runs in the PostgreSQL pass of `make test` (skipped elsewhere).
+final class TeamTests: XCTestCase {
+    var dir = ""
+    var db = ""
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(TestStore.isPostgres, "team mode needs the PostgreSQL pass (MSREVIEW_TEST_BACKEND=postgres)")
+        dir = makeTempDirectory("team")
+        db = TestStore.location(in: dir)
+    }
+
+    override func tearDown() { removeTree(dir) }
+
+    /// The store's URI for one person's login.
+    func uri(_ login: String) -> String {
+        var parts = db.split(separator: "?", maxSplits: 1).map(String.init)
+        let query = parts.count > 1 ? parts[1].split(separator: "&").filter { !$0.hasPrefix("user=") }.joined(separator: "&") : ""
+        parts = [parts[0], query + (query.isEmpty ? "" : "&") + "user=" + login]
+        return parts.joined(separator: "?")
+    }
+
+    @discardableResult
+    func msreview(as login: String, _ args: [String], env: [String: String] = [:]) -> ProcessResult {
+        Executable.run(["--db", uri(login)] + args, environment: ["XDG_CACHE_HOME": dir + "/cache-" + login].merging(env) { $1 })
+    }
+
+    /// `psql` under a login: (exit status, output and errors).
+    func psql(as login: String, _ sql: String) -> (Int32, String) {
+        let r = Executable.run(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql, uri(login)], program: "/usr/bin/psql")
+        return (r.status, r.stdout + r.stderr)
+    }
+
+    func setUpTeam(reviewers: [String], spool: String? = nil) throws {
+        let admin = TestStore.adminLogin
+        XCTAssertEqual(msreview(as: admin, ["import", spool ?? Repository.samples]).status, 0)
+        XCTAssertEqual(msreview(as: admin, ["--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead"]).status, 0)
+        XCTAssertEqual(msreview(as: admin, ["--reviewer", "lena", "checklists", "load", Repository.checklists]).status, 0)
+        for r in reviewers {
+            let added = msreview(as: admin, ["--reviewer", "lena", "reviewers", "add", r])
+            XCTAssertEqual(added.status, 0, added.stderr)
+        }
+    }
+
+    func checklist(_ id: String) throws -> Checklist {
+        try ReviewService(store: try Store(path: db), actor: "lena").checklist(id)
+    }
+
+    func testAReviewersOwnPsqlSeesNoOneElsesReviewsAndNoPhonesAndCannotChangeTheLog() throws {
+        try setUpTeam(reviewers: ["anna", "bob"])
+        XCTAssertEqual(msreview(as: "anna", ["pull"]).status, 0)
+        XCTAssertEqual(msreview(as: "bob", ["pull"]).status, 0)
+        for who in ["anna", "bob"] {
+            let session = try XCTUnwrap(try Store(path: db).reviews(reviewer: who).first?.sessionID)
+            let c = try checklist(try XCTUnwrap(try Store(path: db).session(session)?.summary.checklist))
+            let file = try writeAnswersFile(dir + "/\(who).json", topAnswers(c))
+            let r = msreview(as: who, ["score", session, "--answers", file])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        // Reviews, their answers and listening: anna's own only.
+        XCTAssertEqual(psql(as: "anna", "SELECT DISTINCT reviewer FROM reviews").1, "anna\n")
+        XCTAssertEqual(psql(as: "anna", "SELECT count(*) FROM review_answers a JOIN reviews r ON r.id = a.review_id WHERE r.reviewer = 'bob'").1, "0\n")
+        XCTAssertNotEqual(psql(as: "lena", "SELECT count(*) FROM review_answers").1, psql(as: "anna", "SELECT count(*) FROM review_answers").1,
+                          "the lead sees both drafts, anna only hers")
+        XCTAssertEqual(psql(as: "anna", "UPDATE reviews SET percent = 0 WHERE reviewer = 'bob'").1, "UPDATE 0\n")
+        // Customers' names and phones: not readable at all; the topic is.
+        for column in ["phone", "name", "*"] {
+            let (status, out) = psql(as: "anna", "SELECT \(column) FROM callback_requests")
+            XCTAssertNotEqual(status, 0)
+            XCTAssertTrue(out.contains("permission denied"), out)
+        }
+        XCTAssertEqual(psql(as: "anna", "SELECT topic FROM callback_requests LIMIT 1").0, 0)
+        XCTAssertEqual(psql(as: "lena", "SELECT count(phone) > 0 FROM callback_requests").1, "t\n")
+        // The audit log: appended to, never changed — by anyone, the owner included.
+        for login in ["anna", "lena", TestStore.adminLogin] {
+            for sql in ["UPDATE audit_log SET reason = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+                let (status, out) = psql(as: login, sql)
+                XCTAssertNotEqual(status, 0, "\(login): \(sql) → \(out)")
+            }
+        }
+        XCTAssertNotEqual(psql(as: "anna", "INSERT INTO audit_log (at, at_ms, actor, action) VALUES ('x', 1, 'bob', 'forged')").0, 0,
+                          "nobody writes an entry in another's name")
+        XCTAssertEqual(psql(as: "anna", "SELECT DISTINCT actor FROM audit_log").1, "anna\n")
+        // The client: the login is the reviewer; --reviewer cannot name another.
+        let other = msreview(as: "anna", ["--reviewer", "bob", "sessions"])
+        XCTAssertEqual(other.status, 2)
+        XCTAssertTrue(other.stderr.contains("you act as your database login \"anna\""), other.stderr)
+        XCTAssertEqual(msreview(as: "anna", ["approve", "S-20261120-0001", "--by", "bob"]).status, 1, "a lead's action")
+    }
+
+    /// Eight reviewers, each with their own login, pull, score and submit while an importer adds
+    /// sessions: no session claimed twice, none lost, every review reads back as submitted.
+    func testEightLoginsPullScoreAndSubmitWhileAnImportRuns() throws {
+        // 160 sessions: the first half imported before the reviewers start, the second while they work.
+        let plan = try SampleGenerator(count: 160, seed: 11).generate(into: dir + "/first")
+        try makeDirectories(dir + "/second")
+        for id in plan.sessions.sorted().suffix(80) { XCTAssertEqual(rename(dir + "/first/" + id, dir + "/second/" + id), 0) }
+        let reviewers = (1...8).map { "r\($0)" }
+        try setUpTeam(reviewers: reviewers, spool: dir + "/first")
+        var files: [String: String] = [:]
+        for c in SampleGenerator.checklists { files[c] = try writeAnswersFile(dir + "/\(c).json", topAnswers(try checklist(c))) }
+        let importer = Executable.runAsync(["--db", uri(TestStore.adminLogin), "import", dir + "/second"])
+        // Each reviewer works one checklist's sessions (so it knows which answers to give) until none is left.
+        let workers = try reviewers.enumerated().map { i, r -> Process in
+            let c = SampleGenerator.checklists[i % 4]
+            return try Executable.shell("""
+                export XDG_CACHE_HOME='\(dir)/cache-\(r)'; m='\(Executable.path)'; u='\(uri(r))'; idle=0
+                while [ $idle -lt 3 ]; do
+                  id=$("$m" --db "$u" pull --checklist \(c) 2>>'\(dir)/err-\(r)') || { echo "pull failed" >> '\(dir)/err-\(r)'; break; }
+                  if [ "$id" = "(nothing to claim)" ]; then idle=$((idle + 1)); sleep 0.3; continue; fi
+                  idle=0
+                  "$m" --db "$u" score "$id" --answers '\(files[c]!)' --submit >/dev/null 2>>'\(dir)/err-\(r)' && echo "$id" >> '\(dir)/done-\(r)'
+                done
+                """)
+        }
+        importer.waitUntilExit()
+        XCTAssertEqual(importer.terminationStatus, 0, "the import ran beside the reviewers")
+        for w in workers { w.waitUntilExit() }
+        var submitted: [String: String] = [:]
+        for r in reviewers {
+            XCTAssertEqual(String(decoding: (try? readFile(dir + "/err-\(r)")) ?? [], as: UTF8.self), "", "\(r) saw errors")
+            for id in String(decoding: (try? readFile(dir + "/done-\(r)")) ?? [], as: UTF8.self).split(separator: "\n") {
+                XCTAssertNil(submitted[String(id)], "\(id) submitted by two reviewers")
+                submitted[String(id)] = r
+            }
+        }
+        let store = try Store(path: db)
+        XCTAssertEqual(try store.integrityCheck(), "ok")
+        XCTAssertEqual(try store.sessionCount(), 160)
+        let left = try store.sessions(SessionFilter()).filter { $0.status != "submitted" }
+        XCTAssertEqual(left.count + submitted.count, 160, "none lost")
+        XCTAssertLessThanOrEqual(left.count, 8, "at most what came in after the reviewers stopped: \(left.map(\.status))")
+        // Every submitted review reads back exactly as submitted, through its own reviewer's login.
+        for (id, r) in submitted.sorted(by: { $0.key < $1.key }).prefix(40) {
+            let out = msreview(as: r, ["review", id, "--json"])
+            XCTAssertEqual(out.status, 0, out.stderr)
+            let review = try XCTUnwrap(try JSON.parse(out.stdout).arrayValue?.first)
+            XCTAssertEqual(review["status"]?.stringValue, "submitted")
+            let c = try checklist(try XCTUnwrap(review["checklist"]?["id"]?.stringValue ?? review["checklist"]?.stringValue))
+            let given = Dictionary(uniqueKeysWithValues: (review["items"]?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "", $0["answer_given"] ?? .null) })
+            for (item, value) in topAnswers(c) { XCTAssertEqual(given[item], value, "\(id) \(item)") }
+        }
+    }
+}
