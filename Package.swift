@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "MSRAudioTests", dependencies: ["MSRCore", "MSRMedia", "MSRAudio", "MSRTestSupport"]),
         .testTarget(name: "MSRWorkstationTests", dependencies: ["MSRCore", "MSRStore", "MSRApp", "MSRTerminal", "MSRWorkstation", "MSRTestSupport"],
                     exclude: ["Snapshots"]),
-        .testTarget(name: "MSRAppTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp", "MSRTestSupport"]),
+        .testTarget(name: "MSRAppTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp", "MSRTerminal", "MSRWorkstation", "MSRTestSupport"]),
     ]
 )

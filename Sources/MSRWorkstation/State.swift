@@ -25,6 +25,8 @@ public struct AppState: Sendable {
     public var mode: Mode = .normal
     public var status = ""
     public var quitting = false
+    /// Review edits made while the team store could not be reached: kept, shown, saved when it answers.
+    public var unsavedChanges = 0
 
     // Queue screen: a window of rows around the cursor, never the whole table.
     public var rows: [SessionSummary] = []
@@ -99,6 +101,8 @@ public enum Action: Sendable {
     case audioUnavailable(String)
     case failed(String)
     case info(String)
+    /// How many review edits wait for the server (0: all saved).
+    case unsaved(Int)
     case previewReady(title: String, lines: [String])
     case auditLoaded(ReviewerAuditReport)
 }

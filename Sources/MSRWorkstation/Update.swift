@@ -45,6 +45,15 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
     case let .failed(message), let .info(message):
         s.status = message
         return []
+    case let .unsaved(n):
+        let was = s.unsavedChanges
+        s.unsavedChanges = n
+        if n > 0 {
+            s.status = "\(n) change\(n == 1 ? "" : "s") not saved yet: the server cannot be reached, retrying (kept on this machine)"
+        } else if was > 0 {
+            s.status = "saved the \(was) change\(was == 1 ? "" : "s") kept while the server could not be reached"
+        }
+        return []
     case let .previewReady(title, lines):
         s.preview = (title, lines)
         return []

@@ -21,6 +21,11 @@ public final class Workstation {
     var player: Player?
     var timeline: Timeline?
     var soundFailed = false
+    /// Review edits the server has not acknowledged yet, in the order they were made.
+    var unsaved: [ReviewEdit] = []
+    var nextRetry: UInt64 = 0
+    /// Where the unsaved edits are kept across a restart.
+    let journalPath: String
     /// The queue's size for a filter, counted once (a count walks every row); dropped when the
     /// queue's membership can change: a pull or a reload (`r`).
     var countCache: (filter: String, total: Int)?
@@ -36,7 +41,10 @@ public final class Workstation {
         let me = try store.reviewer(reviewer)
         state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead)
         if me == nil { state.status = "\(reviewer) is not a registered reviewer: browsing only (a lead adds you with msreview reviewers add \(reviewer))" }
+        journalPath = UnsavedJournal.path(store: store.path, reviewer: reviewer)
+        unsaved = UnsavedJournal.read(journalPath)
         dispatch(.resized(width: width, height: height))
+        if !unsaved.isEmpty { dispatch(.unsaved(unsaved.count)) }
     }
 
     /// Applies an action and runs the effects it asks for (and the actions they produce).
@@ -50,6 +58,7 @@ public final class Workstation {
 
     /// Polls the player so the play head moves on screen.
     public func tick() {
+        retryUnsaved()
         guard let p = player else { return }
         if let e = p.error, !soundFailed {
             soundFailed = true
@@ -125,19 +134,13 @@ public final class Workstation {
                 player?.stop()
                 player = nil
                 return []
-            case let .answer(session, item, answer):
-                let value: JSON = Int(answer).map { .number(Double($0)) } ?? .string(answer)
-                return [.reviewSaved(try service.score(session: session, answers: .object([(item, value)]), source: "workstation", checklist: nil, submit: false))]
-            case let .comment(session, item, text):
-                guard let current = state.review?.entries[item]?.answer else { return [.failed("answer \(item) before commenting on it")] }
-                let doc = JSON.object([("answers", .object([(item, current.json)])), ("comments", .object([(item, .string(text))]))])
-                return [.reviewSaved(try service.score(session: session, answers: doc, source: "workstation", checklist: nil, submit: false))]
-            case let .markEvidence(session, item, at):
-                guard let current = state.review?.entries[item]?.answer else { return [.failed("answer \(item) before citing evidence")] }
-                let offset = state.session.flatMap { Timestamp(rfc3339: $0.summary.startedAt)?.offsetSeconds } ?? 0
-                let moment = Timestamp(utcMillis: at / 1000 * 1000, offsetSeconds: offset).description
-                let doc = JSON.object([("answers", .object([(item, current.json)])), ("evidence", .object([(item, .array([.string(moment)]))]))])
-                return [.reviewSaved(try service.score(session: session, answers: doc, source: "workstation", checklist: nil, submit: false))]
+            case .answer, .comment, .markEvidence:
+                guard let edit = ReviewEdit(effect, state: state) else {
+                    if case let .comment(_, item, _) = effect { return [.failed("answer \(item) before commenting on it")] }
+                    if case let .markEvidence(_, item, _) = effect { return [.failed("answer \(item) before citing evidence")] }
+                    return []
+                }
+                return save(edit)
             case let .submit(session):
                 let v = try service.submit(session: session)
                 return [.reviewSaved(v), .info("submitted — \(percentText(v.score?.percent)) \(v.score?.passed == true ? "PASS" : "FAIL")")]
@@ -185,6 +188,49 @@ public final class Workstation {
         } catch {
             return [.failed("\(error)")]
         }
+    }
+
+    // MARK: Edits kept while the server is away
+
+    /// Saves a review edit; while the team store cannot be reached (or edits already wait), it
+    /// joins the queue of unsaved edits, kept in order and on disk, and is saved when it answers.
+    func save(_ edit: ReviewEdit) -> [Action] {
+        if !unsaved.isEmpty {
+            unsaved.append(edit)
+            UnsavedJournal.write(unsaved, path: journalPath)
+            return [.unsaved(unsaved.count)]
+        }
+        do {
+            return [.reviewSaved(try edit.apply(service))]
+        } catch let e as StoreError where e.isConnectionLost {
+            unsaved.append(edit)
+            UnsavedJournal.write(unsaved, path: journalPath)
+            return [.unsaved(unsaved.count)]
+        } catch {
+            return [.failed("\(error)")]
+        }
+    }
+
+    /// Tries the kept edits again (every two seconds at most), oldest first.
+    func retryUnsaved() {
+        guard !unsaved.isEmpty, DispatchTime.now().uptimeNanoseconds > nextRetry else { return }
+        nextRetry = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
+        guard store.db.reconnect() else { return }
+        var actions: [Action] = []
+        while let edit = unsaved.first {
+            do {
+                let view = try edit.apply(service)
+                if view.record.sessionID == state.session?.summary.id { actions.append(.reviewSaved(view)) }
+            } catch let e as StoreError where e.isConnectionLost {
+                break
+            } catch {
+                // The review changed meanwhile (returned, submitted elsewhere): this edit cannot be saved.
+                actions.append(.failed("a change kept offline could not be saved: \(error)"))
+            }
+            unsaved.removeFirst()
+            UnsavedJournal.write(unsaved, path: journalPath)
+        }
+        for a in actions + [.unsaved(unsaved.count)] { dispatch(a) }
     }
 
     /// The latest review of a session by a reviewer, as the service shows it now.

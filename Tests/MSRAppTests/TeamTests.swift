@@ -3,7 +3,9 @@ import MSRApp
 import MSRCore
 import MSRMedia
 import MSRStore
+import MSRTerminal
 import MSRTestSupport
+import MSRWorkstation
 import XCTest
 
 /// Team mode on a real PostgreSQL server, each person with their own login: the server itself
@@ -95,6 +97,54 @@ final class TeamTests: XCTestCase {
         XCTAssertEqual(other.status, 2)
         XCTAssertTrue(other.stderr.contains("you act as your database login \"anna\""), other.stderr)
         XCTAssertEqual(msreview(as: "anna", ["approve", "S-20261120-0001", "--by", "bob"]).status, 1, "a lead's action")
+    }
+
+    /// `pg_ctl restart` in the middle of a review: the answer given while the server is away is
+    /// kept (on screen, and on disk), and saved once the server is back.
+    func testAnAnswerGivenWhileTheServerRestartsIsSavedWhenItIsBack() throws {
+        try setUpTeam(reviewers: ["anna"])
+        setenv("XDG_STATE_HOME", dir + "/state", 1)
+        let ws = try Workstation(store: try Store(path: uri("anna")), reviewer: "anna", config: Config(), device: "null", width: 120, height: 40)
+        ws.dispatch(.key(.char("p")))
+        ws.dispatch(.key(.enter))
+        XCTAssertEqual(ws.state.screen, .session)
+        let first = try XCTUnwrap(ws.state.currentItem)
+        ws.dispatch(.key(.char("y")))
+        XCTAssertEqual(ws.state.unsavedChanges, 0)
+        let second = try XCTUnwrap(ws.state.currentItem)
+        let reviewID = try XCTUnwrap(ws.state.review?.record.id)
+
+        try TestStore.stopServer()
+        ws.dispatch(.key(.char("n")))
+        XCTAssertEqual(ws.state.unsavedChanges, 1, ws.state.status)
+        XCTAssertTrue(view(ws.state).text.contains("1 change not saved yet"), ws.state.status)
+        ws.tick()  // a retry while the server is down keeps the change
+        XCTAssertEqual(ws.state.unsavedChanges, 1)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/state/msreview/unsaved").count, 1, "kept on disk too")
+
+        try TestStore.startServer()
+        let deadline = Date().addingTimeInterval(30)
+        while ws.state.unsavedChanges > 0, Date() < deadline {
+            ws.tick()
+            usleep(200_000)
+        }
+        XCTAssertEqual(ws.state.unsavedChanges, 0, ws.state.status)
+        XCTAssertTrue(ws.state.status.contains("saved the 1 change"), ws.state.status)
+        let answers = try Store(path: uri("anna")).answers(review: reviewID)
+        XCTAssertEqual(answers[first.id]?.answer, .yes)
+        XCTAssertEqual(answers[second.id]?.answer, .no, "the answer given while the server was away")
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: dir + "/state/msreview/unsaved"))?.count ?? 0, 0)
+    }
+
+    /// A batch command against a server that is gone: one line, exit 1.
+    func testABatchCommandWithoutItsServerSaysSoInOneLine() throws {
+        try setUpTeam(reviewers: ["anna"])
+        try TestStore.stopServer()
+        defer { try? TestStore.startServer() }
+        let r = msreview(as: "anna", ["sessions"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("msreview: cannot open the store postgresql:///"), r.stderr)
     }
 
     /// Eight reviewers, each with their own login, pull, score and submit while an importer adds

@@ -312,6 +312,24 @@ public enum TestStore {
             .map { String($0.split(separator: "=").last ?? "") } ?? "postgres"
     }
 
+    /// The test server's cluster directory and port (from `MSREVIEW_TEST_PG`'s host and port).
+    static var cluster: (directory: String, port: String) {
+        let admin = ProcessInfo.processInfo.environment["MSREVIEW_TEST_PG"] ?? ""
+        let query = admin.split(separator: "?").last.map { $0.split(separator: "&") } ?? []
+        func value(_ key: String) -> String { query.first { $0.hasPrefix(key + "=") }.map { String($0.dropFirst(key.count + 1)) } ?? "" }
+        return (value("host"), value("port"))
+    }
+
+    /// Stops the test server (`pg_ctl stop`, fast): every connection to it is cut.
+    public static func stopServer() throws {
+        guard system("'\(Repository.root)/tools/pg.sh' stop '\(cluster.directory)'") == 0 else { throw CocoaError(.executableLoad) }
+    }
+
+    /// Starts the test server again on the same directory and port.
+    public static func startServer() throws {
+        guard system("'\(Repository.root)/tools/pg.sh' start '\(cluster.directory)' \(cluster.port) > /dev/null") == 0 else { throw CocoaError(.executableLoad) }
+    }
+
     /// The admin URI with another database name (`postgresql:///NAME?…`).
     public static func uri(_ admin: String, database: String) -> String {
         guard let q = admin.firstIndex(of: "?") else { return "postgresql:///" + database }
