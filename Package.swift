@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "MSRTestSupport", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRApp"], path: "Tests/MSRTestSupport"),
         .testTarget(name: "MSRCoreTests", dependencies: ["MSRCore"]),
         .testTarget(name: "MSRMediaTests", dependencies: ["MSRCore", "MSRMedia", "MSRTestSupport"]),
-        .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRStore", "MSRTestSupport"]),
+        .testTarget(name: "MSRStoreTests", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRTestSupport"]),
         .testTarget(name: "MSRAudioTests", dependencies: ["MSRCore", "MSRMedia", "MSRAudio", "MSRTestSupport"]),
         .testTarget(name: "MSRWorkstationTests", dependencies: ["MSRCore", "MSRStore", "MSRApp", "MSRTerminal", "MSRWorkstation", "MSRTestSupport"],
                     exclude: ["Snapshots"]),

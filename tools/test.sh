@@ -12,11 +12,11 @@ stop() { tools/pg.sh stop "$work/pg" >/dev/null 2>&1; rm -rf "$work"; }
 trap stop EXIT INT TERM
 
 # The suites that run on both backends (the others test SQLite files, media and the decoder child).
-both='MSRStoreTests.PostgresTests|MSRAppTests.(CLITests|ReviewTests|ImportTests|FraudEngineTests|ReviewCLITests|ExportTests|AuditCLITests|ScorecardTests|RetentionTests|PlayCLITests|TeamTests)|MSRWorkstationTests'
+both='MSRStoreTests.PostgresTests|MSRAppTests.(CLITests|StoreCopyTests|ReviewTests|ImportTests|FraudEngineTests|ReviewCLITests|ExportTests|AuditCLITests|ScorecardTests|RetentionTests|PlayCLITests|TeamTests)|MSRWorkstationTests'
 
 $swift build --build-tests || exit 1
 echo "== all suites on SQLite"
-$swift test --skip-build --disable-swift-testing --skip 'PostgresTests|TeamTests' || exit 1
+$swift test --skip-build --disable-swift-testing || exit 1
 
 echo "== store, application and end-to-end suites on PostgreSQL (cluster log: $work/pg/log)"
 base=$(tools/pg.sh start "$work/pg" "$port") || exit 1

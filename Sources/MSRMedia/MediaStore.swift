@@ -4,6 +4,7 @@ import Glibc
 /// A medium that did not hash to the SHA-256 it was stored under.
 public struct MediaMismatch: Error, CustomStringConvertible, Sendable {
     public var expected, actual: String
+    public init(expected: String, actual: String) { (self.expected, self.actual) = (expected, actual) }
     public var description: String { "media \(expected.prefix(12))… read back with SHA-256 \(actual.prefix(12))…: damaged in the store" }
 }
 

@@ -135,6 +135,12 @@ extension Store {
         try grantTeamRole(login: id, role: role)
     }
 
+    /// A team store: a login with its group role for every registered reviewer (after a copy into it).
+    public func grantTeamRolesToReviewers() throws {
+        guard isPostgres else { return }
+        for r in try reviewers() { try grantTeamRole(login: r.id, role: r.role) }
+    }
+
     /// A team store: the reviewer is a database login (created when missing, without a password:
     /// docs/team.md sets one or a certificate) holding exactly one of the group roles whose grants
     /// and row security say what it may read and change. A SQLite store has nothing to grant.
