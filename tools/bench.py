@@ -428,6 +428,12 @@ next to the rows it has (no OFFSET walk), and counts a filter once. The slowest 
 incremental-search keystrokes, each a `LIKE` scan of every session (`MSREVIEW_UI_TRACE=1` lists them).
 """
 
+# The items export as one join (answers with their review and session), without scoring: what
+# sqlite3 and psql are timed running beside `msreview export items`.
+ITEMS_QUERY = ("SELECT r.id, s.id, s.local_date, s.location_id, s.employee_id, r.checklist_id, r.checklist_version, r.reviewer, "
+               "a.item_id, a.answer, a.comment, a.evidence FROM reviews r JOIN sessions s ON s.id = r.session_id "
+               "JOIN review_answers a ON a.review_id = r.id WHERE r.status IN ('submitted', 'approved') ORDER BY s.started_ms, s.id, r.id")
+
 def bench_export():
     """Issue 7: 1,000,000 item rows exported as CSV, beside sqlite3 -csv running an equivalent
     query on the same database."""
@@ -438,9 +444,7 @@ def bench_export():
     out = os.path.join(OUT, "items.csv")
     t_msr, msr_runs = timed(f"{MSR} --db {db} export items --out {out}", runs=3)
     produced = sum(1 for _ in open(out, encoding="utf-8")) - 1
-    q = ("SELECT r.id, s.id, s.local_date, s.location_id, s.employee_id, r.checklist_id, r.checklist_version, r.reviewer, "
-         "a.item_id, a.answer, a.comment, a.evidence FROM reviews r JOIN sessions s ON s.id = r.session_id "
-         "JOIN review_answers a ON a.review_id = r.id WHERE r.status IN ('submitted', 'approved') ORDER BY s.started_ms, s.id, r.id")
+    q = ITEMS_QUERY
     t_sql, sql_runs = timed(f"sqlite3 -csv -header {db} \"{q}\" > {OUT}/items-sqlite.csv", runs=3)
     rss = peak_rss_kb(f"{MSR} --db {db} export items --out {out}")
     return f"""## Export (issue 7)
@@ -503,7 +507,149 @@ employee and month: no intervals, no sections, no pages.
 Runs: HTML {', '.join(f'{t:.2f}' for t in html_runs)} s; CSV {', '.join(f'{t:.2f}' for t in csv_runs)} s; sqlite3 {', '.join(f'{t:.2f}' for t in sql_runs)} s.
 """
 
-BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export, "scorecards": bench_scorecards}
+
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the team benchmarks (tools/pg.sh); returns its admin
+    URI (the `postgres` database) and a function giving a fresh database's URI."""
+    d = os.path.join(OUT, "pg")
+    base = sh(f"{ROOT}/tools/pg.sh start {d} 55498").stdout.strip()
+    admin = base.replace("/msreview?", "/postgres?")
+    def fresh(name):
+        sh(f"psql '{admin}' -qc 'DROP DATABASE IF EXISTS {name}' -c 'CREATE DATABASE {name}'")
+        return admin.replace("/postgres?", f"/{name}?")
+    return d, admin, fresh
+
+def bench_team():
+    """Issue 14: the team store (PostgreSQL 15, local unix socket) beside the SQLite store, each
+    measured in the same run: import, 8 concurrent pullers, the workstation on 100,000 sessions
+    with round trips per key, and the 1,000,000-row items export beside psql's \\copy."""
+    import concurrent.futures, threading
+    d, admin, fresh = pg_cluster()
+    env = f"XDG_CACHE_HOME={OUT}/team-cache"
+    try:
+        # --- import of 2,000 bundles
+        spool = os.path.join(OUT, "import-spool")
+        if not os.path.isdir(spool) or len(os.listdir(spool)) != 2000:
+            shutil.rmtree(spool, ignore_errors=True)
+            sh(f"{MSR} samples generate --count 2000 --seed 1 --out {spool}")
+        sq, pg = [], []
+        for i in range(3):
+            store = os.path.join(OUT, f"team-import-{i}", "s.sqlite")
+            sh("sync")
+            sq.append(timed(f"{MSR} --db {store} import {spool}", runs=1)[0])
+            uri = fresh(f"imp{i}")
+            sh("sync")
+            pg.append(timed(f"{env} {MSR} --db '{uri}' import {spool}", runs=1)[0])
+        pg_bytes = int(sh(f"psql '{uri}' -Atc \"SELECT pg_database_size(current_database())\"").stdout)
+        t_sq, t_pg = statistics.median(sq), statistics.median(pg)
+
+        # --- 8 concurrent pullers, each with its own login (PostgreSQL) or name (SQLite)
+        def pullers(store, login_uri):
+            lead = "bench"
+            sh(f"{env} {MSR} --db '{store}' --reviewer {lead} reviewers add {lead} --role lead")
+            for r in range(8):
+                sh(f"{env} {MSR} --db '{store}' --reviewer {lead} reviewers add p{r}")
+            lat, lock = [], threading.Lock()
+            def work(r):
+                db = login_uri(r)
+                for _ in range(25):
+                    t = time.perf_counter()
+                    subprocess.run(f"{env} {MSR} --db '{db}' --reviewer p{r} pull", shell=True, check=True, stdout=subprocess.DEVNULL)
+                    with lock:
+                        lat.append(time.perf_counter() - t)
+            t0 = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(8) as ex:
+                list(ex.map(work, range(8)))
+            wall = time.perf_counter() - t0
+            lat.sort()
+            return len(lat) / wall, statistics.median(lat), lat[int(len(lat) * 0.99) - 1]
+        sq_store = os.path.join(OUT, "team-import-0", "s.sqlite")
+        pg_store = admin.replace("/postgres?", "/imp0?")
+        sq_claims = pullers(sq_store, lambda r: sq_store)
+        pg_claims = pullers(pg_store, lambda r: pg_store.replace("user=msreview", f"user=p{r}"))
+        single = timed(f"{env} {MSR} --db '{pg_store}' --reviewer bench sessions --limit 1", runs=5)[0]
+
+        # --- the workstation on 100,000 sessions
+        scoring = os.path.join(OUT, "scoring.sqlite")
+        if not os.path.exists(scoring):
+            bench_scoring()
+        ui_uri = fresh("ui100k")
+        t_copy_ui, _ = timed(f"{env} {MSR} store copy --from {scoring} --to '{ui_uri}' --reviewer bench", runs=1)
+        def ui(store):
+            runs = [json.loads(sh(f"{env} {MSR} --db '{store}' --reviewer bench ui-timing --width 120 --height 40 --json").stdout) for _ in range(3)]
+            return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        ui_sq, ui_pg = ui(scoring), ui(ui_uri)
+
+        # --- export of 1,000,000 item rows
+        export_db = os.path.join(OUT, "export.sqlite")
+        if not os.path.exists(export_db):
+            bench_export()
+        ex_uri = fresh("export1m")
+        t_copy_ex, _ = timed(f"{env} {MSR} store copy --from {export_db} --to '{ex_uri}' --reviewer bench", runs=1)
+        out = os.path.join(OUT, "items-pg.csv")
+        t_exp, exp_runs = timed(f"{env} {MSR} --db '{ex_uri}' --reviewer bench export items --out {out}", runs=3)
+        produced = sum(1 for _ in open(out, encoding="utf-8")) - 1
+        q = ITEMS_QUERY
+        t_psql, psql_runs = timed(f"psql '{ex_uri}' -c \"\\\\copy ({q}) to stdout csv header\" > {OUT}/items-psql.csv", runs=3)
+        rss = peak_rss_kb(f"{env} {MSR} --db '{ex_uri}' --reviewer bench export items --out {out}")
+    finally:
+        sh(f"{ROOT}/tools/pg.sh stop {d}")
+        for x in os.listdir(OUT):
+            if x.startswith("team-import-"):
+                shutil.rmtree(os.path.join(OUT, x), ignore_errors=True)
+    ms = lambda v: f"{v * 1000:.1f} ms"
+    return f"""## Team store on PostgreSQL (issue 14)
+
+PostgreSQL 15 (Debian) on a unix socket of the same machine, `fsync=on`, default settings;
+beside the SQLite store in the same run. Each person's commands connect with their own login.
+
+**Import** of the 2,000 generated bundles (as in Import above; media go into the database in
+1 MiB chunks in the sessions' own transactions, and into this machine's cache):
+
+| store | median wall time | throughput |
+| --- | --- | --- |
+| SQLite (file + media directory) | {t_sq:.2f} s | {2000 / t_sq:,.0f} bundles/s |
+| PostgreSQL (rows + media chunks) | {t_pg:.2f} s | {2000 / t_pg:,.0f} bundles/s |
+
+PostgreSQL / SQLite = {t_pg / t_sq:.2f}×; the database holds {pg_bytes / 2**20:.0f} MiB after the import.
+Runs: SQLite {', '.join(f'{t:.2f}' for t in sq)} s; PostgreSQL {', '.join(f'{t:.2f}' for t in pg)} s.
+
+**8 concurrent pullers**, 25 `msreview pull` each (a process per claim, as a script would run
+it; one claim each), on the imported store:
+
+| store | claims/s | median claim | p99 claim |
+| --- | --- | --- | --- |
+| SQLite (`BEGIN IMMEDIATE`) | {sq_claims[0]:.0f} | {ms(sq_claims[1])} | {ms(sq_claims[2])} |
+| PostgreSQL (`msr_claim`: `FOR UPDATE SKIP LOCKED`, row security) | {pg_claims[0]:.0f} | {ms(pg_claims[1])} | {ms(pg_claims[2])} |
+
+A process that only connects and lists one session takes {ms(single)} on PostgreSQL: most of a
+claim's latency is starting the process and connecting.
+
+**Workstation** (`msreview ui-timing`, the script of Workstation above) on the 100,000-session
+store, and on the same store copied into PostgreSQL (`store copy`: {t_copy_ui:.0f} s):
+
+| store | first paint | key → redraw median | p99 | worst | statements per move, max (mean) | per key, median (max) |
+| --- | --- | --- | --- | --- | --- | --- |
+| SQLite | {ui_sq['first_paint_ms']:.1f} ms | {ui_sq['median_ms']:.2f} ms | {ui_sq['p99_ms']:.2f} ms | {ui_sq['max_ms']:.1f} ms | {ui_sq['statements_per_move_max']:.0f} ({ui_sq['statements_per_move_mean']:.2f}) | {ui_sq['statements_per_key_median']:.0f} ({ui_sq['statements_per_key_max']:.0f}) |
+| PostgreSQL | {ui_pg['first_paint_ms']:.1f} ms | {ui_pg['median_ms']:.2f} ms | {ui_pg['p99_ms']:.2f} ms | {ui_pg['max_ms']:.1f} ms | {ui_pg['statements_per_move_max']:.0f} ({ui_pg['statements_per_move_mean']:.2f}) | {ui_pg['statements_per_key_median']:.0f} ({ui_pg['statements_per_key_max']:.0f}) |
+
+On PostgreSQL every statement is one round trip. A move costs at most
+{ui_pg['statements_per_move_max']:.0f} (a keyset query for the rows next to those held; the count is cached), the same on
+8 sessions as on 100,000.
+
+**Export** of {produced:,} item rows from the 1,000,000-row store copied into PostgreSQL
+(`store copy`: {t_copy_ex:.0f} s), beside `psql \\copy` of the equivalent join (no scoring):
+
+| command | median wall time | rows/s |
+| --- | --- | --- |
+| `msreview export items` (PostgreSQL) | {t_exp:.2f} s | {produced / t_exp:,.0f} |
+| `psql -c "\\copy (SELECT … JOIN review_answers …) to stdout csv"` | {t_psql:.2f} s | {produced / t_psql:,.0f} |
+
+**msreview / psql throughput = {t_psql / t_exp:.2f}×** (target ≥ 0.7×). Peak RSS: {rss / 1024 if rss else float('nan'):.0f} MiB.
+Runs: msreview {', '.join(f'{t:.2f}' for t in exp_runs)} s; psql {', '.join(f'{t:.2f}' for t in psql_runs)} s.
+"""
+
+BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export, "scorecards": bench_scorecards, "team": bench_team}
 
 def main():
     names = sys.argv[1:] or list(BENCHES)

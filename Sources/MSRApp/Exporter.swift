@@ -79,8 +79,15 @@ public struct Exporter {
                 try begin(["review_id", "session_id", "local_date", "location_id", "employee_id", "checklist_id", "checklist_version", "reviewer",
                            "section_id", "item_id", "answer", "answer_given", "earned", "possible", "failed", "critical", "comment", "evidence"])
             }
-            // One statement streams the reviews; each row's answers are read as it goes.
-            try store.forEachDecidedReview(filter, checklist: checklist) { r in
+            // One statement streams the reviews; their answers and overrides are read 256 reviews
+            // at a time (two statements a batch, not two a review: a round trip each on a team store).
+            var batch: [DecidedReview] = []
+            func emitBatch() throws {
+                try scorer.prefetch(batch.map(\.reviewID))
+                for r in batch { try emitReview(r) }
+                batch.removeAll(keepingCapacity: true)
+            }
+            func emitReview(_ r: DecidedReview) throws {
                 let (id, sid, started, day, loc, emp, empName) = (r.reviewID, r.sessionID, r.startedAt, r.localDate, r.locationID, r.employeeID, r.employeeName)
                 let (cid, version, reviewer, status, submitted, submittedMs, startedText) = (r.checklistID, r.checklistVersion, r.reviewer, r.status, r.submittedAt, r.submittedMillis, r.startedAt)
                 let scored = try scorer.score(review: id, checklist: cid, version: version, submittedMillis: submittedMs)
@@ -105,8 +112,13 @@ public struct Exporter {
                         }
                     }
                 }
+            }
+            try store.forEachDecidedReview(filter, checklist: checklist) { r in
+                batch.append(r)
+                if batch.count == 256 { try emitBatch() }
                 return true
             }
+            if !batch.isEmpty { try emitBatch() }
         case .questionnaires:
             try begin(["session_id", "local_date", "location_id", "employee_id", "questionnaire_id", "form", "started_at", "submitted_at",
                        "question", "kind", "value", "answered_at", "left_out_for_fraud"])

@@ -390,8 +390,13 @@ public final class ReviewService {
     /// Overrides apply to the submission they were made on; after a return and a new submit,
     /// the reviewer's answers stand again (the old overrides stay in the log).
     func currentOverrides(_ review: Int64, submittedMillis: Int64?) throws -> [Override] {
+        ReviewService.current(try store.overrides(review: review), submittedMillis: submittedMillis)
+    }
+
+    /// The overrides made since the review was last submitted (earlier ones were answered by a resubmission).
+    static func current(_ overrides: [Override], submittedMillis: Int64?) -> [Override] {
         let since = submittedMillis ?? .max
-        return try store.overrides(review: review).filter { (Timestamp(rfc3339: $0.at)?.utcMillis ?? 0) >= since }
+        return overrides.filter { (Timestamp(rfc3339: $0.at)?.utcMillis ?? 0) >= since }
     }
 
     static func applying(_ overrides: [Override], to entries: [String: ItemEntry]) -> [String: ItemEntry] {
@@ -568,14 +573,31 @@ public final class ReviewScorer {
     let service: ReviewService
     var checklists: [String: Checklist] = [:]
 
+    /// Answers and overrides read ahead for reviews about to be scored (`prefetch`).
+    var prefetchedAnswers: [Int64: [String: ItemEntry]] = [:]
+    var prefetchedOverrides: [Int64: [Override]]?
+
     public init(_ service: ReviewService) { self.service = service }
+
+    /// Reads the answers and overrides of these reviews in two statements; `score` then uses them.
+    public func prefetch(_ reviews: [Int64]) throws {
+        prefetchedAnswers = try service.store.answers(reviews: reviews)
+        prefetchedOverrides = try service.store.overrides(reviews: reviews)
+    }
 
     public func score(review: Int64, checklist id: String, version: Int, submittedMillis: Int64?) throws -> Scored {
         let key = "\(id)@\(version)"
         if checklists[key] == nil { checklists[key] = try service.checklist(id, version: version) }
         let checklist = checklists[key]!
-        let given = try service.store.answers(review: review)
-        let overrides = try service.currentOverrides(review, submittedMillis: submittedMillis)
+        let given: [String: ItemEntry]
+        let overrides: [Override]
+        if let ahead = prefetchedOverrides {
+            given = prefetchedAnswers[review] ?? [:]
+            overrides = ReviewService.current(ahead[review] ?? [], submittedMillis: submittedMillis)
+        } else {
+            given = try service.store.answers(review: review)
+            overrides = try service.currentOverrides(review, submittedMillis: submittedMillis)
+        }
         let effective = ReviewService.applying(overrides, to: given)
         return Scored(checklist: checklist, given: given, overrides: overrides, effective: effective,
                       score: Score.review(checklist, answers: effective.mapValues(\.answer)))

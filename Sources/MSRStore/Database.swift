@@ -133,6 +133,8 @@ public final class Database {
     private var handle: OpaquePointer?
     private var cache: [String: OpaquePointer] = [:]
     private var savepointDepth = 0
+    /// Statements run on this connection: on PostgreSQL each is one round trip to the server.
+    public private(set) var statementCount = 0
 
     /// Opens (creating when `create`) the database and sets WAL, foreign keys and a busy timeout.
     /// `immutable`: the file lives on a read-only file system, so nothing can change it — opened
@@ -213,6 +215,7 @@ public final class Database {
 
     /// Runs a statement that returns no rows (or whose rows are not needed).
     public func execute(_ sql: String, _ params: [SQLValue] = []) throws(StoreError) {
+        statementCount += 1
         if let postgres { return try postgres.execute(sql, params) }
         let stmt = try prepared(sql)
         try bind(stmt, params, sql)
@@ -226,6 +229,7 @@ public final class Database {
 
     /// Runs several statements separated by semicolons (schema scripts). No parameters.
     public func executeScript(_ sql: String) throws(StoreError) {
+        statementCount += 1
         if let postgres { return try postgres.executeScript(sql) }
         var err: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &err)
@@ -238,6 +242,7 @@ public final class Database {
 
     /// Streams the rows of a query to `body`; return false from `body` to stop early.
     public func forEach(_ sql: String, _ params: [SQLValue] = [], _ body: (Row) throws -> Bool) throws {
+        statementCount += 1
         if let postgres { return try postgres.forEach(sql, params, body) }
         let stmt = try prepared(sql)
         try bind(stmt, params, sql)
@@ -250,6 +255,14 @@ public final class Database {
         }
     }
 
+    /// Like `forEach`, for results too large to hold: PostgreSQL streams them through a cursor
+    /// (SQLite always steps through its rows).
+    public func stream(_ sql: String, _ params: [SQLValue] = [], _ body: (Row) throws -> Bool) throws {
+        statementCount += 1
+        if let postgres { return try postgres.stream(sql, params, body) }
+        try forEach(sql, params, body)
+    }
+
     /// All rows of a query, each mapped by `transform`.
     public func query<T>(_ sql: String, _ params: [SQLValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
         var out: [T] = []
@@ -259,6 +272,7 @@ public final class Database {
 
     /// The first column of the first row, if any.
     public func scalar(_ sql: String, _ params: [SQLValue] = []) throws(StoreError) -> SQLValue? {
+        statementCount += 1
         if let postgres {
             var v: SQLValue? = nil
             do { try postgres.forEach(sql, params) { v = $0[0]; return false } } catch { throw error as! StoreError }

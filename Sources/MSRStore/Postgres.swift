@@ -79,9 +79,11 @@ final class PostgresConnection {
         return name
     }
 
-    /// Runs a prepared statement with `params`; the caller clears the result.
-    private func run(_ sql: String, _ params: [SQLValue]) throws(StoreError) -> OpaquePointer {
-        let name = try statement(sql)
+    /// Runs a prepared statement with `params` (`prepared: false`: unnamed, for statements the
+    /// server does not prepare, such as DECLARE); the caller clears the result.
+    private func run(_ sql: String, _ params: [SQLValue], prepared usePrepared: Bool = true) throws(StoreError) -> OpaquePointer {
+        let name = usePrepared ? try statement(sql) : ""
+        let text = usePrepared ? "" : PostgresConnection.translate(sql)
         var storage: [UnsafeMutablePointer<CChar>?] = []
         var lengths: [Int32] = []
         var formats: [Int32] = []
@@ -109,7 +111,8 @@ final class PostgresConnection {
         }
         let res: OpaquePointer? = storage.withUnsafeBufferPointer { values in
             values.withMemoryRebound(to: UnsafePointer<CChar>?.self) { v in
-                PQexecPrepared(conn, name, Int32(params.count), v.baseAddress, lengths, formats, 0)
+                usePrepared ? PQexecPrepared(conn, name, Int32(params.count), v.baseAddress, lengths, formats, 0)
+                    : PQexecParams(conn, text, Int32(params.count), nil, v.baseAddress, lengths, formats, 0)
             }
         }
         let status = PQresultStatus(res)
@@ -145,6 +148,37 @@ final class PostgresConnection {
             i += 1
         }
     }
+
+    /// Streams a large result through a cursor, `batch` rows per round trip, so memory stays flat
+    /// however many rows; outside a transaction it opens a read-only one for the cursor's life.
+    /// The body may run other statements on this connection between batches.
+    func stream(_ sql: String, _ params: [SQLValue], batch: Int = 2000, _ body: (Row) throws -> Bool) throws {
+        let own = isIdle
+        if own { try execute("BEGIN READ ONLY", []) }
+        cursors += 1
+        let name = "msr_cursor\(cursors)"
+        do {
+            PQclear(try run("DECLARE \(name) NO SCROLL CURSOR FOR " + sql, params, prepared: false))
+            var more = true
+            while more {
+                let res = try run("FETCH \(batch) FROM \(name)", [])
+                defer { PQclear(res) }
+                let n = PQntuples(res)
+                more = n == Int32(batch)
+                var i: Int32 = 0
+                while i < n {
+                    if try !body(Row(postgres: res, row: i)) { more = false; break }
+                    i += 1
+                }
+            }
+            try execute("CLOSE \(name)", [])
+            if own { try execute("COMMIT", []) }
+        } catch {
+            if own { try? execute("ROLLBACK", []) }
+            throw error
+        }
+    }
+    private var cursors = 0
 
     var isIdle: Bool { PQtransactionStatus(conn) == PQTRANS_IDLE }
     var isConnected: Bool { conn != nil && PQstatus(conn) == CONNECTION_OK }

@@ -94,7 +94,7 @@ extension Store {
         var p = params
         if let checklist { sql += " AND r.checklist_id = ?"; p.append(.text(checklist)) }
         sql += " ORDER BY s.started_ms, s.id, r.id"
-        try db.forEach(sql, p) { r in
+        try db.stream(sql, p) { r in
             try body(DecidedReview(
                 reviewID: r.int(0) ?? 0, sessionID: r.text(1) ?? "", startedAt: r.text(2) ?? "", localDate: r.text(3) ?? "",
                 locationID: r.text(4) ?? "", employeeID: r.text(5) ?? "", employeeName: r.text(6), checklistID: r.text(7) ?? "",
@@ -106,7 +106,7 @@ extension Store {
     /// Every questionnaire answer of the filtered sessions, in session, questionnaire and answer order.
     public func forEachQuestionnaireAnswer(_ filter: SessionFilter, _ body: (QuestionnaireAnswerRecord) throws -> Bool) throws {
         let (w, params) = nonEmptyWhere(filter)
-        try db.forEach("""
+        try db.stream("""
             SELECT s.id, s.local_date, s.location_id, s.employee_id, q.id, q.form, q.started_at, q.submitted_at,
               a.question, a.kind, a.value, a.answered_at, \(questionnaireHasFraudSQL)
             FROM sessions s JOIN questionnaires q ON q.session_id = s.id
@@ -124,7 +124,7 @@ extension Store {
     /// Every finding of the filtered sessions, by session, questionnaire, code and file.
     public func forEachFinding(_ filter: SessionFilter, _ body: (SessionFindingRecord) throws -> Bool) throws {
         let (w, params) = nonEmptyWhere(filter)
-        try db.forEach("""
+        try db.stream("""
             SELECT f.session_id, f.questionnaire_id, f.file, f.code, f.severity, f.detail, s.local_date, s.location_id, s.employee_id
             FROM findings f JOIN sessions s ON s.id = f.session_id \(w)
             ORDER BY f.session_id, coalesce(f.questionnaire_id, ''), f.code, coalesce(f.file, '')

@@ -263,6 +263,37 @@ extension Store {
         return out
     }
 
+    /// The answers of many reviews in one statement (exports score reviews in batches: on a team
+    /// store one round trip per review would dominate).
+    public func answers(reviews ids: [Int64]) throws -> [Int64: [String: ItemEntry]] {
+        guard !ids.isEmpty else { return [:] }
+        var out: [Int64: [String: ItemEntry]] = [:]
+        out.reserveCapacity(ids.count)
+        try db.forEach("SELECT review_id, item_id, answer, comment, evidence FROM review_answers WHERE review_id IN ("
+                       + Array(repeating: "?", count: ids.count).joined(separator: ",") + ")", ids.map(SQLValue.integer)) { r in
+            guard let answer = ItemAnswer(text: r.text(2) ?? "") else { return true }
+            let raw = r.text(4) ?? "[]"
+            let evidence = raw == "[]" ? [] : ((try? JSON.parse(raw))?.arrayValue ?? []).compactMap { $0.numberValue.map(Int64.init) }
+            out[r.int(0) ?? 0, default: [:]][r.text(1) ?? ""] = ItemEntry(answer: answer, comment: r.text(3), evidence: evidence)
+            return true
+        }
+        return out
+    }
+
+    /// The overrides of many reviews in one statement, each review's in order.
+    public func overrides(reviews ids: [Int64]) throws -> [Int64: [Override]] {
+        guard !ids.isEmpty else { return [:] }
+        var out: [Int64: [Override]] = [:]
+        try db.forEach("SELECT review_id, item_id, before, after, lead, at, reason FROM review_overrides WHERE review_id IN ("
+                       + Array(repeating: "?", count: ids.count).joined(separator: ",") + ") ORDER BY id", ids.map(SQLValue.integer)) { r in
+            out[r.int(0) ?? 0, default: []].append(Override(itemID: r.text(1) ?? "", before: r.text(2).flatMap(ItemAnswer.init(text:)),
+                                                            after: ItemAnswer(text: r.text(3) ?? "") ?? .notApplicable, lead: r.text(4) ?? "",
+                                                            at: r.text(5) ?? "", reason: r.text(6) ?? ""))
+            return true
+        }
+        return out
+    }
+
     public func overrides(review: Int64) throws -> [Override] {
         try db.query("SELECT item_id, before, after, lead, at, reason FROM review_overrides WHERE review_id = ? ORDER BY id", [.integer(review)]) {
             Override(itemID: $0.text(0) ?? "", before: $0.text(1).flatMap(ItemAnswer.init(text:)),

@@ -32,18 +32,30 @@ extension Store {
         let mine = Set(try columns(of: table))
         let cols = try source.columns(of: table).filter { mine.contains($0) }
         let names = cols.joined(separator: ", ")
-        let insert = "INSERT INTO \(table) (\(names)) VALUES (" + Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"
+        let tuple = "(" + Array(repeating: "?", count: cols.count).joined(separator: ", ") + ")"
+        // Up to 200 rows per statement (within both engines' limits on bound parameters): a
+        // round trip per row would make a million-row copy into a server take minutes.
+        let perStatement = max(1, min(200, 30_000 / cols.count))
+        func insert(_ rows: Int) -> String {
+            "INSERT INTO \(table) (\(names)) VALUES " + Array(repeating: tuple, count: rows).joined(separator: ", ")
+        }
         let statusIndex = table == "reviews" ? cols.firstIndex(of: "status") : nil
         let order = cols.contains("id") ? " ORDER BY id" : ""
         if table == "meta" { try db.execute("DELETE FROM meta") }
         var n = 0
-        try source.db.forEach("SELECT \(names) FROM \(table)\(order)", []) { row in
-            var values = (0..<Int32(cols.count)).map { row[$0] }
-            if let i = statusIndex { values[i] = .text("draft") }
-            try db.execute(insert, values)
+        var pending: [SQLValue] = []
+        pending.reserveCapacity(perStatement * cols.count)
+        try source.db.stream("SELECT \(names) FROM \(table)\(order)", []) { row in
+            for c in 0..<Int32(cols.count) { pending.append(row[c]) }
+            if let i = statusIndex { pending[pending.count - cols.count + i] = .text("draft") }
             n += 1
+            if pending.count == perStatement * cols.count {
+                try db.execute(insert(perStatement), pending)
+                pending.removeAll(keepingCapacity: true)
+            }
             return true
         }
+        if !pending.isEmpty { try db.execute(insert(pending.count / cols.count), pending) }
         return n
     }
 

@@ -58,7 +58,7 @@ let uiTimingCommand = Command(
     options: [
         OptionSpec(name: "width", value: "W", help: "screen width (default 120)"),
         OptionSpec(name: "height", value: "H", help: "screen height (default 40)"),
-        OptionSpec(name: "json", value: nil, help: "print {\"sessions\", \"first_paint_ms\", \"keys\", \"median_ms\", \"p99_ms\", \"max_ms\"}"),
+        OptionSpec(name: "json", value: nil, help: "print {\"sessions\", \"first_paint_ms\", \"keys\", \"median_ms\", \"p99_ms\", \"max_ms\", \"statements_per_move_max\", …} (statements: round trips on PostgreSQL)"),
     ]
 ) { inv in
     let store = try openStore(inv)
@@ -75,12 +75,19 @@ let uiTimingCommand = Command(
     for _ in 0..<20 { script += [.enter, .down, .down, .char("q"), .char("j")] }
     var times: [Double] = []
     var labelled: [(Double, String)] = []
+    // Statements per key (on PostgreSQL, round trips): for cursor moves and for every key.
+    var moveTrips: [Int] = [], keyTrips: [Int] = []
+    let moves: Set<Key> = [.char("j"), .char("k"), .down, .up, .pageDown, .pageUp, .char("g"), .char("G")]
     for key in script {
         let t = DispatchTime.now()
         let screenBefore = ws.state.screen
+        let statements = store.db.statementCount
         ws.dispatch(.key(key))
         _ = view(ws.state)
         times.append(ms(t))
+        let trips = store.db.statementCount - statements
+        keyTrips.append(trips)
+        if screenBefore == .queue, moves.contains(key) { moveTrips.append(trips) }
         labelled.append((times.last!, "\(key) on \(screenBefore) at row \(ws.state.cursor)"))
     }
     if inv.environment["MSREVIEW_UI_TRACE"] != nil {
@@ -89,8 +96,13 @@ let uiTimingCommand = Command(
     times.sort()
     let median = times[times.count / 2], p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))], worst = times.last ?? 0
     if inv.flag("json") {
+        keyTrips.sort()
         Output.json(.object([("sessions", ws.state.total.json), ("first_paint_ms", .number(firstPaint)), ("keys", times.count.json),
-                             ("median_ms", .number(median)), ("p99_ms", .number(p99)), ("max_ms", .number(worst))]))
+                             ("median_ms", .number(median)), ("p99_ms", .number(p99)), ("max_ms", .number(worst)),
+                             ("statements_per_move_max", (moveTrips.max() ?? 0).json),
+                             ("statements_per_move_mean", .number(Double(moveTrips.reduce(0, +)) / Double(max(1, moveTrips.count)))),
+                             ("statements_per_key_median", (keyTrips.isEmpty ? 0 : keyTrips[keyTrips.count / 2]).json),
+                             ("statements_per_key_max", (keyTrips.last ?? 0).json)]))
     } else {
         Output.line("\(ws.state.total) sessions: first paint \(String(format: "%.1f", firstPaint)) ms; \(times.count) keys: median \(String(format: "%.2f", median)) ms, p99 \(String(format: "%.2f", p99)) ms, worst \(String(format: "%.2f", worst)) ms")
     }
