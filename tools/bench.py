@@ -525,7 +525,7 @@ def bench_team():
     with round trips per key, and the 1,000,000-row items export beside psql's \\copy."""
     import concurrent.futures, threading
     d, admin, fresh = pg_cluster()
-    env = f"XDG_CACHE_HOME={OUT}/team-cache"
+    env = f"env XDG_CACHE_HOME={OUT}/team-cache"
     try:
         # --- import of 2,000 bundles
         spool = os.path.join(OUT, "import-spool")

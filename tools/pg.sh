@@ -4,7 +4,7 @@
 #   tools/pg.sh stop DIR           stop it (idempotent)
 # As root the cluster runs as the `postgres` user (initdb refuses root); its log is DIR/log.
 set -euo pipefail
-cmd=${1:?start|stop}; dir=${2:?DIR}; port=${3:-55432}
+cmd=${1:?start|stop}; dir=$(realpath -m "${2:?DIR}"); port=${3:-55432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bin/pg_ctl" ] || { echo "pg.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

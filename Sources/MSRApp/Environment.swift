@@ -6,11 +6,12 @@ import Glibc
 
 /// Where things are, from flags and the environment, as the brief fixes them.
 public enum StoreLocation {
-    /// `--db PATH`, else `$MSREVIEW_DB`, else `$XDG_DATA_HOME/msreview/msreview.sqlite`
+    /// `--db PATH|URI`, else `$MSREVIEW_DB`, else the config's `store`, else `$XDG_DATA_HOME/msreview/msreview.sqlite`
     /// (with XDG's default `~/.local/share` when unset).
-    public static func resolve(flag: String?, environment: [String: String]) -> String {
+    public static func resolve(flag: String?, environment: [String: String], configured: String? = nil) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let db = environment["MSREVIEW_DB"], !db.isEmpty { return db }
+        if let configured, !configured.isEmpty { return configured }
         let data: String
         if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
             data = xdg
@@ -128,6 +129,7 @@ public struct Config: Sendable {
     public var strings: [String: String] = [:]
     public static let stringKeys: [String: String] = [
         "audio_device": "ALSA device for playback (default: default)",
+        "store": "the store when neither --db nor $MSREVIEW_DB names one: a SQLite path, a PostgreSQL URI or service=NAME",
     ]
 
     public init() {}

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import MSRCore
 import MSRMedia
@@ -21,6 +22,12 @@ public final class RowWriter {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    /// Writes one CSV record straight into the buffer (no intermediate string).
+    public func writeCSVRow(_ cells: [String]) throws {
+        CSV.appendRow(cells, to: &buffer)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
     public func flush() throws {
         var done = 0
         while done < buffer.count {
@@ -29,6 +36,80 @@ public final class RowWriter {
             done += n
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Reviews with their answers and overrides, read on a thread and connection of their own,
+/// at most two batches ahead of the one being written.
+final class ReviewBatchReader: @unchecked Sendable {
+    struct Batch {
+        var reviews: [DecidedReview]
+        var answers: [Int64: [String: ItemEntry]]
+        var overrides: [Int64: [Override]]
+    }
+
+    private let condition = NSCondition()
+    private var ready: [Batch] = []
+    private var finished = false
+    private var stopped = false
+    private var failure: Error?
+
+    init(path: String, filter: SessionFilter, checklist: String?, batchSize: Int = 1000) {
+        Thread.detachNewThread { [self] in
+            do {
+                let store = try Store(path: path, readOnly: true)
+                var reviews: [DecidedReview] = []
+                func push() throws -> Bool {
+                    let ids = reviews.map(\.reviewID)
+                    let batch = Batch(reviews: reviews, answers: try store.answers(reviews: ids), overrides: try store.overrides(reviews: ids))
+                    reviews.removeAll(keepingCapacity: true)
+                    condition.lock()
+                    defer { condition.unlock() }
+                    while ready.count >= 2 && !stopped { condition.wait() }
+                    ready.append(batch)
+                    condition.broadcast()
+                    return !stopped
+                }
+                try store.forEachDecidedReview(filter, checklist: checklist) { r in
+                    reviews.append(r)
+                    if reviews.count < batchSize { return true }
+                    return try push()
+                }
+                if !reviews.isEmpty { _ = try push() }
+                finish(nil)
+            } catch {
+                finish(error)
+            }
+        }
+    }
+
+    private func finish(_ error: Error?) {
+        condition.lock()
+        (finished, failure) = (true, error)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, or nil at the end.
+    func next() throws -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !finished { condition.wait() }
+        if !ready.isEmpty {
+            condition.broadcast()
+            return ready.removeFirst()
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// Stops the reader early and waits until it is done with its connection.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
     }
 }
 
@@ -64,7 +145,7 @@ public struct Exporter {
                 try out.write((first ? "\n" : ",\n") + JSON.object(Array(zip(columns, values))).serialized())
                 first = false
             } else {
-                try out.write(CSV.row(values.map(Exporter.cell)))
+                try out.writeCSVRow(values.map(Exporter.cell))
             }
         }
         let personal = includePersonalData
@@ -79,14 +160,11 @@ public struct Exporter {
                 try begin(["review_id", "session_id", "local_date", "location_id", "employee_id", "checklist_id", "checklist_version", "reviewer",
                            "section_id", "item_id", "answer", "answer_given", "earned", "possible", "failed", "critical", "comment", "evidence"])
             }
-            // One statement streams the reviews; their answers and overrides are read 256 reviews
-            // at a time (two statements a batch, not two a review: a round trip each on a team store).
-            var batch: [DecidedReview] = []
-            func emitBatch() throws {
-                try scorer.prefetch(batch.map(\.reviewID))
-                for r in batch { try emitReview(r) }
-                batch.removeAll(keepingCapacity: true)
-            }
+            // A reader on its own connection streams the reviews with their answers and overrides,
+            // 1,000 reviews a batch (two statements a batch, not two a review), while this thread
+            // scores and writes the previous batch: waiting on the store overlaps with the work.
+            let reader = ReviewBatchReader(path: store.path, filter: filter, checklist: checklist)
+            defer { reader.stop() }
             func emitReview(_ r: DecidedReview) throws {
                 let (id, sid, started, day, loc, emp, empName) = (r.reviewID, r.sessionID, r.startedAt, r.localDate, r.locationID, r.employeeID, r.employeeName)
                 let (cid, version, reviewer, status, submitted, submittedMs, startedText) = (r.checklistID, r.checklistVersion, r.reviewer, r.status, r.submittedAt, r.submittedMillis, r.startedAt)
@@ -100,25 +178,31 @@ public struct Exporter {
                                 .string(r.purpose)])
                 } else {
                     let offset = Timestamp(rfc3339: startedText)?.offsetSeconds ?? 0
+                    // The review's own cells, made once for all its items (CSV).
+                    let head = json ? [] : [String(id), sid, day, loc, emp, cid, String(version), reviewer]
                     for section in c.sections {
                         for item in section.items {
                             let e = entries[item.id]
                             let f = e.flatMap { Score.fraction($0.answer, kind: item.kind) }
-                            try emit([id.json, .string(sid), .string(day), .string(loc), .string(emp), .string(cid), version.json, .string(reviewer),
-                                      .string(section.id), .string(item.id), e?.answer.json ?? .null, given[item.id]?.answer.json ?? .null,
-                                      f.map { .number(item.weight * $0) } ?? .null, f == nil ? .null : .number(item.weight),
-                                      .bool(score.failedItems.contains(item.id)), .string(item.critical.rawValue), e?.comment.json ?? .null,
-                                      .string((e?.evidence ?? []).map { Timestamp(utcMillis: $0, offsetSeconds: offset).description }.joined(separator: " "))])
+                            let tail: [JSON] = [e?.answer.json ?? .null, given[item.id]?.answer.json ?? .null,
+                                                f.map { .number(item.weight * $0) } ?? .null, f == nil ? .null : .number(item.weight),
+                                                .bool(score.failedItems.contains(item.id)), .string(item.critical.rawValue), e?.comment.json ?? .null,
+                                                .string((e?.evidence ?? []).map { Timestamp(utcMillis: $0, offsetSeconds: offset).description }.joined(separator: " "))]
+                            if json {
+                                try emit([id.json, .string(sid), .string(day), .string(loc), .string(emp), .string(cid), version.json, .string(reviewer),
+                                          .string(section.id), .string(item.id)] + tail)
+                            } else {
+                                count += 1
+                                try out.writeCSVRow(head + [section.id, item.id] + tail.map(Exporter.cell))
+                            }
                         }
                     }
                 }
             }
-            try store.forEachDecidedReview(filter, checklist: checklist) { r in
-                batch.append(r)
-                if batch.count == 256 { try emitBatch() }
-                return true
+            while let batch = try reader.next() {
+                scorer.use(answers: batch.answers, overrides: batch.overrides)
+                for r in batch.reviews { try emitReview(r) }
             }
-            if !batch.isEmpty { try emitBatch() }
         case .questionnaires:
             try begin(["session_id", "local_date", "location_id", "employee_id", "questionnaire_id", "form", "started_at", "submitted_at",
                        "question", "kind", "value", "answered_at", "left_out_for_fraud"])

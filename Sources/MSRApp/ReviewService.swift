@@ -573,16 +573,16 @@ public final class ReviewScorer {
     let service: ReviewService
     var checklists: [String: Checklist] = [:]
 
-    /// Answers and overrides read ahead for reviews about to be scored (`prefetch`).
+    /// Answers and overrides read ahead for reviews about to be scored (`use`).
     var prefetchedAnswers: [Int64: [String: ItemEntry]] = [:]
     var prefetchedOverrides: [Int64: [Override]]?
 
     public init(_ service: ReviewService) { self.service = service }
 
-    /// Reads the answers and overrides of these reviews in two statements; `score` then uses them.
-    public func prefetch(_ reviews: [Int64]) throws {
-        prefetchedAnswers = try service.store.answers(reviews: reviews)
-        prefetchedOverrides = try service.store.overrides(reviews: reviews)
+    /// Answers and overrides of the reviews about to be scored, read ahead in batches
+    /// (`Store.answers(reviews:)`, `overrides(reviews:)`); `score` then uses them.
+    public func use(answers: [Int64: [String: ItemEntry]], overrides: [Int64: [Override]]) {
+        (prefetchedAnswers, prefetchedOverrides) = (answers, overrides)
     }
 
     public func score(review: Int64, checklist id: String, version: Int, submittedMillis: Int64?) throws -> Scored {

@@ -105,6 +105,7 @@ public enum StoreCopier {
             }
             try destinationFiles?.sync()
         }
+        try destination.analyze()
         return report
     }
 }

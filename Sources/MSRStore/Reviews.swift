@@ -274,7 +274,9 @@ extension Store {
             guard let answer = ItemAnswer(text: r.text(2) ?? "") else { return true }
             let raw = r.text(4) ?? "[]"
             let evidence = raw == "[]" ? [] : ((try? JSON.parse(raw))?.arrayValue ?? []).compactMap { $0.numberValue.map(Int64.init) }
-            out[r.int(0) ?? 0, default: [:]][r.text(1) ?? ""] = ItemEntry(answer: answer, comment: r.text(3), evidence: evidence)
+            let review = r.int(0) ?? 0
+            if out[review] == nil { out[review] = Dictionary(minimumCapacity: 32) }
+            out[review]![r.text(1) ?? ""] = ItemEntry(answer: answer, comment: r.text(3), evidence: evidence)
             return true
         }
         return out

@@ -77,6 +77,12 @@ extension Store {
         }
     }
 
+    /// Gives the planner statistics of freshly copied tables (PostgreSQL; SQLite needs none):
+    /// without them its first queries on a million copied rows can pick whole-table scans.
+    public func analyze() throws {
+        if isPostgres { try db.execute("ANALYZE") }
+    }
+
     /// Media rows that still have their files (not purged), by SHA-256.
     public func storedMedia() throws -> [(sha256: String, size: Int64)] {
         try db.query("SELECT sha256, size FROM media WHERE purged_at IS NULL ORDER BY sha256") { ($0.text(0) ?? "", $0.int(1) ?? 0) }

@@ -67,7 +67,11 @@ struct Invocation {
     func all(_ name: String) -> [String] { values[name] ?? [] }
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
-    var storePath: String { StoreLocation.resolve(flag: value("db"), environment: environment) }
+    /// The store of this run (`--db`, `$MSREVIEW_DB`, the config's `store`, the default path).
+    var storePath: String {
+        let configured = (try? Config.load(environment: environment, overrides: all("set")))?.strings["store"]
+        return StoreLocation.resolve(flag: value("db"), environment: environment, configured: configured)
+    }
 
     func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws -> Int {
         guard let s = value(name) else { return d }

@@ -7,11 +7,12 @@ import MSRStore
 /// The store of this run. Only commands that put something in (import, checklists load,
 /// reviewers add) create a missing one; every other command says there is none.
 func openStore(_ inv: Invocation, creating: Bool = false) throws -> Store {
-    do { return try Store(path: inv.storePath, create: creating) } catch {
+    let path = inv.storePath
+    do { return try Store(path: path, create: creating) } catch {
         if error.isNoStore {
-            throw CommandError(message: "no store at \(inv.storePath) (import bundles first, or give --db PATH)")
+            throw CommandError(message: "no store at \(StoreLocator.redacted(path)) (import bundles first, or give --db PATH)")
         }
-        throw CommandError(message: "cannot open the store \(inv.storePath): \(error)")
+        throw CommandError(message: "cannot open the store \(StoreLocator.redacted(path)): \(error)")
     }
 }
 

@@ -99,6 +99,40 @@ final class TeamTests: XCTestCase {
         XCTAssertEqual(msreview(as: "anna", ["approve", "S-20261120-0001", "--by", "bob"]).status, 1, "a lead's action")
     }
 
+    /// The media live in the database; each machine fetches them on first use into its own cache
+    /// (pull fetches what it claims), verifies them, and keeps the cache under its cap.
+    func testMediaComeFromTheDatabaseVerifiedIntoACappedCache() throws {
+        try setUpTeam(reviewers: ["anna"])
+        let store = try Store(path: db)
+        XCTAssertGreaterThan(try store.rowCount("media_chunks"), 0)
+        // Another machine: an empty cache; pull brings the claimed session's media.
+        let cache = dir + "/cache-anna/msreview/media"
+        XCTAssertEqual(msreview(as: "anna", ["pull"]).status, 0)
+        let claimed = try XCTUnwrap(try store.reviews(reviewer: "anna").first?.sessionID)
+        let detail = try XCTUnwrap(try store.session(claimed))
+        for sha in detail.recordings.compactMap(\.sha256) + detail.photos.compactMap(\.sha256) {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: cache + "/" + sha.prefix(2) + "/" + sha), "pull fetched \(sha)")
+        }
+        // A chunk damaged in the database is refused on fetch: nothing wrong enters a cache.
+        let sha = try XCTUnwrap(detail.recordings.first?.sha256)
+        try store.db.execute("UPDATE media_chunks SET bytes = ? WHERE sha256 = ? AND idx = 0", [.blob([1, 2, 3]), .text(sha)])
+        let cacheHome = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"]
+        setenv("XDG_CACHE_HOME", dir + "/cache-fresh", 1)
+        defer { if let cacheHome { setenv("XDG_CACHE_HOME", cacheHome, 1) } else { unsetenv("XDG_CACHE_HOME") } }
+        let local = try LocalMedia(store: store, capBytes: 1 << 30)
+        XCTAssertThrowsError(try local.path(for: sha)) { XCTAssertTrue($0 is MediaMismatch, "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/cache-fresh/msreview/media/" + sha.prefix(2) + "/" + sha))
+        // A small cap: fetching everything keeps the most recently used files under it.
+        let all = try store.storedMedia().filter { $0.sha256 != sha }
+        let capped = try LocalMedia(store: store, capBytes: all.map(\.size).reduce(0, +) / 3)
+        for m in all { _ = try capped.path(for: m.sha256) }
+        var kept: Int64 = 0
+        for m in all where FileManager.default.fileExists(atPath: dir + "/cache-fresh/msreview/media/" + m.sha256.prefix(2) + "/" + m.sha256) { kept += m.size }
+        XCTAssertLessThanOrEqual(kept, capped.capBytes + (all.map(\.size).max() ?? 0), "evicted down to the cap")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/cache-fresh/msreview/media/" + all.last!.sha256.prefix(2) + "/" + all.last!.sha256),
+                      "the most recent fetch stays")
+    }
+
     /// `pg_ctl restart` in the middle of a review: the answer given while the server is away is
     /// kept (on screen, and on disk), and saved once the server is back.
     func testAnAnswerGivenWhileTheServerRestartsIsSavedWhenItIsBack() throws {
