@@ -16,7 +16,10 @@ start)
     as_owner "$bin/initdb" -D "$dir" -A trust -U msreview -E UTF8 --locale=C.UTF-8 >"$dir/../$(basename "$dir").initdb.log" 2>&1 \
       || { cat "$dir/../$(basename "$dir").initdb.log" >&2; exit 1; }
   fi
-  as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/log" -w -o "-k $dir -c listen_addresses='' -p $port -c fsync=on -c max_connections=100" start >/dev/null
+  # Already running (a run before this one left it up): use it as it is.
+  if ! as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+    as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/log" -w -o "-k $dir -c listen_addresses='' -p $port -c fsync=on -c max_connections=100" start >/dev/null
+  fi
   echo "postgresql:///msreview?host=$dir&port=$port&user=msreview"
   ;;
 stop)

@@ -336,7 +336,4 @@ public final class Database {
     }
 
     public var isAutocommit: Bool { postgres?.isIdle ?? (sqlite3_get_autocommit(handle) != 0) }
-
-    /// After a lost PostgreSQL connection: connects again. True when connected.
-    public func reconnect() -> Bool { postgres?.reset() ?? true }
 }

@@ -11,6 +11,14 @@ final class PostgresConnection {
     private var conn: OpaquePointer?
     private var prepared: [String: String] = [:]
     private(set) var changes = 0
+    /// A BEGIN was sent and no COMMIT or ROLLBACK yet.
+    private var transactionOpen = false
+    private var retrying = false
+
+    static func isRead(_ sql: String) -> Bool {
+        let head = sql.drop(while: { $0 == " " || $0 == "\n" }).prefix(6).uppercased()
+        return head == "SELECT" && !sql.contains("msr_claim(")
+    }
 
     init(conninfo: String) throws(StoreError) {
         self.conninfo = conninfo
@@ -82,6 +90,23 @@ final class PostgresConnection {
     /// Runs a prepared statement with `params` (`prepared: false`: unnamed, for statements the
     /// server does not prepare, such as DECLARE); the caller clears the result.
     private func run(_ sql: String, _ params: [SQLValue], prepared usePrepared: Bool = true) throws(StoreError) -> OpaquePointer {
+        let ends = sql == "COMMIT" || sql == "ROLLBACK"
+        if sql == "BEGIN IMMEDIATE" || sql == "BEGIN DEFERRED" || sql.hasPrefix("BEGIN") && !sql.contains(";") { transactionOpen = true }
+        defer { if ends { transactionOpen = false } }
+        // A connection lost earlier is made again before the next statement — but never inside a
+        // transaction: its first statements died with the old connection, and what followed must
+        // not commit on its own.
+        if PQstatus(conn) != CONNECTION_OK {
+            if transactionOpen || ends {
+                throw StoreError(code: 1, message: "lost the connection to the PostgreSQL server", context: "", sqlState: "08006")
+            }
+            PQreset(conn)
+            prepared = [:]
+            guard PQstatus(conn) == CONNECTION_OK else {
+                throw StoreError(code: 1, message: "cannot reach the PostgreSQL server: " + PostgresConnection.oneLine(String(cString: PQerrorMessage(conn))),
+                                 context: "", sqlState: "08006")
+            }
+        }
         let name = usePrepared ? try statement(sql) : ""
         let text = usePrepared ? "" : PostgresConnection.translate(sql)
         var storage: [UnsafeMutablePointer<CChar>?] = []
@@ -121,6 +146,14 @@ final class PostgresConnection {
             PQclear(res)
             // A statement prepared before a lost connection is gone with it.
             if e.isConnectionLost { prepared = [:] }
+            // The server went away since the last statement (a restart): a read outside a
+            // transaction is simply asked again on a new connection. A write is not — it might
+            // have been done before the connection broke.
+            if e.isConnectionLost, !transactionOpen, !retrying, PostgresConnection.isRead(sql) {
+                retrying = true
+                defer { retrying = false }
+                return try run(sql, params, prepared: usePrepared)
+            }
             throw e
         }
         changes = Int(String(cString: PQcmdTuples(res))) ?? 0
@@ -180,15 +213,10 @@ final class PostgresConnection {
     }
     private var cursors = 0
 
-    var isIdle: Bool { PQtransactionStatus(conn) == PQTRANS_IDLE }
-    var isConnected: Bool { conn != nil && PQstatus(conn) == CONNECTION_OK }
+    /// No transaction is open (on a lost connection: none was begun on it, so the next statement
+    /// may connect again).
+    var isIdle: Bool { PQstatus(conn) == CONNECTION_OK ? PQtransactionStatus(conn) == PQTRANS_IDLE : !transactionOpen }
 
-    /// Reconnects after a lost connection (statements are prepared again on use).
-    func reset() -> Bool {
-        PQreset(conn)
-        prepared = [:]
-        return isConnected
-    }
 }
 
 /// Reading PostgreSQL's text-format values as the store's values.

@@ -215,7 +215,7 @@ public final class Workstation {
     func retryUnsaved() {
         guard !unsaved.isEmpty, DispatchTime.now().uptimeNanoseconds > nextRetry else { return }
         nextRetry = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
-        guard store.db.reconnect() else { return }
+        // The store connects again by itself on the next statement once the server answers.
         var actions: [Action] = []
         while let edit = unsaved.first {
             do {

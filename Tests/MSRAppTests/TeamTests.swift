@@ -168,6 +168,27 @@ final class TeamTests: XCTestCase {
         XCTAssertEqual(answers[first.id]?.answer, .yes)
         XCTAssertEqual(answers[second.id]?.answer, .no, "the answer given while the server was away")
         XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: dir + "/state/msreview/unsaved"))?.count ?? 0, 0)
+        // Reads need nothing: the queue loads again over the new connection.
+        ws.dispatch(.key(.char("q")))
+        XCTAssertEqual(ws.state.screen, .queue)
+        XCTAssertEqual(ws.state.total, 1, ws.state.status)
+    }
+
+    /// After a lost connection the store connects again by itself — but never in the middle of a
+    /// transaction, whose first statements died with the old connection: the rest fails too.
+    func testALostConnectionIsMadeAgainOnlyBetweenTransactions() throws {
+        let store = try Store(path: db)
+        XCTAssertEqual(try store.sessionCount(), 0)
+        try TestStore.stopServer()
+        try TestStore.startServer()
+        XCTAssertEqual(try store.sessionCount(), 0, "a read after the restart")
+        XCTAssertThrowsError(try store.write {
+            try store.db.execute("INSERT INTO import_log (at, path, outcome) VALUES ('a', 'first', 'x')")
+            try TestStore.stopServer()
+            try TestStore.startServer()
+            try store.db.execute("INSERT INTO import_log (at, path, outcome) VALUES ('a', 'second', 'x')")
+        }) { XCTAssertTrue(($0 as? StoreError)?.isConnectionLost == true, "\($0)") }
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM import_log")?.int, 0, "neither half committed")
     }
 
     /// A batch command against a server that is gone: one line, exit 1.
