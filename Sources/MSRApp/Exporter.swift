@@ -28,6 +28,17 @@ public final class RowWriter {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
+    private var scratch: [UInt8] = []
+
+    /// Writes one CSV record that `fill` builds cell by cell (hot loops: no array of cells per row).
+    public func writeCSVRecord(_ fill: (inout CSVRecord) -> Void) throws {
+        var record = CSVRecord(reusing: scratch)
+        fill(&record)
+        buffer.append(contentsOf: record.finish())
+        scratch = record.bytes
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
     public func flush() throws {
         var done = 0
         while done < buffer.count {
@@ -184,16 +195,30 @@ public struct Exporter {
                         for item in section.items {
                             let e = entries[item.id]
                             let f = e.flatMap { Score.fraction($0.answer, kind: item.kind) }
-                            let tail: [JSON] = [e?.answer.json ?? .null, given[item.id]?.answer.json ?? .null,
-                                                f.map { .number(item.weight * $0) } ?? .null, f == nil ? .null : .number(item.weight),
-                                                .bool(score.failedItems.contains(item.id)), .string(item.critical.rawValue), e?.comment.json ?? .null,
-                                                .string((e?.evidence ?? []).map { Timestamp(utcMillis: $0, offsetSeconds: offset).description }.joined(separator: " "))]
+                            let evidence = (e?.evidence ?? []).map { Timestamp(utcMillis: $0, offsetSeconds: offset).description }.joined(separator: " ")
+                            let failed = score.failedItems.contains(item.id)
                             if json {
                                 try emit([id.json, .string(sid), .string(day), .string(loc), .string(emp), .string(cid), version.json, .string(reviewer),
-                                          .string(section.id), .string(item.id)] + tail)
+                                          .string(section.id), .string(item.id), e?.answer.json ?? .null, given[item.id]?.answer.json ?? .null,
+                                          f.map { .number(item.weight * $0) } ?? .null, f == nil ? .null : .number(item.weight),
+                                          .bool(failed), .string(item.critical.rawValue), e?.comment.json ?? .null, .string(evidence)])
                             } else {
+                                // The same cells as Exporter.cell makes of the JSON values above.
                                 count += 1
-                                try out.writeCSVRow(head + [section.id, item.id] + tail.map(Exporter.cell))
+                                let answer = e?.answer.text ?? "", givenAnswer = given[item.id]?.answer.text ?? ""
+                                try out.writeCSVRecord { row in
+                                    for h in head { row.cell(h) }
+                                    row.cell(section.id)
+                                    row.cell(item.id)
+                                    row.cell(answer)
+                                    row.cell(givenAnswer)
+                                    row.cell(f.map { JSON.format(number: item.weight * $0) } ?? "")
+                                    row.cell(f == nil ? "" : JSON.format(number: item.weight))
+                                    row.cell(failed ? "true" : "false")
+                                    row.cell(item.critical.rawValue)
+                                    row.cell(e?.comment ?? "")
+                                    row.cell(evidence)
+                                }
                             }
                         }
                     }

@@ -54,3 +54,28 @@ public enum CSV {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// One CSV record built cell by cell in a buffer of its own (a local value: no exclusivity
+/// checks per cell, as appending to a class's stored buffer would cost).
+public struct CSVRecord {
+    public private(set) var bytes: [UInt8]
+    var cells = 0
+
+    public init(reusing bytes: [UInt8] = []) {
+        self.bytes = bytes
+        self.bytes.removeAll(keepingCapacity: true)
+    }
+
+    public mutating func cell(_ value: String) {
+        if cells > 0 { bytes.append(UInt8(ascii: ",")) }
+        CSV.appendCell(value, to: &bytes)
+        cells += 1
+    }
+
+    /// The record's bytes with its CRLF.
+    public mutating func finish() -> [UInt8] {
+        bytes.append(13)
+        bytes.append(10)
+        return bytes
+    }
+}
