@@ -105,10 +105,14 @@ public struct Config: Sendable {
         "audit_min_time_share": "flag a median review time under this share of the team's median",
         "media_cache_mb": "largest size (MiB) of this machine's cache of a team store's media; least recently used files go first",
     ]
-    /// Allowed ranges (others: 0 and up).
-    static let ranges: [String: ClosedRange<Double>] = [
-        "silent_dbfs": -120...0, "silent_share": 0...1, "similar_distance": 0...15,
-        "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_min_time_share": 0...1,
+    /// Every setting's range: a value outside it is refused naming the setting (a usage error),
+    /// so no setting can overflow a later computation (hours to milliseconds, and so on).
+    public static let ranges: [String: ClosedRange<Double>] = [
+        "claim_hours": 0.01...8_760, "window_seconds": 0...86_400, "exif_tolerance_seconds": 0...604_800,
+        "min_seconds_per_answer": 0...3_600, "silent_share": 0...1, "silent_dbfs": -120...0, "overlap_seconds": 0...86_400,
+        "future_seconds": 0...31_622_400, "similar_distance": 0...15,
+        "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_na_excess": 0...100,
+        "audit_max_bias": 0...100, "audit_max_calibration_deviation": 0...100, "audit_min_time_share": 0...1,
         "media_cache_mb": 16...16_777_216,
     ]
 
@@ -134,6 +138,9 @@ public struct Config: Sendable {
 
     public init() {}
 
+    /// Bounds of the files commands read: a config, an answers file, a checklist.
+    public static let maxFileBytes: Int64 = 64 << 10
+
     public subscript(key: String) -> Double { values[key] ?? Config.defaults[key] ?? 0 }
 
     public static func path(environment: [String: String]) -> String {
@@ -150,7 +157,13 @@ public struct Config: Sendable {
     public static func load(environment: [String: String], overrides: [String]) throws(Problem) -> Config {
         var config = Config()
         let file = path(environment: environment)
-        if let bytes = try? readFile(file) {
+        var bytes: [UInt8]? = nil
+        if access(file, F_OK) == 0 {
+            do { bytes = try readFile(file, maxBytes: Config.maxFileBytes) } catch {
+                throw Problem(message: error.errno == EFBIG ? "\(file): over the \(Config.maxFileBytes / 1024) KiB a config file may hold" : "\(error)")
+            }
+        }
+        if let bytes {
             let text = String(decoding: bytes, as: UTF8.self)
             for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
@@ -172,9 +185,9 @@ public struct Config: Sendable {
         guard Config.defaults[parts[0]] != nil else {
             throw Problem(message: "\(place): unknown setting \"\(parts[0])\" (known: \((Array(Config.defaults.keys) + Array(Config.stringKeys.keys)).sorted().joined(separator: ", ")))")
         }
-        let range = Config.ranges[parts[0]] ?? 0...Double.greatestFiniteMagnitude
-        guard let v = Double(parts[1]), v.isFinite, range.contains(v) else {
-            throw Problem(message: "\(place): \(parts[0]) needs a number from \(JSON.format(number: range.lowerBound)) to \(range.upperBound > 1e300 ? "any" : JSON.format(number: range.upperBound)), not \"\(parts[1])\"")
+        let range = Config.ranges[parts[0]]!
+        guard parts[1].utf8.count <= 32, let v = Double(parts[1]), v.isFinite, range.contains(v) else {
+            throw Problem(message: "\(place): \(parts[0]) needs a number from \(JSON.format(number: range.lowerBound)) to \(JSON.format(number: range.upperBound)), not \"\(TerminalText.visible(String(parts[1].prefix(40))))\"")
         }
         values[parts[0]] = v
     }

@@ -13,15 +13,21 @@ public struct Retention {
 
     public init(_ service: ReviewService) { self.service = service }
 
-    /// Reads `180d`, `26w` or `12h` as seconds.
+    /// The longest retention a purge takes: 100 years (anything longer purges nothing anyway).
+    public static let maxSeconds: Int64 = 36_525 * 86_400
+
+    /// Reads `180d`, `26w` or `12h` as seconds: 1 hour to 100 years, else nil.
     public static func seconds(_ text: String) -> Int64? {
-        guard let unit = text.last, let n = Int64(text.dropLast()), n > 0 else { return nil }
+        guard let unit = text.last, text.count <= 12, let n = Int64(text.dropLast()), n > 0 else { return nil }
+        let per: Int64
         switch unit {
-        case "d": return n * 86_400
-        case "w": return n * 7 * 86_400
-        case "h": return n * 3_600
+        case "d": per = 86_400
+        case "w": per = 7 * 86_400
+        case "h": per = 3_600
         default: return nil
         }
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: per)
+        return overflow || seconds > maxSeconds ? nil : seconds
     }
 
     /// Plans (and unless `dryRun`, carries out) a purge of media older than `seconds`. Lead only.

@@ -453,7 +453,11 @@ extension ReviewService {
         var parsed: [(String, Checklist, String)] = []
         var problems: [String] = []
         for f in files {
-            guard let bytes = try? readFile(f) else { problems.append("\(f):0: cannot read"); continue }
+            let bytes: [UInt8]
+            do { bytes = try readFile(f, maxBytes: Checklist.maxFileBytes) } catch {
+                problems.append(error.errno == EFBIG ? "\(f):0: over the \(Checklist.maxFileBytes >> 20) MiB a checklist file may hold" : "\(f):0: cannot read: \(error)")
+                continue
+            }
             guard let text = String(validating: bytes, as: UTF8.self) else { problems.append("\(f):0: not UTF-8 text"); continue }
             do { parsed.append((f, try Checklist.parse(text, file: f), text)) } catch { problems += error.problems.map(\.description) }
         }

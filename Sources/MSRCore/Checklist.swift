@@ -2,6 +2,9 @@ import Foundation
 
 /// A corporate standard: ordered sections of items a reviewer answers (see Checklists/README.md).
 public struct Checklist: Equatable, Sendable {
+    /// The largest checklist file read (the four standards are under 20 KiB each).
+    public static let maxFileBytes: Int64 = 1 << 20
+
     public var id: String
     public var version: Int
     public var title: String

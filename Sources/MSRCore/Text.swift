@@ -50,3 +50,28 @@ extension String {
         return s
     }
 }
+
+/// Text from bundles (names, ids, details) made safe for a terminal: control characters (C0,
+/// DEL, C1 — ESC, BEL, CR, LF, …) and the bidirectional overrides that reorder what is shown
+/// become visible escapes (`\x1B`, `\u202E`), so no bundle can recolour the terminal, move the
+/// cursor or forge a line of a report. Everything else is kept as it is.
+public enum TerminalText {
+    public static func isUnsafe(_ v: UInt32) -> Bool {
+        v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+    }
+
+    public static func visible(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { isUnsafe($0.value) }) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if isUnsafe(u.value) {
+                let hex = String(u.value, radix: 16, uppercase: true)
+                let escape = u.value <= 0xFF ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                out.append(contentsOf: escape.unicodeScalars)
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
+}

@@ -61,6 +61,12 @@ public func forEachChunk(of path: String, chunkBytes: Int, _ body: (_ index: Int
 /// syncs the file before the rename (an export); reports of many pages that can be written again
 /// skip it.
 public func withAtomicFile<T>(_ path: String, durable: Bool = true, _ body: (Int32) throws -> T) throws -> T {
+    // Only a regular file is replaced: never a device (/dev/full), a FIFO, a socket, a
+    // directory or a symbolic link, which the rename would swap for a file of ours.
+    var st = stat()
+    if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+        throw NotARegularFile(path: path, kind: fileKind(st.st_mode))
+    }
     let temporary = path + ".partial-\(getpid())"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw FileError(path: path, errno: errno, writing: true) }
@@ -97,4 +103,23 @@ public struct FileError: Error, CustomStringConvertible {
     public init(path: String, errno: Int32, writing: Bool = false) { (self.path, self.errno, self.writing) = (path, errno, writing) }
 
     public var description: String { (writing ? "cannot write " : "") + "\(path): \(String(cString: strerror(errno)))" }
+}
+
+/// An output path that names something other than a regular file (or nothing).
+public struct NotARegularFile: Error, CustomStringConvertible {
+    public var path: String
+    public var kind: String
+    public var description: String { "\(path) is \(kind), not a regular file: give a new name or a regular file to replace" }
+}
+
+func fileKind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFLNK: return "a symbolic link"
+    case S_IFDIR: return "a directory"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFIFO: return "a FIFO"
+    case S_IFSOCK: return "a socket"
+    default: return "not a regular file"
+    }
 }

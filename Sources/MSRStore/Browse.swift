@@ -1,5 +1,8 @@
 import MSRCore
 
+/// The statuses a session moves through in the work queue.
+public let sessionStatuses = ["new", "claimed", "draft", "submitted", "approved", "returned"]
+
 /// Which sessions to list. Dates are `YYYY-MM-DD` (the session's local day) or RFC 3339 moments.
 public struct SessionFilter: Sendable {
     public var statuses: [String] = []

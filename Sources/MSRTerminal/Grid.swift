@@ -57,8 +57,8 @@ public struct Grid: Equatable, Sendable {
         guard y >= 0, y < height, x < width else { return x }
         let limit = min(width, x + (maxWidth ?? width))
         var col = x
-        for ch in text {
-            if ch == "\n" || ch == "\t" { continue }
+        // Control characters from bundles become visible escapes: nothing reaches the terminal raw.
+        for ch in TerminalText.visible(text) {
             let w = ch.unicodeScalars.reduce(0) { $0 + TextWidth.of($1) }
             if w == 0 {
                 if col > x, col - 1 < width, col - 1 >= 0 { self[col - 1, y].text.append(ch) }

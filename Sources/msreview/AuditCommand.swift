@@ -145,7 +145,7 @@ let auditReviewersCommand = Command(
     if let out = inv.value("out") {
         try writeFileAtomically(out, Array(text.utf8))
     } else {
-        print(text, terminator: "")
+        Output.raw(text)
     }
     return 0
 }
@@ -204,7 +204,7 @@ let auditCalibrationCommand = Command(
         if rounds.isEmpty { lines.append("(no calibrations)") }
         text = lines.joined(separator: "\n") + "\n"
     }
-    if let out = inv.value("out") { try writeFileAtomically(out, Array(text.utf8)) } else { print(text, terminator: "") }
+    if let out = inv.value("out") { try writeFileAtomically(out, Array(text.utf8)) } else { Output.raw(text) }
     return 0
 }
 

@@ -68,8 +68,9 @@ struct Invocation {
     func flag(_ name: String) -> Bool { flags.contains(name) }
 
     /// The store of this run (`--db`, `$MSREVIEW_DB`, the config's `store`, the default path).
-    var storePath: String {
-        let configured = (try? Config.load(environment: environment, overrides: all("set")))?.strings["store"]
+    /// A config file or `--set` that does not parse is a usage error here, for every command.
+    func storePath() throws -> String {
+        let configured = try loadConfig(self).strings["store"]
         return StoreLocation.resolve(flag: value("db"), environment: environment, configured: configured)
     }
 
@@ -147,12 +148,39 @@ enum CLI {
 }
 
 /// Standard output, written through a buffer (flushed at exit) so large listings are fast.
+/// Every write is checked: a full disk or another write error is reported by main (exit 1).
+/// Text lines pass through `TerminalText.visible`: bundle-supplied names cannot reach the
+/// terminal raw. (A closed pipe ends the command through SIGPIPE, quietly, as for cat.)
 enum Output {
-    static func line(_ s: String = "") { print(s) }
-    static func json(_ j: JSON) { print(j.prettySerialized()) }
+    nonisolated(unsafe) static var buffer: [UInt8] = []
+    /// The errno of the first failed write to standard output, if any.
+    nonisolated(unsafe) static var writeFailure: Int32?
+
+    static func raw(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+    static func line(_ s: String = "") { raw(TerminalText.visible(s) + "\n") }
+    static func json(_ j: JSON) { raw(j.prettySerialized() + "\n") }
+
+    static func flush() {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard writeFailure == nil else { return }
+        var done = 0
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                writeFailure = errno
+                return
+            }
+            done += n
+        }
+    }
+
     static func error(_ s: String) {
-        fflush(nil)
-        writeStderr("msreview: " + s + "\n")
+        flush()
+        writeStderr("msreview: " + TerminalText.visible(s) + "\n")
     }
     /// Progress goes to stderr, only when it is a terminal.
     static let showProgress = isatty(2) == 1

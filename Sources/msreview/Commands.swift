@@ -7,7 +7,7 @@ import MSRStore
 /// The store of this run. Only commands that put something in (import, checklists load,
 /// reviewers add) create a missing one; every other command says there is none.
 func openStore(_ inv: Invocation, creating: Bool = false) throws -> Store {
-    let path = inv.storePath
+    let path = try inv.storePath()
     do { return try Store(path: path, create: creating) } catch {
         if error.isNoStore {
             throw CommandError(message: "no store at \(StoreLocator.redacted(path)) (import bundles first, or give --db PATH)")
@@ -108,6 +108,9 @@ let sessionsCommand = Command(
 ) { inv in
     var filter = SessionFilter()
     filter.statuses = inv.all("status")
+    if let bad = filter.statuses.first(where: { !sessionStatuses.contains($0) }) {
+        throw UsageError(message: "--status is one of \(sessionStatuses.joined(separator: ", ")), not \"\(bad)\"", command: inv.command.name)
+    }
     filter.locations = inv.all("location")
     filter.employees = inv.all("employee")
     filter.flagged = inv.flag("flagged")
@@ -270,7 +273,7 @@ let checklistsValidateCommand = Command(
     var valid: [(String, Checklist)] = []
     for file in inv.positionals {
         let bytes: [UInt8]
-        do { bytes = try readFile(file) } catch {
+        do { bytes = try readFile(file, maxBytes: Checklist.maxFileBytes) } catch {
             problems.append(ChecklistProblem(file: file, line: 0, message: "cannot read: \(error)"))
             continue
         }

@@ -61,7 +61,7 @@ let fraudCommand = Command(
     case "csv":
         var out = CSV.row(["session_id", "questionnaire_id", "file", "code", "severity", "detail"])
         for f in findings { out += CSV.row([f.sessionID, f.questionnaireID ?? "", f.file ?? "", f.code.rawValue, f.severity.rawValue, f.detail]) }
-        print(out, terminator: "")
+        Output.raw(out)
     default:
         for f in findings {
             let target = [f.questionnaireID, f.file].compactMap { $0 }.joined(separator: " ")

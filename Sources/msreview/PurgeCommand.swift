@@ -14,13 +14,13 @@ let purgeCommand = Command(
     The purge is in the audit log. --dry-run says what would go and deletes nothing.
     """,
     options: [
-        OptionSpec(name: "older-than", value: "AGE", help: "retention: 180d, 26w or 12h"),
+        OptionSpec(name: "older-than", value: "AGE", help: "retention: 180d, 26w or 12h (1h to 36525d)"),
         OptionSpec(name: "dry-run", value: nil, help: "only say what would be deleted"),
         OptionSpec(name: "json", value: nil, help: "print {\"sessions\", \"files\", \"bytes\", \"shared_kept\", \"dry_run\"}"),
     ]
 ) { inv in
     guard let age = inv.value("older-than"), let seconds = Retention.seconds(age) else {
-        throw UsageError(message: "purge needs --older-than AGE, e.g. 180d, 26w or 12h", command: inv.command.name)
+        throw UsageError(message: "purge needs --older-than AGE from 1h to 36525d (100 years), e.g. 180d, 26w or 12h", command: inv.command.name)
     }
     let dry = inv.flag("dry-run")
     let plan = try Retention(try reviewService(inv)).purge(olderThan: seconds, dryRun: dry)

@@ -77,8 +77,9 @@ let scoreCommand = Command(
 ) { inv in
     guard let file = inv.value("answers") else { throw UsageError(message: "--answers FILE is required", command: inv.command.name) }
     let bytes: [UInt8]
-    do { bytes = file == "-" ? readStandardInput() : try readFile(file) } catch {
-        throw CommandError(message: "cannot read \(file): \(error)")
+    do { bytes = file == "-" ? try readStandardInput(maxBytes: answersMaxBytes) : try readFile(file, maxBytes: answersMaxBytes) } catch {
+        throw CommandError(message: (error as? FileError)?.errno == EFBIG ? "\(file): over the \(answersMaxBytes >> 20) MiB an answers file may hold"
+                                                           : "cannot read \(file): \(error)")
     }
     let doc: JSON
     do { doc = try JSON.parse(bytes) } catch { throw CommandError(message: "\(file): not valid JSON: \(error)") }
@@ -88,13 +89,19 @@ let scoreCommand = Command(
     return 0
 }
 
-func readStandardInput() -> [UInt8] {
+/// The largest answers file `score` reads (a checklist's answers with comments are a few KiB).
+let answersMaxBytes: Int64 = 4 << 20
+
+/// Standard input, whole, refused (EFBIG) past `maxBytes`.
+func readStandardInput(maxBytes: Int64) throws(FileError) -> [UInt8] {
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 65536)
     while true {
         let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
+        if n < 0 { if errno == EINTR { continue }; throw FileError(path: "standard input", errno: errno) }
+        if n == 0 { break }
         out += buf[0..<n]
+        if Int64(out.count) > maxBytes { throw FileError(path: "standard input", errno: EFBIG) }
     }
     return out
 }

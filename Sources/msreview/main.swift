@@ -53,10 +53,10 @@ func runMain() -> Int32 {
     }
     if args.isEmpty && isatty(0) == 1 && isatty(1) == 1 { args = ["workstation"] }
     if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
-        print(topHelp(), terminator: "")
+        Output.raw(topHelp())
         return 0
     }
-    if args == ["--version"] { print(version); return 0 }
+    if args == ["--version"] { Output.raw(version + "\n"); return 0 }
     // The decoder child of an import (MediaProbe.swift); not a user command.
     if args.first == "probe-server", args.count == 3, let memory = UInt64(args[1]), let cpu = UInt64(args[2]) {
         return ProbeServer.serve(memoryBytes: memory, cpuSeconds: cpu)
@@ -69,10 +69,8 @@ func runMain() -> Int32 {
         guard let inv = try CLI.parse(args + leadingDB, commands: commands, environment: env) else {
             throw UsageError(message: "unknown option \(args[0])", command: nil)
         }
-        if inv.flag("help") { print(inv.command.help, terminator: ""); return 0 }
-        let status = try inv.command.run(inv)
-        fflush(nil)
-        return status
+        if inv.flag("help") { Output.raw(inv.command.help); return 0 }
+        return try inv.command.run(inv)
     } catch let e as UsageError {
         Output.error(e.message)
         writeStderr("Try 'msreview \(e.command.map { $0 + " " } ?? "")--help'.\n")
@@ -86,4 +84,10 @@ func runMain() -> Int32 {
     }
 }
 
-exit(runMain())
+var status = runMain()
+Output.flush()
+if let e = Output.writeFailure {
+    writeStderr("msreview: cannot write standard output: \(String(cString: strerror(e)))\n")
+    status = 1
+}
+exit(status)

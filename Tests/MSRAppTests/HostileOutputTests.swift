@@ -1,0 +1,161 @@
+import Foundation
+import MSRApp
+import MSRCore
+import MSRMedia
+import MSRStore
+import MSRTerminal
+import MSRTestSupport
+import MSRWorkstation
+import XCTest
+
+/// Hostile input, round 2: settings and files with bounds, output that cannot be turned against
+/// its reader (terminal control characters, device and link outputs, write errors), and usage
+/// errors for unknown values. Each test is one class of what broke.
+final class HostileOutputTests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+
+    override func setUp() { dir = makeTempDirectory("hostile-out") }
+    override func tearDown() { removeTree(dir) }
+
+    func msreview(_ args: String..., env: [String: String] = [:]) -> ProcessResult {
+        Executable.run(["--db", db] + args, environment: ["XDG_CONFIG_HOME": dir + "/config"].merging(env) { $1 })
+    }
+
+    func assertUsageError(_ r: ProcessResult, naming: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 2, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(naming), r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("msreview: "), r.stderr, file: file, line: line)
+    }
+
+    /// Every setting has a range; a value outside it is a usage error naming it, from --set or
+    /// the config file, before anything runs (values like these once crashed with a trap).
+    func testSettingsOutsideTheirRangeAreUsageErrors() throws {
+        XCTAssertEqual(msreview("import", Repository.samples).status, 0)
+        for (key, value) in [("claim_hours", "3e12"), ("window_seconds", "1e300"), ("future_seconds", "1e18"), ("similar_distance", "16"),
+                             ("claim_hours", "nan"), ("claim_hours", "inf"), ("overlap_seconds", "-1"), ("media_cache_mb", "1")] {
+            assertUsageError(msreview("--set", "\(key)=\(value)", "pull"), naming: key)
+        }
+        for key in Config.defaults.keys { XCTAssertNotNil(Config.ranges[key], "\(key) has a range") }
+        try makeDirectories(dir + "/config/msreview")
+        try writeFile(dir + "/config/msreview/config", Array("# team\nfuture_seconds = 1e18\n".utf8))
+        let r = msreview("import", Repository.samples)
+        assertUsageError(r, naming: "config:2: future_seconds needs a number from 0 to")
+        for age in ["99999999999999d", "36526d", "0d", "5y", "-3d"] {
+            assertUsageError(msreview("--reviewer", "x", "purge", "--older-than", age, env: ["XDG_CONFIG_HOME": dir + "/none"]), naming: "--older-than AGE")
+        }
+    }
+
+    /// A config, answers or checklist file given as an endless file is refused at its bound.
+    func testEndlessInputFilesAreRefusedAtTheirBound() throws {
+        try makeDirectories(dir + "/config/msreview")
+        XCTAssertEqual(symlink("/dev/zero", dir + "/config/msreview/config"), 0)
+        assertUsageError(msreview("sessions"), naming: "over the 64 KiB a config file may hold")
+        let env = ["XDG_CONFIG_HOME": dir + "/none"]
+        XCTAssertEqual(msreview("import", Repository.samples, env: env).status, 0)
+        XCTAssertEqual(msreview("--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead", env: env).status, 0)
+        XCTAssertEqual(msreview("--reviewer", "lena", "checklists", "load", Repository.checklists, env: env).status, 0)
+        XCTAssertEqual(msreview("--reviewer", "lena", "pull", env: env).status, 0)
+        let session = try XCTUnwrap(try Store(path: db).reviews(reviewer: "lena").first?.sessionID)
+        let answers = msreview("--reviewer", "lena", "score", session, "--answers", "/dev/zero", env: env)
+        XCTAssertEqual(answers.status, 1)
+        XCTAssertTrue(answers.stderr.contains("over the 4 MiB an answers file may hold"), answers.stderr)
+        let checklist = msreview("checklists", "validate", "/dev/zero", env: env)
+        XCTAssertEqual(checklist.status, 1)
+        XCTAssertTrue(checklist.stdout.contains("/dev/zero:0:"), checklist.stdout)
+        let load = msreview("--reviewer", "lena", "checklists", "load", "/dev/zero", env: env)
+        XCTAssertEqual(load.status, 1)
+        XCTAssertTrue(load.stderr.contains("over the 1 MiB a checklist file may hold"), load.stderr)
+    }
+
+    /// Unknown values of enumerated options are usage errors, not empty results.
+    func testUnknownStatusIsAUsageError() {
+        XCTAssertEqual(msreview("import", Repository.samples).status, 0)
+        assertUsageError(msreview("sessions", "--status", "bogus"), naming: "--status is one of new, claimed")
+        XCTAssertEqual(msreview("sessions", "--status", "new").status, 0)
+    }
+
+    /// Bundle-supplied names with ESC, BEL, CR and newlines reach no terminal raw: text output
+    /// shows them as escapes (no forged report line), JSON escapes them.
+    func testControlCharactersInBundleTextAreMadeVisible() throws {
+        var b = BundleFixture.valid("S-EVIL-0001")
+        b.edit(["location", "name"], "\u{1B}[31mRed\u{07}\rForged line\nimported 99".json)
+        b.edit(["employee", "name"], "Анна\u{202E}etaP\u{9B}2J".json)
+        b.write(into: dir + "/spool")
+        let imported = msreview("import", dir + "/spool")
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        for args in [["sessions"], ["show", "S-EVIL-0001"], ["fraud"]] {
+            let out = Executable.run(["--db", db] + args).stdout
+            for raw in ["\u{1B}", "\u{07}", "\r", "\u{202E}", "\u{9B}"] { XCTAssertFalse(out.contains(raw), "\(args): \(out.debugDescription)") }
+            XCTAssertFalse(out.contains("\nimported 99"), "no forged line")
+        }
+        let show = msreview("show", "S-EVIL-0001").stdout
+        XCTAssertTrue(show.contains("\\x1B[31mRed\\x07\\x0DForged line\\x0Aimported 99"), show)
+        XCTAssertTrue(show.contains("Анна\\u202EetaP\\x9B2J"), show)
+        let json = msreview("show", "S-EVIL-0001", "--json").stdout
+        XCTAssertTrue(json.contains("\\u001b[31mRed\\u0007\\rForged line\\nimported 99"), json)
+        XCTAssertTrue(json.contains("\\u009b"), json)
+        XCTAssertEqual(try JSON.parse(json)["location_name"]?.stringValue, "\u{1B}[31mRed\u{07}\rForged line\nimported 99", "kept whole in the store")
+        XCTAssertEqual(TerminalText.visible("ok"), "ok")
+    }
+
+    /// The workstation draws the same text as visible escapes, in the queue and the session.
+    func testTheWorkstationShowsControlCharactersAsEscapes() throws {
+        var b = BundleFixture.valid("S-EVIL-0002")
+        b.edit(["location", "name"], "\u{1B}]0;pwned\u{07}".json)
+        b.edit(["employee", "name"], "Анна\u{1B}[2J".json)
+        b.write(into: dir + "/spool")
+        XCTAssertEqual(msreview("import", dir + "/spool").status, 0)
+        let ws = try Workstation(store: try Store(path: db), reviewer: "solo", config: Config(), device: "null", width: 120, height: 30)
+        ws.dispatch(.key(.enter))
+        XCTAssertEqual(ws.state.screen, .session)
+        let text = view(ws.state).text
+        XCTAssertEqual(text.unicodeScalars.filter { TerminalText.isUnsafe($0.value) && $0 != "\n" }.map(\.value), [], text)
+        XCTAssertTrue(text.contains("Анна\\x1B[2J"), text)
+    }
+
+    /// --out replaces only a regular file (or makes a new one): never a device, FIFO, link or directory.
+    func testOutputGoesOnlyToARegularFileOrANewName() throws {
+        XCTAssertEqual(msreview("import", Repository.samples).status, 0)
+        XCTAssertEqual(symlink(dir + "/target.csv", dir + "/link.csv"), 0)
+        XCTAssertEqual(mkfifo(dir + "/fifo", 0o600), 0)
+        try makeDirectories(dir + "/folder")
+        for (out, kind) in [("/dev/full", "a character device"), (dir + "/link.csv", "a symbolic link"), (dir + "/fifo", "a FIFO"), (dir + "/folder", "a directory")] {
+            let r = msreview("export", "findings", "--out", out)
+            XCTAssertEqual(r.status, 1, out)
+            XCTAssertEqual(r.stderr, "msreview: \(out) is \(kind), not a regular file: give a new name or a regular file to replace\n")
+        }
+        var st = stat()
+        XCTAssertEqual(lstat("/dev/full", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFCHR, "the device is still a device")
+        XCTAssertEqual(lstat(dir + "/link.csv", &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFLNK)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/target.csv"))
+        try writeFile(dir + "/old.csv", Array("old".utf8))
+        XCTAssertEqual(msreview("export", "findings", "--out", dir + "/old.csv").status, 0)
+        XCTAssertEqual(msreview("export", "findings", "--out", dir + "/new.csv").status, 0)
+        XCTAssertTrue(String(decoding: try readFile(dir + "/old.csv"), as: UTF8.self).hasPrefix("session_id,"))
+    }
+
+    /// Every command checks its writes: a full disk on standard output is exit 1 with one line;
+    /// a closed pipe ends the command quietly.
+    func testWriteErrorsOnStandardOutputAreFailures() throws {
+        XCTAssertEqual(msreview("import", Repository.samples).status, 0)
+        for args in [["sessions", "--json"], ["sessions"], ["show", "S-20261120-0001"], ["export", "findings"], ["fraud", "--format", "csv"], ["--help"]] {
+            let script = "'\(Executable.path)' --db '\(db)' \(args.joined(separator: " ")) > /dev/full 2> '\(dir)/err'; echo $? > '\(dir)/rc'"
+            XCTAssertEqual(system(script), 0)
+            let rc = String(decoding: try readFile(dir + "/rc"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let err = String(decoding: try readFile(dir + "/err"), as: UTF8.self)
+            XCTAssertEqual(rc, "1", "\(args): \(err)")
+            XCTAssertEqual(err.filter { $0 == "\n" }.count, 1, "\(args): \(err)")
+            XCTAssertTrue(err.contains("No space left on device"), "\(args): \(err)")
+        }
+        // A reader that stops early (more output than a pipe holds): no message, the command just ends.
+        _ = try SampleGenerator(count: 400, seed: 3).generate(into: dir + "/spool")
+        XCTAssertEqual(msreview("import", dir + "/spool").status, 0)
+        for args in ["sessions --json", "sessions", "export questionnaires"] {
+            XCTAssertEqual(system("'\(Executable.path)' --db '\(db)' \(args) 2> '\(dir)/err' | head -c 10 > /dev/null"), 0)
+            XCTAssertEqual(String(decoding: try readFile(dir + "/err"), as: UTF8.self), "", args)
+        }
+    }
+}
