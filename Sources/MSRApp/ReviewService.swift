@@ -71,6 +71,9 @@ public final class ReviewService {
         self.now = now
     }
 
+    /// The longest comment on an item (a paragraph or two; the field notes show one or two lines).
+    public static let maxCommentBytes = 16 << 10
+
     var claimMillis: Int64 { Int64(config["claim_hours"] * 3_600_000) }
 
     func me() throws -> Reviewer {
@@ -262,6 +265,10 @@ public final class ReviewService {
         for (item, c) in comments {
             guard checklist.item(item) != nil else { throw ReviewError.answers("\(source): comments.\(item): no such item") }
             guard let text = c.stringValue else { throw ReviewError.answers("\(source): comments.\(item): must be a string") }
+            guard !text.utf8.contains(0) else { throw ReviewError.answers("\(source): comments.\(item): contains a NUL character (\\u0000)") }
+            guard text.utf8.count <= ReviewService.maxCommentBytes else {
+                throw ReviewError.answers("\(source): comments.\(item): over the \(ReviewService.maxCommentBytes / 1024) KiB a comment may hold")
+            }
             guard out[item] != nil else { throw ReviewError.answers("\(source): comments.\(item): give the item's answer in the same file") }
             out[item]!.comment = text
         }

@@ -1,12 +1,48 @@
 import Foundation
 
 /// RFC 4180 CSV for untrusted text: every cell is quoted when needed, and a cell a spreadsheet
-/// would run as a formula (starting with = + - @, tab, CR or LF) gets a leading apostrophe.
+/// would run as a formula gets a leading apostrophe. What a spreadsheet acts on is the first
+/// character after any leading control characters and spaces (LibreOffice skips a NUL and runs
+/// `\0=1+41`): `=`, `+`, `-`, `@` and their full-width forms; a cell that starts with a control
+/// character is neutralised too. A cell that is a plain decimal number (`-63.2`, `12`) is left
+/// as it is, so negative figures stay numbers a spreadsheet can sum and sort.
 public enum CSV {
     public static func cell(_ value: String) -> String {
         var out: [UInt8] = []
         appendCell(value, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `-?digits[.digits]`: a number as msreview writes one.
+    static func isPlainNumber(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = b.first == UInt8(ascii: "-") ? 1 : 0
+        let start = i
+        while i < b.count, (48...57).contains(b[i]) { i += 1 }
+        guard i > start else { return false }
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let fraction = i
+            while i < b.count, (48...57).contains(b[i]) { i += 1 }
+            guard i > fraction else { return false }
+        }
+        return i == b.count
+    }
+
+    /// Whether a spreadsheet would act on this cell as a formula (or a control sequence).
+    static func needsNeutralising(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = b.first, !isPlainNumber(b) else { return false }
+        if first < 0x20 || first == 0x7F { return true }
+        var i = 0
+        while i < b.count, b[i] < 0x21 || b[i] == 0x7F { i += 1 }
+        guard i < b.count else { return false }
+        switch b[i] {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"): return true
+        case 0xEF:
+            // Full-width ＝ ＋ － ＠ (U+FF1D, U+FF0B, U+FF0D, U+FF20).
+            guard i + 2 < b.count else { return false }
+            return (b[i + 1] == 0xBC && [0x9D, 0x8B, 0x8D, 0xA0].contains(b[i + 2]))
+        default: return false
+        }
     }
 
     /// Appends one cell's bytes, quoted and neutralised as needed (a byte scan: no grapheme
@@ -15,8 +51,7 @@ public enum CSV {
         var value = value
         value.withUTF8 { bytes in
             guard let first = bytes.first else { return }
-            let formula = first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: "@")
-                || first == 9 || first == 13 || first == 10
+            let formula = needsNeutralising(bytes)
             var quote = !formula && first == UInt8(ascii: " ") || bytes.last == UInt8(ascii: " ")
             var quotes = false
             for b in bytes {

@@ -58,8 +58,29 @@ extension Manifest {
         } catch {
             throw ManifestError(field: nil, "not valid JSON: \(error)")
         }
+        // A NUL in any string is refused, the same way in every field and on both stores (SQLite
+        // would keep it, PostgreSQL text cannot hold it, C libraries would cut the string there).
+        if let path = Manifest.firstNUL(json, "") { throw ManifestError(field: path.isEmpty ? nil : path, "contains a NUL character (\\u0000)") }
         var reader = FieldReader()
         return try reader.manifest(json)
+    }
+
+    /// The path of the first string (member name or value) holding a NUL, if any.
+    static func firstNUL(_ v: JSON, _ path: String) -> String? {
+        switch v {
+        case let .string(s): return s.utf8.contains(0) ? path : nil
+        case let .array(items):
+            for (i, item) in items.enumerated() { if let p = firstNUL(item, path + "[\(i)]") { return p } }
+            return nil
+        case let .object(members):
+            for (k, item) in members {
+                let p = path.isEmpty ? k : path + "." + k
+                if k.utf8.contains(0) { return p }
+                if let found = firstNUL(item, p) { return found }
+            }
+            return nil
+        default: return nil
+        }
     }
 }
 

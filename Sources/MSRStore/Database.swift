@@ -206,7 +206,8 @@ public final class Database {
             case .null: rc = sqlite3_bind_null(stmt, idx)
             case let .integer(v): rc = sqlite3_bind_int64(stmt, idx, v)
             case let .real(v): rc = sqlite3_bind_double(stmt, idx, v)
-            case let .text(s): rc = msr_sqlite3_bind_text_transient(stmt, idx, s, -1)
+            // With its byte length: a NUL inside is kept, never a silent cut (callers refuse NULs first).
+            case let .text(s): rc = msr_sqlite3_bind_text_transient(stmt, idx, s, Int32(s.utf8.count))
             case let .blob(b): rc = b.withUnsafeBytes { msr_sqlite3_bind_blob_transient(stmt, idx, $0.baseAddress, Int32($0.count)) }
             }
             guard rc == SQLITE_OK else { throw error(rc, String(sql.prefix(120))) }

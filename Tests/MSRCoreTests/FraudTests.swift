@@ -205,8 +205,18 @@ final class FraudTests: XCTestCase {
     }
 
     func testCSVNeutralisesFormulas() {
-        XCTAssertEqual(CSV.row(["=SUM(A1)", "+1", "-2", "@x", "\tx", "\rx", "plain", "a,b", "say \"hi\""]),
-                       "'=SUM(A1),'+1,'-2,'@x,'\tx,\"'\rx\",plain,\"a,b\",\"say \"\"hi\"\"\"\r\n")
+        XCTAssertEqual(CSV.row(["=SUM(A1)", "+1", "-2+3", "@x", "\tx", "\rx", "plain", "a,b", "say \"hi\""]),
+                       "'=SUM(A1),'+1,'-2+3,'@x,'\tx,\"'\rx\",plain,\"a,b\",\"say \"\"hi\"\"\"\r\n")
+        // What a spreadsheet acts on is the first character after controls and spaces.
+        XCTAssertEqual(CSV.cell("\u{0}=1+41"), "'\u{0}=1+41")
+        XCTAssertEqual(CSV.cell("\u{1}\u{1F}@SUM(A1)"), "'\u{1}\u{1F}@SUM(A1)")
+        XCTAssertEqual(CSV.cell("  =1+1"), "'  =1+1")
+        XCTAssertEqual(CSV.cell("＝1+1"), "'＝1+1")
+        XCTAssertEqual(CSV.cell("\u{7F}x"), "'\u{7F}x")
+        // Numbers stay numbers.
+        for n in ["-63.2", "-100", "0", "12", "3.25"] { XCTAssertEqual(CSV.cell(n), n) }
+        for n in ["-", "-.5", "1.", "--1", "-1e5", "1-1"] { XCTAssertNotEqual(CSV.cell(n), n.isEmpty ? "x" : "'" + n + "x", n) }
+        XCTAssertEqual(CSV.cell("-1e5"), "'-1e5")
         // A CR LF pair inside a cell is one Character but must still be quoted.
         XCTAssertEqual(CSV.cell("a\r\nb"), "\"a\r\nb\"")
         XCTAssertEqual(CSV.cell(" x"), "\" x\"")

@@ -78,6 +78,13 @@ final class ManifestTests: XCTestCase {
         XCTAssertThrowsError(try Manifest.parse(big)) { XCTAssertTrue("\($0)".contains("over the 1 MiB limit"), "\($0)") }
     }
 
+    /// A NUL is refused in every string, names and values alike, naming where it is.
+    func testANulInAnyStringIsRefusedWhereItIs() {
+        assertRejected(["employee", "name"], "An\u{0}na".json, field: "employee.name", contains: "NUL character")
+        assertRejected(["location", "name"], "\u{0}".json, field: "location.name", contains: "NUL character")
+        assertRejected(["questionnaires", 0, "answers", 2, "value"], "a\u{0}b".json, field: "questionnaires[0].answers[2].value", contains: "NUL character")
+    }
+
     func testFormat() {
         assertRejected(["format"], "msr-bundle/2".json, field: "format", contains: "not supported")
         assertRejected(["format"], nil, field: "format", contains: "required")
