@@ -17,6 +17,8 @@ public struct ImportReport: Sendable {
     public var warnings: [String] = []
     /// Ids of the sessions this run added.
     public var importedSessions: [String] = []
+    /// Temporary files and unpacked bundles of killed imports removed at the start.
+    public var reclaimedTemporaries = 0
 
     public init() {}
 
@@ -26,6 +28,7 @@ public struct ImportReport: Sendable {
             ("unchanged", .number(Double(unchanged))),
             ("rejected", .array(rejected.map { .object([("path", .string($0.path)), ("error", .string($0.error))]) })),
             ("warnings", .array(warnings.map(JSON.string))),
+            ("reclaimed_temporaries", reclaimedTemporaries.json),
         ])
     }
 }
@@ -85,6 +88,7 @@ public final class Importer {
         var sources: [(label: String, source: BundleSource)] = []
         for path in paths { enumerate(path, into: &sources, report: &report) }
         guard !sources.isEmpty else { return report }
+        report.reclaimedTemporaries = Importer.reclaimTemporaries(in: media.root + "/tmp")
         do { try store.usePageCache(mebibytes: 64) } catch {
             throw ImportFailure(message: "store: \(error)", report: report)
         }
@@ -239,6 +243,28 @@ public final class Importer {
             report.rejected.append(.init(path: label, error: error))
             try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
         }
+    }
+}
+
+extension Importer {
+    /// Removes what an import killed earlier (kill -9, power loss) left in the media store's
+    /// temporary directory: unpacked bundles and half-written media of processes that are gone.
+    /// Those of a live import (another process) are left alone. Returns how many were removed.
+    static func reclaimTemporaries(in directory: String) -> Int {
+        var removed = 0
+        for name in directoryEntries(directory) ?? [] {
+            let parts = name.split(separator: "-")
+            guard (parts.count >= 3 && parts[0] == "bundle") || (parts.count >= 2 && parts[0] == "ingest") else { continue }
+            if parts[0] == "bundle", let pid = pid_t(parts[1]), pid > 0, kill(pid, 0) == 0 || errno == EPERM { continue }
+            if parts[0] == "ingest" {
+                // Named ingest files carry no owner: only those older than an hour are surely stale.
+                var st = stat()
+                guard stat(directory + "/" + name, &st) == 0, time(nil) - st.st_mtim.tv_sec > 3600 else { continue }
+            }
+            removeTree(directory + "/" + name)
+            removed += 1
+        }
+        return removed
     }
 }
 

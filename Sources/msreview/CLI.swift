@@ -111,7 +111,9 @@ enum CLI {
             }
             if a == "--" { onlyPositionals = true; continue }
             if a == "-h" { inv.flags.insert("help"); continue }
-            guard a.hasPrefix("--") else { throw UsageError(message: "unknown option \(a)", command: command.name) }
+            guard a.hasPrefix("--") else {
+                throw UsageError(message: "unknown option \(a) (an argument that starts with \"-\" goes after --)", command: command.name)
+            }
             var name = String(a.dropFirst(2))
             var inline: String?
             if let eq = name.firstIndex(of: "=") {

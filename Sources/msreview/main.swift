@@ -42,9 +42,8 @@ func topHelp() -> String {
 func runMain() -> Int32 {
     var args = Array(CommandLine.arguments.dropFirst())
     let env = processEnvironment()
-    // Global --db may come before the command.
-    var leadingDB: [String] = []
     // Global options may come before the command.
+    var leadingDB: [String] = []
     let globals = ["--db", "--reviewer", "--set"]
     while let first = args.first, let g = globals.first(where: { first == $0 || first.hasPrefix($0 + "=") }) {
         if first == g, args.count >= 2 { leadingDB += [g, args[1]]; args.removeFirst(2) }
@@ -66,7 +65,11 @@ func runMain() -> Int32 {
         return 2
     }
     do {
-        guard let inv = try CLI.parse(args + leadingDB, commands: commands, environment: env) else {
+        // Options given before the command go before a `--` (after it everything is an argument,
+        // such as a session id that starts with "-").
+        var all = args
+        all.insert(contentsOf: leadingDB, at: args.firstIndex(of: "--") ?? args.count)
+        guard let inv = try CLI.parse(all, commands: commands, environment: env) else {
             throw UsageError(message: "unknown option \(args[0])", command: nil)
         }
         if inv.flag("help") { Output.raw(inv.command.help); return 0 }

@@ -159,3 +159,53 @@ final class HostileOutputTests: XCTestCase {
         }
     }
 }
+
+/// Faults and odd states, round 2: what a killed import leaves behind is reclaimed; ids that
+/// start with "-" are reachable after `--`.
+final class OddStateTests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+
+    override func setUp() { dir = makeTempDirectory("odd") }
+    override func tearDown() { removeTree(dir) }
+
+    func testTheNextImportReclaimsWhatAKilledImportLeftBehind() throws {
+        // A real kill -9 in the middle of a tar import, then leftovers of two more dead imports.
+        var gen = SampleGenerator(count: 300, seed: 21)
+        gen.tar = true
+        _ = try gen.generate(into: dir + "/spool")
+        let p = Executable.runAsync(["--db", db, "import", dir + "/spool"])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, p.isRunning, ((try? Store(path: db, readOnly: true).sessionCount()) ?? 0) == 0 { usleep(10_000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let tmp = Store.mediaRoot(for: db) + "/tmp"
+        try makeDirectories(tmp + "/bundle-999999-7/audio")
+        try writeFile(tmp + "/bundle-999999-7/audio/big.flac", [UInt8](repeating: 1, count: 1 << 20))
+        try writeFile(tmp + "/ingest-old", [1, 2, 3])
+        var old = [timeval(tv_sec: 1_000_000_000, tv_usec: 0), timeval(tv_sec: 1_000_000_000, tv_usec: 0)]
+        XCTAssertEqual(utimes(tmp + "/ingest-old", &old), 0)
+        try makeDirectories(tmp + "/bundle-\(getpid())-1")  // a live import's (this process is alive)
+        let before = (directoryEntries(tmp) ?? []).count
+        let rerun = Executable.run(["--db", db, "import", dir + "/spool", "--json"])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let reclaimed = try JSON.parse(rerun.stdout)["reclaimed_temporaries"]?.numberValue
+        XCTAssertEqual(reclaimed, Double(before - 1), "every leftover of a dead import, and nothing else")
+        XCTAssertEqual(directoryEntries(tmp) ?? [], ["bundle-\(getpid())-1"])
+        XCTAssertEqual(try Store(path: db).sessionCount(), 300)
+    }
+
+    func testIdsThatStartWithADashAreReachableAfterDoubleDash() throws {
+        var b = BundleFixture.valid("-2-3")
+        b.write(into: dir + "/spool")
+        XCTAssertEqual(Executable.run(["--db", db, "import", dir + "/spool"]).status, 0)
+        let plain = Executable.run(["--db", db, "show", "-2-3"])
+        XCTAssertEqual(plain.status, 2)
+        XCTAssertTrue(plain.stderr.contains("goes after --"), plain.stderr)
+        // Global options before the command still apply with --.
+        let shown = Executable.run(["--db", db, "show", "--", "-2-3"])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertTrue(shown.stdout.hasPrefix("Session   -2-3"), shown.stdout)
+        XCTAssertEqual(Executable.run(["--db", db, "show", "--json", "--", "-2-3"]).status, 0)
+    }
+}
