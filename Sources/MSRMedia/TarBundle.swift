@@ -11,6 +11,13 @@ public struct TarError: Error, CustomStringConvertible, Sendable {
     /// Set when writing into our own directory failed (a full disk, say): not the archive's fault.
     public var localErrno: Int32? = nil
     public var description: String { message }
+
+    /// An unpacking error: ours when our storage failed (no space, I/O, read-only, out of file
+    /// handles or memory), else the archive's (a name too long, an invalid name, …).
+    static func unpacking(_ shown: String, _ e: Int32) -> TarError {
+        let ours: Set<Int32> = [ENOSPC, EDQUOT, EIO, EROFS, EMFILE, ENFILE, ENOMEM]
+        return TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(e)), localErrno: ours.contains(e) ? e : nil)
+    }
 }
 
 /// Unpacks a tar bundle (`.tar`, `.tar.gz`, `.tgz`) with libarchive into a directory of ours.
@@ -20,7 +27,13 @@ public struct TarError: Error, CustomStringConvertible, Sendable {
 /// refuse the bundle), files are created with `O_EXCL | O_NOFOLLOW`, and sizes are capped.
 public enum TarBundle {
     public static let maxMembers = 10_000
-    public static let maxTotalBytes: Int64 = 8 << 30
+    /// All members together (six hours of 48 kHz stereo WAV is 4 GiB; real bundles are MiBs).
+    public static let maxTotalBytes: Int64 = 2 << 30
+    /// One member.
+    public static let maxMemberBytes: Int64 = 1 << 30
+    /// What a file system holds: a name component, and a whole path.
+    public static let maxNameBytes = Int(NAME_MAX)
+    public static let maxPathBytes = Int(PATH_MAX) - 256
 
     /// Returns the name of the single top-level directory the archive holds.
     public static func extract(archive path: String, into destination: String) throws(TarError) -> String {
@@ -52,6 +65,12 @@ public enum TarBundle {
             if name.isEmpty || name == "." { continue }
             if name.hasPrefix("/") { throw TarError(message: "tar member \"\(shown)\" has an absolute path and escapes the bundle") }
             let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.contains(where: { $0.utf8.count > maxNameBytes }) {
+                throw TarError(message: "tar member \"\(shown)…\" has a name component over \(maxNameBytes) bytes")
+            }
+            if (destination + "/" + name).utf8.count > maxPathBytes {
+                throw TarError(message: "tar member \"\(shown)…\" has a path over \(maxPathBytes) bytes")
+            }
             if parts.contains("..") { throw TarError(message: "tar member \"\(shown)\" escapes the bundle (.. segment)") }
             if parts.contains(where: { $0.isEmpty || $0 == "." }) {
                 throw TarError(message: "tar member \"\(shown)\" is not in plain form")
@@ -80,15 +99,16 @@ public enum TarBundle {
                 }
                 try makeDirectories(destination + "/" + parts.dropLast().joined(separator: "/"))
             } catch {
-                throw TarError(message: "cannot unpack \"\(shown)\": \(error)", localErrno: error.errno)
+                throw TarError.unpacking(shown, error.errno)
             }
             let size = archive_entry_size(entry)
+            if size > maxMemberBytes { throw TarError(message: "tar member \"\(shown)\" is over the \(maxMemberBytes >> 30) GiB a member may hold") }
             total += max(size, 0)
             if total > maxTotalBytes { throw TarError(message: "tar archive unpacks to more than \(maxTotalBytes >> 30) GiB") }
             let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             if fd < 0 {
                 if errno == EEXIST { throw TarError(message: "tar member \"\(shown)\" appears twice") }
-                throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno)), localErrno: errno)
+                throw TarError.unpacking(shown, errno)
             }
             defer { close(fd) }
             var written: Int64 = 0
@@ -109,7 +129,7 @@ public enum TarBundle {
                     }
                     return true
                 }
-                if !ok { throw TarError(message: "cannot unpack \"\(shown)\": " + String(cString: strerror(errno)), localErrno: errno) }
+                if !ok { throw TarError.unpacking(shown, errno) }
             }
         }
         guard let top else { throw TarError(message: "tar archive is empty") }

@@ -209,3 +209,42 @@ final class OddStateTests: XCTestCase {
         XCTAssertEqual(Executable.run(["--db", db, "show", "--json", "--", "-2-3"]).status, 0)
     }
 }
+
+/// A bundle never stops the spool: whatever is wrong with one bundle rejects that bundle, with
+/// its reason, and the import goes on; every bundle has bounds.
+final class SpoolTests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+
+    override func setUp() { dir = makeTempDirectory("spool") }
+    override func tearDown() { removeTree(dir) }
+
+    func testNamesTheFileSystemCannotHoldAndOversizedMembersRejectOnlyTheirBundle() throws {
+        let spool = dir + "/spool"
+        try makeDirectories(spool)
+        let long = String(repeating: "n", count: 300)
+        _ = BundleFixture.valid("S-A-LONGNAME").writeTar(into: spool, extra: [TarEntry(name: "S-A-LONGNAME/" + long, data: [1])])
+        let deep = (0..<25).map { _ in String(repeating: "d", count: 200) }.joined(separator: "/")
+        _ = BundleFixture.valid("S-B-DEEPPATH").writeTar(into: spool, extra: [TarEntry(name: "S-B-DEEPPATH/" + deep + "/x", data: [1])])
+        // A header that claims 3 GiB: refused before a byte is written.
+        let huge = spool + "/S-C-HUGE.tar"
+        XCTAssertEqual(system("""
+            python3 -c "import tarfile,io,sys; t=tarfile.TarInfo('S-C-HUGE/audio/big.wav'); t.size=3<<30; sys.stdout.buffer.write(t.tobuf(format=tarfile.GNU_FORMAT))" > '\(huge)'
+            """), 0)
+        BundleFixture.valid("S-D-FINE", photoSeed: 4).write(into: spool)
+        let r = Executable.run(["--db", db, "import", spool, "--json"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let report = try JSON.parse(r.stdout)
+        XCTAssertEqual(report["imported"]?.numberValue, 1, "the good bundle after them is stored")
+        let reasons = (report["rejected"]?.arrayValue ?? []).map { ($0["path"]?.stringValue ?? "", $0["error"]?.stringValue ?? "") }
+        XCTAssertEqual(reasons.count, 3, "\(reasons)")
+        XCTAssertTrue(reasons.contains { $0.0.hasSuffix("S-A-LONGNAME.tar.gz") && $0.1.contains("name component over 255 bytes") }, "\(reasons)")
+        XCTAssertTrue(reasons.contains { $0.0.hasSuffix("S-B-DEEPPATH.tar.gz") && $0.1.contains("has a path over") }, "\(reasons)")
+        XCTAssertTrue(reasons.contains { $0.0.hasSuffix("S-C-HUGE.tar") && $0.1.contains("over the 1 GiB a member may hold") }, "\(reasons)")
+        XCTAssertFalse(r.stderr.contains("import stopped"), r.stderr)
+        // The same on every rerun: nothing is stopped, the rejections are logged again.
+        let again = Executable.run(["--db", db, "import", spool, "--json"])
+        XCTAssertEqual(try JSON.parse(again.stdout)["unchanged"]?.numberValue, 1)
+        XCTAssertEqual(try JSON.parse(again.stdout)["rejected"]?.arrayValue?.count, 3)
+    }
+}
