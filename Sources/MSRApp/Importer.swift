@@ -17,8 +17,6 @@ public struct ImportReport: Sendable {
     public var warnings: [String] = []
     /// Ids of the sessions this run added.
     public var importedSessions: [String] = []
-    /// Temporary files and unpacked bundles of killed imports removed at the start.
-    public var reclaimedTemporaries = 0
 
     public init() {}
 
@@ -28,7 +26,6 @@ public struct ImportReport: Sendable {
             ("unchanged", .number(Double(unchanged))),
             ("rejected", .array(rejected.map { .object([("path", .string($0.path)), ("error", .string($0.error))]) })),
             ("warnings", .array(warnings.map(JSON.string))),
-            ("reclaimed_temporaries", reclaimedTemporaries.json),
         ])
     }
 }
@@ -88,7 +85,9 @@ public final class Importer {
         var sources: [(label: String, source: BundleSource)] = []
         for path in paths { enumerate(path, into: &sources, report: &report) }
         guard !sources.isEmpty else { return report }
-        report.reclaimedTemporaries = Importer.reclaimTemporaries(in: media.root + "/tmp")
+        // The report's shape is the spec's: what was reclaimed is said as a warning.
+        let reclaimed = Importer.reclaimTemporaries(in: media.root + "/tmp")
+        if reclaimed > 0 { report.warnings.append("removed \(reclaimed) leftover(s) of killed imports from the media store's tmp/") }
         do { try store.usePageCache(mebibytes: 64) } catch {
             throw ImportFailure(message: "store: \(error)", report: report)
         }
