@@ -164,9 +164,15 @@ public final class FraudEngine {
         for sha in Set(uses.map(\.sha256)) {
             for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
         }
+        // Partners are uses of *other* photos near the hash (copies of the same file are reuse,
+        // above), looked up once per photo: a bundle whose thousands of questionnaires share one
+        // photo costs one look-up, not one per questionnaire over all the others (quadratic).
+        var partners: [String: [PhotoUse]] = [:]
         for u in uses {
             guard let h = u.phash else { continue }
-            let candidates = try store.photoUses(ids: storedPhotos.near(h))
+            let key = "\(h) \(u.sha256)"
+            if partners[key] == nil { partners[key] = try store.photoUses(ids: storedPhotos.near(h)).filter { $0.sha256 != u.sha256 } }
+            let candidates = partners[key]!
             if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
             for c in candidates where PhotoUse.earlier(u, c) {
                 if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }

@@ -178,7 +178,8 @@ extension Store {
     public func addFindingIfAbsent(_ f: Finding, at: Timestamp) throws -> Bool {
         let sameDetail = f.code == .sessionOverlap
         let exists = try db.scalar("""
-            SELECT 1 FROM findings WHERE session_id = ? AND code = ? AND questionnaire_id IS NOT DISTINCT FROM ? AND file IS NOT DISTINCT FROM ?
+            SELECT 1 FROM findings WHERE session_id = ? AND code = ? AND coalesce(questionnaire_id, '') = coalesce(CAST(? AS TEXT), '')
+              AND coalesce(file, '') = coalesce(CAST(? AS TEXT), '')
             \(sameDetail ? "AND detail = ?" : "") LIMIT 1
             """, [.text(f.sessionID), .text(f.code.rawValue), f.questionnaireID.sqlValue, f.file.sqlValue] + (sameDetail ? [.text(f.detail)] : []))
         if exists != nil { return false }

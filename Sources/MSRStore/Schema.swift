@@ -332,5 +332,11 @@ enum Schema {
         DROP TABLE photo_bands;
         INSERT INTO meta (key, value) VALUES ('photo_uses_generation', 1);
         """,
+        // 8: a session's finding by its key (code, questionnaire, file) in one index look-up: a
+        // bundle with thousands of questionnaires made each "already there?" a scan of them all.
+        // (Ids and files are never empty, so '' stands for "none".)
+        """
+        CREATE INDEX findings_key ON findings(session_id, code, coalesce(questionnaire_id, ''), coalesce(file, ''));
+        """,
     ]
 }

@@ -6,7 +6,9 @@ enum PostgresSchema {
     static let baseVersion = 7
 
     /// Migrations after the base, by the version they bring the store to.
-    static let migrations: [Int: String] = [:]
+    static let migrations: [Int: String] = [
+        8: "CREATE INDEX findings_key ON findings(session_id, code, coalesce(questionnaire_id, ''), coalesce(file, ''));",
+    ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }
 

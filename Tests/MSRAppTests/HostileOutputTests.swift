@@ -248,4 +248,32 @@ final class SpoolTests: XCTestCase {
         XCTAssertEqual(try JSON.parse(again.stdout)["unchanged"]?.numberValue, 1)
         XCTAssertEqual(try JSON.parse(again.stdout)["rejected"]?.arrayValue?.count, 3)
     }
+
+    /// A manifest near the 1 MiB cap (7,500 questionnaires on one photo) imports whole, with its
+    /// findings once each; reviewers pulling meanwhile never see "database is locked".
+    func testALargeManifestImportsWholeAndPullsNeverFailMeanwhile() throws {
+        let spool = dir + "/spool"
+        _ = try SampleGenerator(count: 300, seed: 8).generate(into: spool)
+        XCTAssertEqual(system("python3 '\(Repository.root)/tools/big-manifest.py' 7500 '\(spool)/S-QUAD' > /dev/null"), 0)
+        XCTAssertEqual(Executable.run(["--db", db, "import", Repository.samples]).status, 0)
+        XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "reviewers", "add", "lena", "--role", "lead"]).status, 0)
+        XCTAssertEqual(Executable.run(["--db", db, "--reviewer", "lena", "reviewers", "add", "anna"]).status, 0)
+        let importer = Executable.runAsync(["--db", db, "import", spool])
+        var pulls = 0
+        var failures: [String] = []
+        while importer.isRunning {
+            let r = Executable.run(["--db", db, "--reviewer", "anna", "pull"])
+            if r.status != 0 { failures.append(r.stderr) }
+            pulls += 1
+        }
+        importer.waitUntilExit()
+        XCTAssertEqual(importer.terminationStatus, 0)
+        XCTAssertEqual(failures, [], "a pull failed while the import ran")
+        XCTAssertGreaterThan(pulls, 0)
+        let store = try Store(path: db)
+        let quad = try XCTUnwrap(try store.session("S-QUAD-7500"))
+        XCTAssertEqual(quad.questionnaires.count, 7500)
+        let keys = quad.findings.map { "\($0.code.rawValue) \($0.questionnaireID ?? "") \($0.file ?? "")" }
+        XCTAssertEqual(keys.count, Set(keys).count, "each finding once")
+    }
 }

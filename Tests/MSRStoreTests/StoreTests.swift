@@ -82,7 +82,7 @@ final class StoreTests: XCTestCase {
             }
         }
         let store = try Store(path: path)
-        XCTAssertEqual(store.schemaVersion, 7)
+        XCTAssertEqual(store.schemaVersion, Schema.migrations.count, "migrated to the latest")
         XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok")
         XCTAssertEqual(try store.db.scalar("SELECT bytes FROM manifests WHERE session_id = ?", [.text(m.sessionID)])?.blob, manifest)
         XCTAssertEqual(try store.db.query("SELECT name FROM pragma_table_info('sessions') WHERE name = 'manifest'") { $0.text(0) }, [])
