@@ -184,8 +184,9 @@ public final class Importer {
                     case let .rejected(label, sessionID, error):
                         batchReport.rejected.append(.init(path: label, error: error))
                         try store.logImport(path: label, sessionID: sessionID, outcome: .rejected, error: error, at: at)
-                    case let .known(label, sessionID, digest, warnings):
+                    case let .known(label, sessionID, digest, warnings, restored):
                         try settleKnown(label: label, sessionID: sessionID, digest: digest, warnings: warnings, at: at, report: &batchReport)
+                        try storeMediaInDatabase(restored, replacing: true)
                     case let .ready(label, bundle, warnings):
                         let id = bundle.manifest.sessionID
                         if try store.bundleDigest(of: id) != nil {
@@ -222,9 +223,14 @@ public final class Importer {
     /// A team store holds the media themselves: those a new session brings go into it in the
     /// session's own transaction, chunk by chunk from the local copy just written.
     func storeMediaInDatabase(_ bundle: SessionBundle) throws {
+        try storeMediaInDatabase(Set(bundle.recordings.compactMap(\.sha256) + bundle.photos.compactMap(\.sha256)).sorted())
+    }
+
+    /// `replacing`: the stored chunks are damaged or partly gone; they are written anew.
+    func storeMediaInDatabase(_ shas: [String], replacing: Bool = false) throws {
         guard store.keepsMediaInDatabase else { return }
-        for sha in Set(bundle.recordings.compactMap(\.sha256) + bundle.photos.compactMap(\.sha256)).sorted()
-        where try store.mediaChunkCount(sha) == 0 {
+        if replacing { for sha in shas { try store.deleteMediaChunks(sha) } }
+        for sha in shas where try store.mediaChunkCount(sha) == 0 {
             try forEachChunk(of: media.path(for: sha), chunkBytes: Store.mediaChunkBytes) { i, bytes in
                 try store.putMediaChunk(sha, index: i, bytes: bytes)
             }
@@ -299,7 +305,7 @@ final class PendingSync: @unchecked Sendable {
 enum Prepared: Sendable {
     case ready(label: String, bundle: SessionBundle, warnings: [String])
     /// The session exists; only its digest is known, to compare under the write lock.
-    case known(label: String, sessionID: String, digest: String, warnings: [String])
+    case known(label: String, sessionID: String, digest: String, warnings: [String], restored: [String] = [])
     case rejected(label: String, sessionID: String?, error: String)
     /// Our own storage failed (a full disk, an I/O error): not the bundle's fault — the import stops.
     case failed(label: String, error: String)
@@ -389,14 +395,39 @@ final class BundlePreparer: @unchecked Sendable {
             return .rejected(label: label, sessionID: manifest.sessionID, error: "store: \(error)")
         }
         if known != nil {
-            // Only the digest is needed: hash without copying.
+            // Only the digest is needed: hash without copying — except that a stored copy of this
+            // session's media gone missing or damaged is restored from the bundle.
             var hashes: [String: String] = [:]
             for (file, r) in opened {
                 if case let .success(f) = r, let h = hashOnly(f.fd) { hashes[file] = h }
             }
+            var restored: [String] = []
+            do {
+                let stored = Set(try store.mediaReferences(session: manifest.sessionID).map(\.sha256))
+                for (file, h) in hashes.sorted(by: { $0.key < $1.key }) where stored.contains(h) && !restored.contains(h) {
+                    let local = media.path(for: h)
+                    if store.keepsMediaInDatabase {
+                        // A team store's copy is its chunks: restored by the writer (it alone writes).
+                        if try MediaVerifier.hashChunks(store, h) == h { continue }
+                    } else if MediaVerifier.hashFile(local) == h {
+                        continue
+                    }
+                    guard case let .success(f) = opened[file], lseek(f.fd, 0, SEEK_SET) == 0 else { continue }
+                    unlink(local)
+                    let copy = try media.ingest(fd: f.fd, name: label + "/" + file)
+                    if copy.sha256 == h { restored.append(h) }
+                }
+            } catch let e as MediaStoreError {
+                return .failed(label: label, error: "media store: \(e)")
+            } catch {
+                return .rejected(label: label, sessionID: manifest.sessionID, error: "store: \(error)")
+            }
+            if !restored.isEmpty {
+                warnings.append("\(label): restored \(restored.count) stored media file(s) of \(manifest.sessionID) that were missing or damaged")
+            }
             return .known(label: label, sessionID: manifest.sessionID,
                           digest: BundlePreparer.digest(manifestSHA: manifestSHA, files: manifest.files, hashes: hashes),
-                          warnings: warnings)
+                          warnings: warnings, restored: restored)
         }
 
         var findings: [Finding] = []

@@ -42,6 +42,12 @@ public final class LocalMedia {
         return local
     }
 
+    /// Whether the store has lost a medium it recorded (a SQLite store's file is gone; a team
+    /// store holds no chunk of it). Purged media are not "lost".
+    public func isGone(_ sha256: String) throws -> Bool {
+        store.keepsMediaInDatabase ? try store.mediaChunkCount(sha256) == 0 : access(files.path(for: sha256), F_OK) != 0
+    }
+
     /// Fetches every stored medium of a session that is not here yet; returns how many were fetched.
     @discardableResult
     public func fetch(_ detail: SessionDetail) throws -> Int {
@@ -49,7 +55,9 @@ public final class LocalMedia {
         var fetched = 0
         for sha in Set(detail.recordings.compactMap(\.sha256) + detail.photos.compactMap(\.sha256)).sorted() {
             if access(files.path(for: sha), F_OK) != 0 {
-                do { _ = try path(for: sha); fetched += 1 } catch is MediaUnavailable { continue }
+                // One lost or damaged medium does not keep the others from this machine
+                // (what cannot be fetched is said where it is used; verify lists it).
+                do { _ = try path(for: sha); fetched += 1 } catch is MediaUnavailable { continue } catch is MediaMismatch { continue }
             }
         }
         return fetched

@@ -1,3 +1,4 @@
+import Glibc
 import MSRAudio
 import MSRCore
 import MSRMedia
@@ -18,6 +19,15 @@ public enum SessionAudio {
         }
     }
 
+    /// A recording's stored copy is missing from the media store.
+    public struct MediaGone: Error, CustomStringConvertible {
+        public var session: String
+        public var file: String
+        public var description: String {
+            "session \(session): the stored copy of \(file) is gone from the media store (msreview verify lists what is; importing the session's bundle again restores it)"
+        }
+    }
+
     public static func timeline(store: Store, session: String) throws -> Timeline {
         guard let detail = try store.session(session) else { throw ReviewError.noSession(session) }
         try LocalMedia(store: store).fetch(detail)
@@ -28,11 +38,14 @@ public enum SessionAudio {
     public static func timeline(_ detail: SessionDetail, mediaRoot media: String) throws -> Timeline {
         let session = detail.summary.id
         if let purged = detail.mediaPurgedAt { throw NoAudio(session: session, purgedAt: purged) }
-        let tracks = detail.recordings.compactMap { r -> Track? in
+        var tracks: [Track] = []
+        for r in detail.recordings {
             guard let sha = r.sha256, let frames = r.frames, let rate = r.sampleRate, let channels = r.channels,
-                  r.status == .ok || r.status == .tampered else { return nil }
-            return Track(path: media + "/" + sha.prefix(2) + "/" + sha, startMillis: r.entry.startedAt.utcMillis,
-                         frames: frames, sampleRate: rate, channels: channels)
+                  r.status == .ok || r.status == .tampered else { continue }
+            let path = media + "/" + sha.prefix(2) + "/" + sha
+            // A recording whose stored copy is gone is said, not played as silence.
+            guard access(path, F_OK) == 0 else { throw MediaGone(session: session, file: r.entry.file) }
+            tracks.append(Track(path: path, startMillis: r.entry.startedAt.utcMillis, frames: frames, sampleRate: rate, channels: channels))
         }
         guard !tracks.isEmpty else { throw NoAudio(session: session) }
         let origin = Timestamp(rfc3339: detail.summary.startedAt)?.utcMillis

@@ -17,6 +17,10 @@ extension Store {
                        [.text(sha256), .integer(Int64(index)), .blob(bytes)])
     }
 
+    public func deleteMediaChunks(_ sha256: String) throws(StoreError) {
+        try db.execute("DELETE FROM media_chunks WHERE sha256 = ?", [.text(sha256)])
+    }
+
     /// Streams a medium's chunks in order, one round trip each (never the whole file in memory).
     /// Returns how many chunks there were.
     @discardableResult
@@ -27,5 +31,27 @@ extension Store {
             i += 1
         }
         return i
+    }
+}
+
+/// A stored medium and where sessions use it.
+public struct MediaReference: Sendable {
+    public var sha256: String
+    public var size: Int64
+    public var sessionID: String
+    public var file: String
+}
+
+extension Store {
+    /// Every use of a stored (not purged) medium by a recording or photo; one session's when given.
+    public func mediaReferences(session: String? = nil) throws -> [MediaReference] {
+        let only = session == nil ? "" : " AND x.session_id = ?"
+        let p: [SQLValue] = session.map { [.text($0), .text($0)] } ?? []
+        return try db.query("""
+            SELECT m.sha256, m.size, x.session_id, x.file FROM media m JOIN recordings x ON x.sha256 = m.sha256 WHERE m.purged_at IS NULL\(only)
+            UNION ALL
+            SELECT m.sha256, m.size, x.session_id, x.file FROM media m JOIN photos x ON x.sha256 = m.sha256 WHERE m.purged_at IS NULL\(only)
+            ORDER BY 1, 3, 4
+            """, p) { MediaReference(sha256: $0.text(0) ?? "", size: $0.int(1) ?? 0, sessionID: $0.text(2) ?? "", file: $0.text(3) ?? "") }
     }
 }

@@ -120,7 +120,7 @@ public final class Workstation {
                 if review != nil, review?.checklist == nil {
                     notes.append(.info("session names no checklist: choose one with msreview score \(id) --checklist ID"))
                 }
-                openPlayer(detail)
+                if let reason = openPlayer(detail) { notes.append(.audioUnavailable(reason)) }
                 if let purged = detail.mediaPurgedAt {
                     notes.append(.audioUnavailable(SessionAudio.NoAudio(session: id, purgedAt: purged).description))
                 }
@@ -280,16 +280,25 @@ public final class Workstation {
         return try access.sessions(f)
     }
 
-    func openPlayer(_ detail: SessionDetail) {
+    /// Opens the session's audio; returns why it cannot play when a stored recording is gone.
+    @discardableResult
+    func openPlayer(_ detail: SessionDetail) -> String? {
         player?.stop()
         player = nil
         soundFailed = false
         _ = try? media.fetch(detail)
-        guard let t = try? SessionAudio.timeline(detail, mediaRoot: store.mediaRoot) else { timeline = nil; return }
+        let t: Timeline
+        do { t = try SessionAudio.timeline(detail, mediaRoot: store.mediaRoot) } catch {
+            timeline = nil
+            // A stored recording that is gone is said; having no audio at all is shown elsewhere.
+            if let gone = error as? SessionAudio.MediaGone { return gone.description }
+            return nil
+        }
         timeline = t
         let p = Player(timeline: t, sink: ALSASink(device: device))
         p.seek(to: t.startMillis ?? 0)
         player = p
+        return nil
     }
 
     /// Adds what was heard of the open session to the reviewer's listening coverage.

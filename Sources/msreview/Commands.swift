@@ -153,9 +153,16 @@ let showCommand = Command(
     options: [OptionSpec(name: "json", value: nil, help: "print a JSON object (see docs/cli.md)")],
     positionals: 1...1
 ) { inv in
-    let s = try sessionAccess(inv).session(inv.positionals[0])
+    let access = try sessionAccess(inv)
+    let s = try access.session(inv.positionals[0])
     if inv.flag("json") { Output.json(s.json); return 0 }
-    printSession(s)
+    // Stored copies that are gone are said beside their file (verify hashes them all).
+    let media = try LocalMedia(store: access.store)
+    var gone = Set<String>()
+    if s.mediaPurgedAt == nil {
+        for sha in Set(s.recordings.compactMap(\.sha256) + s.photos.compactMap(\.sha256)) where try media.isGone(sha) { gone.insert(sha) }
+    }
+    printSession(s, gone: gone)
     return 0
 }
 
@@ -166,7 +173,8 @@ func durationText(_ ms: Int64) -> String {
 
 func pad2(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
-func printSession(_ s: SessionDetail) {
+func printSession(_ s: SessionDetail, gone: Set<String> = []) {
+    func lost(_ sha: String?) -> String { sha.map { gone.contains($0) ? "  GONE from the media store" : "" } ?? "" }
     let m = s.summary
     Output.line("Session   \(m.id)   [\(m.status)]")
     Output.line("Location  \(m.locationID)" + (m.locationName.map { "  \($0)" } ?? "") + (s.timezone.map { "  (\($0))" } ?? "")
@@ -181,7 +189,7 @@ func printSession(_ s: SessionDetail) {
     Output.line("Recordings (\(s.recordings.count))")
     for r in s.recordings {
         let detail = r.durationMillis.map { durationText($0) + "  \(r.sampleRate ?? 0) Hz  \(r.channels ?? 0) ch  \(r.container ?? "")" } ?? "—"
-        Output.line("  \(r.entry.file)  from \(r.entry.startedAt)  \(detail)  [\(r.status.rawValue)]")
+        Output.line("  \(r.entry.file)  from \(r.entry.startedAt)  \(detail)  [\(r.status.rawValue)]" + lost(r.sha256))
     }
     Output.line()
     Output.line("Photos (\(s.photos.count))")
@@ -189,7 +197,7 @@ func printSession(_ s: SessionDetail) {
         let taken = p.entry.takenAt.map { "taken \($0)" } ?? "taken —"
         let exif = p.exifText.map { "EXIF \($0)" + (p.exifOffsetKnown ? "" : " (no offset)") } ?? "no EXIF time"
         let size = p.width.map { "\($0)×\(p.height ?? 0)" } ?? ""
-        Output.line("  \(p.entry.file)  \(taken)  \(exif)  \(size)  [\(p.status.rawValue)]")
+        Output.line("  \(p.entry.file)  \(taken)  \(exif)  \(size)  [\(p.status.rawValue)]" + lost(p.sha256))
     }
     Output.line()
     Output.line("Questionnaires (\(s.questionnaires.count))")

@@ -44,3 +44,39 @@ let storeCopyCommand = Command(
     }
     return report.damagedMedia.isEmpty ? 0 : 1
 }
+
+let verifyCommand = Command(
+    words: ["verify"], summary: "Hash every stored medium again against the SHA-256 recorded at import.",
+    usage: "verify [--session S] [--json]",
+    details: """
+    Reads every recording and photo the store holds (a SQLite store's files, a team store's
+    chunks) and lists what is missing or no longer matches its SHA-256, with the sessions and
+    files that use it. Importing a session's original bundle again restores its missing or
+    damaged media. Purged media (retention) are not checked. Leads (or the store's one user) only.
+    Run it weekly, and after restoring a backup or moving the store (docs/reliability.md).
+    Exit status 1 when anything is missing or changed.
+    """,
+    options: [
+        OptionSpec(name: "session", value: "S", help: "only the media of this session"),
+        OptionSpec(name: "json", value: nil, help: "print {\"checked\": N, \"problems\": [{\"problem\", \"sha256\", \"actual_sha256\", \"uses\"}]}"),
+    ]
+) { inv in
+    let access = try sessionAccess(inv)
+    guard access.seesEverySession else { throw ReviewError.leadOnly(actor: access.actor, action: "verify the store's media") }
+    let (checked, problems) = try MediaVerifier.verify(access.store, session: inv.value("session")) { done, total in
+        if done % 100 == 0 || done == total { Output.progress("verifying \(done)/\(total) media") }
+    }
+    Output.endProgress()
+    if inv.flag("json") {
+        Output.json(.object([("checked", checked.json), ("problems", .array(problems.map(\.json)))]))
+    } else {
+        for p in problems {
+            let uses = p.uses.map { "\($0.session): \($0.file)" }.joined(separator: ", ")
+            Output.line("\(p.kind.rawValue.padding(toLength: 8)) \(p.sha256.prefix(16))…  \(uses)" + (p.actual.map { "  (now \($0.prefix(16))…)" } ?? ""))
+        }
+        let missing = problems.filter { $0.kind == .missing }.count
+        Output.line("\(checked) media checked: \(missing) missing, \(problems.count - missing) changed"
+                    + (problems.isEmpty ? "" : " — import the sessions' bundles again to restore them"))
+    }
+    return problems.isEmpty ? 0 : 1
+}

@@ -15,7 +15,7 @@ let commands: [Command] = [
     calibrateCommand, auditReviewersCommand, auditCalibrationCommand, auditSampleCommand, auditReauditsCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
-    purgeCommand, storeCopyCommand, samplesGenerateCommand, uiTimingCommand, workstationCommand,
+    purgeCommand, verifyCommand, storeCopyCommand, samplesGenerateCommand, uiTimingCommand, workstationCommand,
 ]
 
 func topHelp() -> String {
