@@ -6,7 +6,7 @@ import MSRStore
 /// The entry points fuzzing drives (`make fuzz`, Sources/msreview-fuzz) and the tests replay:
 /// each takes arbitrary bytes and must neither crash nor hang, whatever they are.
 public enum FuzzHarness {
-    public static let targets = ["manifest", "exif", "checklist", "tar"]
+    public static let targets = ["manifest", "exif", "checklist", "tar", "csv", "text"]
 
     /// Runs one input through `target`; returns false for an unknown target.
     @discardableResult
@@ -30,10 +30,66 @@ public enum FuzzHarness {
             }
         case "tar":
             importTar(bytes)
+        case "csv":
+            checkCSV(bytes)
+        case "text":
+            checkTerminalText(String(decoding: bytes, as: UTF8.self))
         default:
             return false
         }
         return true
+    }
+
+    /// The CSV writer: cells (split at 0x1E) written as a record read back as the same cells
+    /// (less a neutralising apostrophe), and no cell a spreadsheet would run as a formula.
+    static func checkCSV(_ bytes: [UInt8]) {
+        let cells = bytes.split(separator: 0x1E, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let record = Array(CSV.row(cells).utf8)
+        let back = parseCSVRecord(record)
+        precondition(back.count == cells.count, "CSV: \(cells.count) cells written, \(back.count) read back")
+        for (written, read) in zip(cells, back) {
+            var shown = Array(read.utf8)
+            let neutralised = CSV.cell(written).utf8.first == UInt8(ascii: "'")
+                || (CSV.cell(written).utf8.first == UInt8(ascii: "\"") && CSV.cell(written).utf8.dropFirst().first == UInt8(ascii: "'"))
+            if neutralised { shown.removeFirst() }
+            precondition(shown == Array(written.utf8), "CSV: a cell changed on its way through")
+            shown.withUnsafeBufferPointer { precondition(neutralised || !CSV.needsNeutralisingPublic($0), "CSV: a formula left unguarded") }
+        }
+    }
+
+    /// RFC 4180, one record (the reference the writer is checked against).
+    static func parseCSVRecord(_ b: [UInt8]) -> [String] {
+        var cells: [String] = [], cell: [UInt8] = [], i = 0, quoted = false
+        precondition(b.count >= 2 && b[b.count - 2] == 13 && b[b.count - 1] == 10, "CSV: a record ends with CRLF")
+        let end = b.count - 2
+        while i < end {
+            let c = b[i]
+            if quoted {
+                if c == UInt8(ascii: "\"") {
+                    if i + 1 < end, b[i + 1] == UInt8(ascii: "\"") { cell.append(c); i += 2; continue }
+                    quoted = false
+                } else { cell.append(c) }
+            } else if c == UInt8(ascii: "\""), cell.isEmpty {
+                quoted = true
+            } else if c == UInt8(ascii: ",") {
+                cells.append(String(decoding: cell, as: UTF8.self)); cell = []
+            } else {
+                precondition(c != 10 && c != 13, "CSV: a line break outside quotes")
+                cell.append(c)
+            }
+            i += 1
+        }
+        precondition(!quoted, "CSV: an unclosed quote")
+        cells.append(String(decoding: cell, as: UTF8.self))
+        return cells
+    }
+
+    /// The terminal sanitiser: nothing unsafe comes out, safe text is unchanged, and it is stable.
+    static func checkTerminalText(_ s: String) {
+        let v = TerminalText.visible(s)
+        precondition(!v.unicodeScalars.contains { TerminalText.isUnsafe($0.value) }, "text: an unsafe character came through")
+        precondition(TerminalText.visible(v) == v, "text: not stable")
+        if !s.unicodeScalars.contains(where: { TerminalText.isUnsafe($0.value) }) { precondition(v == s, "text: safe text changed") }
     }
 
     /// One store per process for the tar target (created on first use).

@@ -28,6 +28,9 @@ public enum CSV {
         return i == b.count
     }
 
+    /// `needsNeutralising` for the fuzz harness's check.
+    public static func needsNeutralisingPublic(_ b: UnsafeBufferPointer<UInt8>) -> Bool { needsNeutralising(b) }
+
     /// Whether a spreadsheet would act on this cell as a formula (or a control sequence).
     static func needsNeutralising(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = b.first, !isPlainNumber(b) else { return false }
