@@ -275,6 +275,13 @@ extension Importer {
 
 func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+/// `H:MM:SS.t` (or `M:SS.t`) of a duration, for findings.
+func clockText(_ ms: Int64) -> String {
+    let s = ms / 1000, tenth = ms % 1000 / 100
+    func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    return (s >= 3600 ? "\(s / 3600):" + two(s % 3600 / 60) : "\(s / 60)") + ":" + two(s % 60) + ".\(tenth)"
+}
+
 func lastComponent(_ path: String) -> String {
     var p = path
     while p.hasSuffix("/") && p.count > 1 { p.removeLast() }
@@ -473,6 +480,14 @@ final class BundlePreparer: @unchecked Sendable {
                         facts.container = info.container
                         facts.encoding = info.encoding
                         facts.envelope = probe.envelope
+                        if probe.isShort {
+                            // Kept, with the duration it decodes to; what the header claims is not the evidence.
+                            let usable = info.sampleRate > 0 && probe.headerFrames <= AudioFile.maxDurationSeconds * Int64(info.sampleRate)
+                            let claim = usable ? "of the \(clockText(probe.headerFrames * 1000 / Int64(info.sampleRate))) its header claims"
+                                               : "(its header names no usable length)"
+                            finding(r.file, .fileUnreadable, "does not decode to its end: \(clockText(info.durationMillis)) decoded "
+                                    + claim + (probe.decodeError.map { " (\($0))" } ?? ""))
+                        }
                     } catch {
                         finding(r.file, .fileUnreadable, error.message)
                         if status == .ok { facts.status = .unreadable }

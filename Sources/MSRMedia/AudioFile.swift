@@ -63,9 +63,7 @@ public enum AudioFile {
         guard sampleRates.contains(Int(info.samplerate)) else {
             throw AudioError(message: "sample rate \(info.samplerate) Hz out of range")
         }
-        guard info.frames >= 0, info.frames / Int64(info.samplerate) <= maxDurationSeconds else {
-            throw AudioError(message: "duration over \(maxDurationSeconds / 3600) hours")
-        }
+        // The duration is what the file decodes to (measure), never the header's claim alone.
         return AudioInfo(frames: info.frames, sampleRate: Int(info.samplerate), channels: Int(info.channels),
                          container: container, encoding: container == "flac" ? "flac" : encoding)
     }
@@ -81,22 +79,31 @@ public enum AudioFile {
             throw AudioError(message: "libsndfile cannot read it: " + String(cString: sf_strerror(nil)))
         }
         defer { sf_close(f) }
-        let facts = try check(info)
+        var facts = try check(info)
         let channels = Int(info.channels)
         let frameLength = max(1, Int(info.samplerate) / 10)
         var buffer = [Float](repeating: 0, count: frameLength * channels)
         var out: [UInt16] = []
-        out.reserveCapacity(Int(info.frames) / frameLength + 1)
+        let maxFrames = maxDurationSeconds * Int64(info.samplerate)
+        // The header's length only sizes the buffer, within the cap: it may lie.
+        out.reserveCapacity(Int(min(max(info.frames, 0), maxFrames)) / frameLength + 1)
+        var decoded: Int64 = 0
         while true {
             let got = buffer.withUnsafeMutableBufferPointer { sf_readf_float(f, $0.baseAddress, sf_count_t(frameLength)) }
             if got <= 0 { break }
+            decoded += Int64(got)
+            if decoded > maxFrames { throw AudioError(message: "decodes to over \(maxDurationSeconds / 3600) hours") }
             var sum: Double = 0
             for i in 0..<(Int(got) * channels) { let v = Double(buffer[i]); sum += v * v }
             let rms = (sum / Double(Int(got) * channels)).squareRoot()
             out.append(UInt16(max(0, min(65535, (rms * 65535).rounded()))))
             if got < frameLength { break }
         }
-        return AudioProbe(info: facts, envelope: out)
+        let error = sf_error(f)
+        facts.frames = decoded
+        // A header length past the cap is unusable; kept just past it (it also travels as a JSON number).
+        return AudioProbe(info: facts, envelope: out, headerFrames: min(max(info.frames, 0), maxFrames + 1),
+                          decodeError: error == 0 ? nil : String(cString: sf_strerror(f)))
     }
 
     /// Every sample of a file as float, interleaved (for tests and small files).

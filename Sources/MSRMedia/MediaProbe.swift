@@ -3,9 +3,23 @@ import MSRCore
 
 /// What decoding a recording gives the import: its header facts and its 100 ms envelope.
 public struct AudioProbe: Equatable, Sendable {
+    /// What the file decodes to: `frames` counts the frames actually decoded, not the header's.
     public var info: AudioInfo
     /// nil when the header reads but the samples do not decode through.
     public var envelope: [UInt16]?
+    /// The frames the header claims (a crafted or truncated file's differ from the decoded ones).
+    public var headerFrames: Int64 = 0
+    /// Why decoding stopped before the end, when it did.
+    public var decodeError: String? = nil
+
+    public init(info: AudioInfo, envelope: [UInt16]?, headerFrames: Int64 = 0, decodeError: String? = nil) {
+        (self.info, self.envelope, self.headerFrames, self.decodeError) = (info, envelope, headerFrames, decodeError)
+    }
+
+    /// The file does not decode to the end its header names (more than 100 ms short), or failed on the way.
+    public var isShort: Bool {
+        decodeError != nil || (info.sampleRate > 0 && headerFrames - info.frames > Int64(info.sampleRate / 10))
+    }
 }
 
 /// Runs the C decoders (libsndfile, libjpeg-turbo, libexif) on media from bundles.
@@ -64,7 +78,9 @@ public final class IsolatedProber: MediaProber {
         let info = AudioInfo(frames: Int64(reply["frames"]?.numberValue ?? 0), sampleRate: Int(reply["rate"]?.numberValue ?? 0),
                              channels: Int(reply["channels"]?.numberValue ?? 0), container: reply["container"]?.stringValue ?? "",
                              encoding: reply["encoding"]?.stringValue ?? "")
-        return AudioProbe(info: info, envelope: reply["envelope"]?.stringValue.flatMap(ProbeServer.decodeEnvelope))
+        return AudioProbe(info: info, envelope: reply["envelope"]?.stringValue.flatMap(ProbeServer.decodeEnvelope),
+                          headerFrames: Int64(exactly: (reply["header_frames"]?.numberValue ?? 0).rounded()) ?? 0,
+                          decodeError: reply["decode_error"]?.stringValue)
     }
 
     public func photo(path: String) throws(PhotoError) -> PhotoInfo {
@@ -232,7 +248,8 @@ public enum ProbeServer {
             let (info, envelope) = (probe.info, probe.envelope)
             return .object([("ok", true), ("frames", .number(Double(info.frames))), ("rate", info.sampleRate.json),
                             ("channels", info.channels.json), ("container", .string(info.container)), ("encoding", .string(info.encoding)),
-                            ("envelope", envelope.map { .string(encodeEnvelope($0)) } ?? .null)])
+                            ("envelope", envelope.map { .string(encodeEnvelope($0)) } ?? .null),
+                            ("header_frames", .number(Double(probe.headerFrames))), ("decode_error", probe.decodeError.json)])
         } catch {
             return .object([("ok", false), ("error", .string(error.message))])
         }

@@ -277,3 +277,57 @@ final class SpoolTests: XCTestCase {
         XCTAssertEqual(keys.count, Set(keys).count, "each finding once")
     }
 }
+
+/// Media are what they decode to, not what their headers say (real FLAC and OGG from libsndfile,
+/// then lied about or cut short).
+final class DecodedMediaTests: XCTestCase {
+    var dir = ""
+    var db: String { dir + "/s.sqlite" }
+
+    override func setUp() { dir = makeTempDirectory("decoded") }
+    override func tearDown() { removeTree(dir) }
+
+    func importOne(_ id: String, format: AudioFile.WriteFormat, _ mangle: ([UInt8]) -> [UInt8]) throws -> (durationMs: Double?, findings: [String]) {
+        var b = BundleFixture.valid(id, audio: format)
+        let file = "audio/rec-001." + format.rawValue
+        let bytes = mangle(MediaFixtures.audio(format, seconds: 2))
+        b.files[file] = bytes
+        b.edit(["recordings", 0, "sha256"], SHA256Hasher.hex(bytes).json)
+        b.write(into: dir + "/spool-" + id)
+        let r = Executable.run(["--db", db, "import", dir + "/spool-" + id])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try JSON.parse(Executable.run(["--db", db, "show", id, "--json"]).stdout)
+        let duration = s["recordings"]?.arrayValue?.first?["duration_ms"]?.numberValue
+        let findings = (s["findings"]?.arrayValue ?? []).filter { $0["file"]?.stringValue == file }
+            .map { ($0["code"]?.stringValue ?? "") + ": " + ($0["detail"]?.stringValue ?? "") }
+        return (duration, findings)
+    }
+
+    func testAHeaderThatClaimsHoursIsNotTheDuration() throws {
+        // FLAC STREAMINFO's 36-bit total-samples field set to 5.9 hours at 8 kHz.
+        let (duration, findings) = try importOne("S-FLAC-LIES", format: .flac) { b in
+            var b = b
+            let total: UInt64 = 5_9 * 360 * 8000 + 123
+            b[21] = (b[21] & 0xF0) | UInt8((total >> 32) & 0x0F)
+            for k in 0..<4 { b[22 + k] = UInt8((total >> (24 - 8 * UInt64(k))) & 0xFF) }
+            return b
+        }
+        XCTAssertEqual(try XCTUnwrap(duration), 2000, accuracy: 150, "the decoded duration, not 5.9 hours")
+        XCTAssertTrue(findings.contains { $0.hasPrefix("file-unreadable: does not decode to its end: 0:02") && $0.contains("5:54:00") }, "\(findings)")
+    }
+
+    func testTruncatedFLACAndOGGGetAnIntegrityFindingWithTheDecodedDuration() throws {
+        // Cut at several points: libsndfile either refuses the file (malformed) or opens it with a
+        // length it cannot know; either way the finding says so, with what decodes.
+        for (format, share) in [(AudioFile.WriteFormat.flac, 55), (.ogg, 55), (.ogg, 80), (.ogg, 95)] {
+            let id = "S-CUT-\(format.rawValue.uppercased())-\(share)"
+            let (duration, findings) = try importOne(id, format: format) { Array($0.prefix($0.count * share / 100)) }
+            XCTAssertFalse(findings.contains { $0.contains("over 6 hours") }, "\(findings)")
+            XCTAssertTrue(findings.contains { $0.hasPrefix("file-unreadable: ") }, "\(format) \(share)%: \(findings)")
+            if let ms = duration {
+                XCTAssertLessThan(ms, 1800, "\(format) \(share)%: what decodes, not the header's 2 s")
+                XCTAssertTrue(findings.contains { $0.hasPrefix("file-unreadable: does not decode to its end") }, "\(format) \(share)%: \(findings)")
+            }
+        }
+    }
+}
