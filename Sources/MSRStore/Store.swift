@@ -1,3 +1,4 @@
+import CSQLite
 import Glibc
 import MSRCore
 
@@ -23,6 +24,14 @@ public final class Store {
         if !create || readOnly, access(path, F_OK) != 0 { throw StoreError.noStore(path) }
         // On a read-only file system the store can still be read (and every write says why not).
         if Store.onReadOnlyFileSystem(path) {
+            // Opened immutable, SQLite would not read the write-ahead log: changes committed there
+            // but not yet checkpointed would be silently missing. Such a store is refused, clearly.
+            var st = stat()
+            if stat(path + "-wal", &st) == 0, st.st_size > 0 {
+                throw StoreError(code: SQLITE_CANTOPEN, message: "the store's write-ahead log (\(path)-wal) holds changes a read-only file system "
+                                 + "keeps from being read; mount it read-write once (or copy the store somewhere writable) and open it again",
+                                 context: "")
+            }
             db = try Database(path: path, create: false, immutable: true)
             return
         }

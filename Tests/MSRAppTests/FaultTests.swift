@@ -119,6 +119,29 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(msreview(["score", session, "--answers", file], reviewer: "anna").status, 0, "works again once the disk does")
     }
 
+    /// A store on a read-only file system whose write-ahead log still holds committed changes
+    /// (its last writer was killed): refused in one clear line, never shown stale.
+    func testReadOnlyStoreWithCommittedChangesInItsLogIsRefusedNotShownStale() throws {
+        guard try mountTmpfs(dir + "/ro", size: "64m") else { throw XCTSkip("needs root to mount and remount a tmpfs read-only") }
+        let path = dir + "/ro/s.sqlite"
+        XCTAssertEqual(Executable.run(["--db", path, "import", Repository.samples]).status, 0)
+        // A writer killed after its commit leaves the log un-checkpointed.
+        _ = try SampleGenerator(count: 200, seed: 31).generate(into: dir + "/spool")
+        let p = Executable.runAsync(["--db", path, "import", dir + "/spool"])
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, p.isRunning, ((try? Store(path: path, readOnly: true).sessionCount()) ?? 0) <= 8 { usleep(5_000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        var st = stat()
+        guard stat(path + "-wal", &st) == 0, st.st_size > 0 else { throw XCTSkip("the import finished and checkpointed before the kill") }
+        XCTAssertEqual(system("mount -o remount,ro '\(dir)/ro'"), 0)
+        let r = Executable.run(["--db", path, "sessions", "--json"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("write-ahead log") && r.stderr.contains("read-only file system"), r.stderr)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1)
+        XCTAssertEqual(r.stdout, "", "nothing stale printed")
+    }
+
     /// A store on a read-only file system: reads work, every write is one clear line.
     func testReadOnlyStore() throws {
         guard try mountTmpfs(dir + "/ro", size: "64m") else { throw XCTSkip("needs root to mount and remount a tmpfs read-only") }
