@@ -22,12 +22,6 @@ public final class RowWriter {
         if buffer.count >= 1 << 16 { try flush() }
     }
 
-    /// Writes one CSV record straight into the buffer (no intermediate string).
-    public func writeCSVRow(_ cells: [String]) throws {
-        CSV.appendRow(cells, to: &buffer)
-        if buffer.count >= 1 << 16 { try flush() }
-    }
-
     private var scratch: [UInt8] = []
 
     /// Writes one CSV record that `fill` builds cell by cell (hot loops: no array of cells per row).
@@ -156,7 +150,7 @@ public struct Exporter {
                 try out.write((first ? "\n" : ",\n") + JSON.object(Array(zip(columns, values))).serialized())
                 first = false
             } else {
-                try out.writeCSVRow(values.map(Exporter.cell))
+                try out.writeCSVRecord { row in for v in values { row.cell(Exporter.cell(v)) } }
             }
         }
         let personal = includePersonalData

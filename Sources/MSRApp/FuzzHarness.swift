@@ -50,13 +50,13 @@ public enum FuzzHarness {
         for (written, read) in zip(cells, back) {
             var shown = Array(read.utf8)
             var w = written
-            let neutralised = w.withUTF8 { CSV.needsNeutralisingPublic($0) }
+            let neutralised = w.withUTF8 { CSV.needsNeutralising($0) }
             if neutralised {
                 precondition(shown.first == UInt8(ascii: "'"), "CSV: a formula without its apostrophe")
                 shown.removeFirst()
             }
             precondition(shown == Array(written.utf8), "CSV: a cell changed on its way through")
-            shown.withUnsafeBufferPointer { precondition(neutralised || !CSV.needsNeutralisingPublic($0), "CSV: a formula left unguarded") }
+            shown.withUnsafeBufferPointer { precondition(neutralised || !CSV.needsNeutralising($0), "CSV: a formula left unguarded") }
         }
     }
 

@@ -585,15 +585,14 @@ public final class ReviewScorer {
     var checklists: [String: Checklist] = [:]
 
     /// Answers and overrides read ahead for reviews about to be scored (`use`).
-    var prefetchedAnswers: [Int64: [String: ItemEntry]] = [:]
-    var prefetchedOverrides: [Int64: [Override]]?
+    var prefetched: (answers: [Int64: [String: ItemEntry]], overrides: [Int64: [Override]])?
 
     public init(_ service: ReviewService) { self.service = service }
 
     /// Answers and overrides of the reviews about to be scored, read ahead in batches
     /// (`Store.answers(reviews:)`, `overrides(reviews:)`); `score` then uses them.
     public func use(answers: [Int64: [String: ItemEntry]], overrides: [Int64: [Override]]) {
-        (prefetchedAnswers, prefetchedOverrides) = (answers, overrides)
+        prefetched = (answers, overrides)
     }
 
     public func score(review: Int64, checklist id: String, version: Int, submittedMillis: Int64?) throws -> Scored {
@@ -602,9 +601,9 @@ public final class ReviewScorer {
         let checklist = checklists[key]!
         let given: [String: ItemEntry]
         let overrides: [Override]
-        if let ahead = prefetchedOverrides {
-            given = prefetchedAnswers[review] ?? [:]
-            overrides = ReviewService.current(ahead[review] ?? [], submittedMillis: submittedMillis)
+        if let ahead = prefetched {
+            given = ahead.answers[review] ?? [:]
+            overrides = ReviewService.current(ahead.overrides[review] ?? [], submittedMillis: submittedMillis)
         } else {
             given = try service.store.answers(review: review)
             overrides = try service.currentOverrides(review, submittedMillis: submittedMillis)

@@ -28,11 +28,8 @@ public enum CSV {
         return i == b.count
     }
 
-    /// `needsNeutralising` for the fuzz harness's check.
-    public static func needsNeutralisingPublic(_ b: UnsafeBufferPointer<UInt8>) -> Bool { needsNeutralising(b) }
-
     /// Whether a spreadsheet would act on this cell as a formula (or a control sequence).
-    static func needsNeutralising(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func needsNeutralising(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let first = b.first, !isPlainNumber(b) else { return false }
         if first < 0x20 || first == 0x7F { return true }
         var i = 0

@@ -150,8 +150,7 @@ public enum Executable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: program ?? path)
         p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
+        var env = childEnvironment
         for (k, v) in environment { env[k] = v }
         p.environment = env
         // Output goes to files, so a large output can never block the child on a full pipe.
@@ -177,14 +176,19 @@ public enum Executable {
 }
 
 extension Executable {
+    /// The environment of every process a test starts: this one's, with the clock pinned.
+    public static var childEnvironment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
+        return env
+    }
+
     /// Starts the executable without waiting (output discarded); the clock is pinned as in `run`.
     public static func runAsync(_ args: [String]) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
-        p.environment = env
+        p.environment = childEnvironment
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try! p.run()
@@ -196,9 +200,7 @@ extension Executable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-c", script]
-        var env = ProcessInfo.processInfo.environment
-        env[Clock.variable] = env[Clock.variable] ?? PinnedNow.text
-        p.environment = env
+        p.environment = childEnvironment
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.standardOutput = FileHandle.nullDevice
         try p.run()
