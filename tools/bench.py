@@ -684,7 +684,23 @@ Linear: the time per questionnaire stays flat (process start and the store's cre
 the small ones).
 """
 
-BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export, "scorecards": bench_scorecards, "team": bench_team, "manifest": bench_manifest}
+def bench_caps():
+    """Issue 15: a hostile input at each cap, built fresh by tools/caps.py."""
+    out = os.path.join(OUT, "caps")
+    shutil.rmtree(out, ignore_errors=True)
+    table = sh(f"python3 {ROOT}/tools/caps.py {MSR} {out}").stdout.strip()
+    shutil.rmtree(out, ignore_errors=True)
+    return f"""## Caps (issue 15)
+
+One hostile input per cap, built by `tools/caps.py` from the first sample, imported (or read) by
+a fresh store; wall time and peak resident memory (`/usr/bin/time -f %M`) of the whole command,
+beside a well-known tool reading the same input in the same run. Unlisted members are checked,
+counted and skipped, never written: the 1 GiB one costs no disk.
+
+{table}
+"""
+
+BENCHES = {"import": bench_import, "scoring": bench_scoring, "fraud": bench_fraud, "audio": bench_audio, "ui": bench_ui, "export": bench_export, "scorecards": bench_scorecards, "team": bench_team, "manifest": bench_manifest, "caps": bench_caps}
 
 def main():
     names = sys.argv[1:] or list(BENCHES)

@@ -338,12 +338,22 @@ final class BundlePreparer: @unchecked Sendable {
             let tmp = media.root + "/tmp/bundle-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             defer { removeTree(tmp) }
             do {
-                try makeDirectories(tmp)
-                let top = try TarBundle.extract(archive: path, into: tmp)
-                guard exists(tmp + "/" + top + "/session.json") else {
-                    return .rejected(label: label, sessionID: nil, error: "no session.json in the archive's top directory \"\(top)\"")
+                // The manifest first (read in place), then only what it names is unpacked: an
+                // unlisted member is checked and counted against the caps but never written.
+                let found = try TarBundle.readFile("session.json", archive: path, maxBytes: Manifest.maxBytes)
+                guard let size = found.size else {
+                    return .rejected(label: label, sessionID: nil, error: "no session.json in the archive's top directory \"\(found.top)\"")
                 }
-                return prepareDirectory(label: label, path: tmp + "/" + top, nameForCheck: top)
+                guard let bytes = found.bytes else { return .rejected(label: label, sessionID: nil, error: Self.manifestTooLarge(size)) }
+                let manifest: Manifest
+                do { manifest = try Manifest.parse(bytes) } catch {
+                    return .rejected(label: label, sessionID: nil, error: error.description)
+                }
+                let named = Set(manifest.files).union(["session.json"])
+                try makeDirectories(tmp)
+                let unpacked = try TarBundle.extract(archive: path, into: tmp, keep: { named.contains($0) })
+                return prepareDirectory(label: label, path: tmp + "/" + unpacked.top, nameForCheck: unpacked.top,
+                                        read: (bytes, manifest), unpackedElsewhere: unpacked.skipped)
             } catch let e as TarError {
                 if e.localErrno != nil { return .failed(label: label, error: e.message) }
                 return .rejected(label: label, sessionID: nil, error: e.message)
@@ -353,31 +363,40 @@ final class BundlePreparer: @unchecked Sendable {
         }
     }
 
-    func prepareDirectory(label: String, path: String, nameForCheck: String) -> Prepared {
+    static func manifestTooLarge(_ size: Int64) -> String { "session.json: \(size) bytes, over the 1 MiB limit" }
+
+    /// `read`: the manifest when the caller has read it already (from a tar); `unpackedElsewhere`:
+    /// files of the bundle that are not in `path` (a tar's unlisted members, never unpacked).
+    func prepareDirectory(label: String, path: String, nameForCheck: String,
+                          read: (bytes: [UInt8], manifest: Manifest)? = nil, unpackedElsewhere: [String] = []) -> Prepared {
         let dir: BundleDirectory
         do { dir = try BundleDirectory(path: path) } catch {
             return .rejected(label: label, sessionID: nil, error: error.description)
         }
         let manifestBytes: [UInt8]
-        do {
-            manifestBytes = try dir.readFile("session.json", maxBytes: Int64(Manifest.maxBytes))
-        } catch let e {
-            switch e {
-            case .missing: return .rejected(label: label, sessionID: nil, error: "session.json: missing (a bundle directory needs a manifest)")
-            case let .tooLarge(_, size, _): return .rejected(label: label, sessionID: nil, error: "session.json: \(size) bytes, over the 1 MiB limit")
-            default: return .rejected(label: label, sessionID: nil, error: e.description)
-            }
-        }
         let manifest: Manifest
-        do { manifest = try Manifest.parse(manifestBytes) } catch {
-            return .rejected(label: label, sessionID: nil, error: error.description)
+        if let read {
+            (manifestBytes, manifest) = read
+        } else {
+            do {
+                manifestBytes = try dir.readFile("session.json", maxBytes: Int64(Manifest.maxBytes))
+            } catch let e {
+                switch e {
+                case .missing: return .rejected(label: label, sessionID: nil, error: "session.json: missing (a bundle directory needs a manifest)")
+                case let .tooLarge(_, size, _): return .rejected(label: label, sessionID: nil, error: Self.manifestTooLarge(size))
+                default: return .rejected(label: label, sessionID: nil, error: e.description)
+                }
+            }
+            do { manifest = try Manifest.parse(manifestBytes) } catch {
+                return .rejected(label: label, sessionID: nil, error: error.description)
+            }
         }
         var warnings: [String] = []
         if nameForCheck != manifest.sessionID {
             warnings.append("\(label): bundle directory \"\(nameForCheck)\" is not named after its session id \(manifest.sessionID)")
         }
         let named = Set(manifest.files).union(["session.json"])
-        let extra = dir.allFiles().filter { !named.contains($0) }
+        let extra = (dir.allFiles() + unpackedElsewhere).filter { !named.contains($0) }
         if !extra.isEmpty {
             let shown = extra.prefix(5).joined(separator: ", ") + (extra.count > 5 ? ", …" : "")
             warnings.append("\(label): \(extra.count) file(s) not named by the manifest ignored: \(shown)")

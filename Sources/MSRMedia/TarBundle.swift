@@ -25,6 +25,8 @@ public struct TarError: Error, CustomStringConvertible, Sendable {
 /// Nothing is written outside `destination`: member names are checked before anything is
 /// created, only directories and regular files are accepted (links, devices and FIFOs
 /// refuse the bundle), files are created with `O_EXCL | O_NOFOLLOW`, and sizes are capped.
+/// Only the members a caller keeps (the manifest and the files it names) are written: the rest
+/// are checked, counted against the caps and skipped, so an unlisted file costs no disk.
 public enum TarBundle {
     public static let maxMembers = 10_000
     /// All members together (six hours of 48 kHz stereo WAV is 4 GiB; real bundles are MiBs).
@@ -35,8 +37,108 @@ public enum TarBundle {
     public static let maxNameBytes = Int(NAME_MAX)
     public static let maxPathBytes = Int(PATH_MAX) - 256
 
-    /// Returns the name of the single top-level directory the archive holds.
-    public static func extract(archive path: String, into destination: String) throws(TarError) -> String {
+    /// What `readFile` found: the archive's top directory, and the file's size (nil when the
+    /// archive does not hold it) and bytes (nil when over the bound asked for).
+    public struct FoundFile: Sendable {
+        public var top: String
+        public var size: Int64?
+        public var bytes: [UInt8]?
+
+        init(top: String) { self.top = top }
+    }
+
+    /// What `extract` wrote and what it skipped.
+    public struct Unpacked: Sendable {
+        /// The single top-level directory.
+        public var top: String
+        /// Files inside the top directory that were not kept (paths relative to it), in archive order.
+        public var skipped: [String]
+    }
+
+    /// Reads one file of the top directory (`relative` to it, e.g. `session.json`) without
+    /// writing anything, stopping at it. Every member before it is checked as `extract` checks
+    /// it; an archive without it is read to its end.
+    public static func readFile(_ relative: String, archive path: String, maxBytes: Int) throws(TarError) -> FoundFile {
+        var found: FoundFile?
+        try walk(archive: path) { (a, m) throws(TarError) -> Bool in
+            if found == nil { found = FoundFile(top: m.top) }
+            guard !m.isDirectory, m.inside == relative else { return true }
+            found?.size = m.size
+            guard m.size <= Int64(maxBytes) else { return false }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(Int(m.size))
+            try readData(a, m) { chunk in bytes.append(contentsOf: chunk) }
+            found?.bytes = bytes
+            return false
+        }
+        guard let found else { throw TarError(message: "tar archive is empty") }
+        return found
+    }
+
+    /// Unpacks the members `keep` accepts (paths relative to the top directory) into
+    /// `destination`; directories are always made. Returns the top directory's name.
+    public static func extract(archive path: String, into destination: String,
+                               keep: (String) -> Bool = { _ in true }) throws(TarError) -> Unpacked {
+        var top: String?
+        var skipped: [String] = []
+        try walk(archive: path) { (a, m) throws(TarError) -> Bool in
+            top = m.top
+            let target = destination + "/" + m.name
+            if target.utf8.count > maxPathBytes {
+                throw TarError(message: "tar member \"\(m.shown)…\" has a path over \(maxPathBytes) bytes")
+            }
+            if m.isDirectory {
+                do throws(MediaStoreError) { try makeDirectories(target) } catch { throw TarError.unpacking(m.shown, error.errno) }
+                return true
+            }
+            guard keep(m.inside) else {
+                skipped.append(m.inside)
+                return true
+            }
+            do throws(MediaStoreError) {
+                try makeDirectories(destination + "/" + m.parts.dropLast().joined(separator: "/"))
+            } catch {
+                throw TarError.unpacking(m.shown, error.errno)
+            }
+            let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd < 0 {
+                if errno == EEXIST { throw TarError(message: "tar member \"\(m.shown)\" appears twice") }
+                throw TarError.unpacking(m.shown, errno)
+            }
+            defer { close(fd) }
+            try readData(a, m) { (chunk: UnsafeRawBufferPointer) throws(TarError) in
+                var done = 0
+                while done < chunk.count {
+                    let w = Glibc.write(fd, chunk.baseAddress! + done, chunk.count - done)
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        throw TarError.unpacking(m.shown, errno)
+                    }
+                    done += w
+                }
+            }
+            return true
+        }
+        guard let top else { throw TarError(message: "tar archive is empty") }
+        return Unpacked(top: top, skipped: skipped)
+    }
+
+    /// One checked member: a plain relative name under the single top directory.
+    private struct Member {
+        var name: String
+        var parts: [Substring]
+        var shown: String
+        var isDirectory: Bool
+        var size: Int64
+        var top: String { String(parts[0]) }
+        /// The name inside the top directory ("" for the top directory itself).
+        var inside: String { parts.dropFirst().joined(separator: "/") }
+    }
+
+    /// Reads the archive's headers in order, checking each member (name, kind, the single top
+    /// directory, member count, sizes), and hands each to `body` until it returns false. A member
+    /// whose data `body` does not read is skipped by libarchive.
+    private static func walk(archive path: String, _ body: (OpaquePointer, Member) throws(TarError) -> Bool) throws(TarError) {
         guard let a = archive_read_new() else { throw TarError(message: "libarchive: out of memory") }
         defer { archive_read_free(a) }
         archive_read_support_filter_gzip(a)
@@ -48,10 +150,9 @@ public enum TarBundle {
         var members = 0
         var total: Int64 = 0
         var entry: OpaquePointer?
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let r = archive_read_next_header(a, &entry)
-            if r == ARCHIVE_EOF { break }
+            if r == ARCHIVE_EOF { return }
             guard r == ARCHIVE_OK || r == ARCHIVE_WARN, let entry else {
                 throw TarError(message: "corrupt tar archive: " + errorString(a))
             }
@@ -68,7 +169,7 @@ public enum TarBundle {
             if parts.contains(where: { $0.utf8.count > maxNameBytes }) {
                 throw TarError(message: "tar member \"\(shown)…\" has a name component over \(maxNameBytes) bytes")
             }
-            if (destination + "/" + name).utf8.count > maxPathBytes {
+            if name.utf8.count > maxPathBytes {
                 throw TarError(message: "tar member \"\(shown)…\" has a path over \(maxPathBytes) bytes")
             }
             if parts.contains("..") { throw TarError(message: "tar member \"\(shown)\" escapes the bundle (.. segment)") }
@@ -91,49 +192,33 @@ public enum TarBundle {
             if !isDir && parts.count == 1 {
                 throw TarError(message: "tar member \"\(shown)\" is a file outside the bundle's top directory")
             }
-            let target = destination + "/" + name
-            do {
-                if isDir {
-                    try makeDirectories(target)
-                    continue
-                }
-                try makeDirectories(destination + "/" + parts.dropLast().joined(separator: "/"))
-            } catch {
-                throw TarError.unpacking(shown, error.errno)
+            var size: Int64 = 0
+            if !isDir {
+                size = max(archive_entry_size(entry), 0)
+                if size > maxMemberBytes { throw TarError(message: "tar member \"\(shown)\" is over the \(maxMemberBytes >> 30) GiB a member may hold") }
+                if total + size > maxTotalBytes { throw TarError(message: "tar archive unpacks to more than \(maxTotalBytes >> 30) GiB") }
             }
-            let size = archive_entry_size(entry)
-            if size > maxMemberBytes { throw TarError(message: "tar member \"\(shown)\" is over the \(maxMemberBytes >> 30) GiB a member may hold") }
-            total += max(size, 0)
-            if total > maxTotalBytes { throw TarError(message: "tar archive unpacks to more than \(maxTotalBytes >> 30) GiB") }
-            let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            if fd < 0 {
-                if errno == EEXIST { throw TarError(message: "tar member \"\(shown)\" appears twice") }
-                throw TarError.unpacking(shown, errno)
-            }
-            defer { close(fd) }
-            var written: Int64 = 0
-            while true {
-                let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
-                if n == 0 { break }
-                if n < 0 { throw TarError(message: "corrupt data in tar member \"\(shown)\": " + errorString(a)) }
-                written += Int64(n)
-                if written > max(size, 0) || total - max(size, 0) + written > maxTotalBytes {
-                    throw TarError(message: "tar member \"\(shown)\" is larger than its header says")
-                }
-                let ok = buffer.withUnsafeBytes { p -> Bool in
-                    var done = 0
-                    while done < n {
-                        let w = Glibc.write(fd, p.baseAddress! + done, n - done)
-                        if w < 0 { if errno == EINTR { continue }; return false }
-                        done += w
-                    }
-                    return true
-                }
-                if !ok { throw TarError.unpacking(shown, errno) }
-            }
+            let member = Member(name: name, parts: parts, shown: shown, isDirectory: isDir, size: size)
+            total += size
+            if try !body(a, member) { return }
         }
-        guard let top else { throw TarError(message: "tar archive is empty") }
-        return top
+    }
+
+    /// Reads the current member's data in chunks, never more than its header declared.
+    private static func readData(_ a: OpaquePointer, _ m: Member, _ sink: (UnsafeRawBufferPointer) throws(TarError) -> Void) throws(TarError) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var read: Int64 = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+            if n == 0 { return }
+            if n < 0 { throw TarError(message: "corrupt data in tar member \"\(m.shown)\": " + errorString(a)) }
+            read += Int64(n)
+            if read > m.size { throw TarError(message: "tar member \"\(m.shown)\" is larger than its header says") }
+            let failure: TarError? = buffer.withUnsafeBytes { p in
+                do throws(TarError) { try sink(UnsafeRawBufferPointer(rebasing: p[0..<n])); return nil } catch { return error }
+            }
+            if let failure { throw failure }
+        }
     }
 
     /// Whether a file name is a tar bundle by its ending.

@@ -249,6 +249,48 @@ final class SpoolTests: XCTestCase {
         XCTAssertEqual(try JSON.parse(again.stdout)["rejected"]?.arrayValue?.count, 3)
     }
 
+    /// An unlisted member is never unpacked, wherever it stands: 256 MiB of zeros (256 KiB as
+    /// .tar.gz) before the manifest imports on a 24 MiB disk, with the file named in a warning.
+    func testUnlistedMembersAreNeverUnpacked() throws {
+        let spool = dir + "/spool", staging = dir + "/staging"
+        try makeDirectories(spool)
+        let fixture = BundleFixture.valid("S-UNLISTED")
+        _ = fixture.write(into: staging)
+        let archive = spool + "/S-UNLISTED.tar.gz"
+        XCTAssertEqual(system("""
+            cd '\(staging)' && python3 -c "
+            import tarfile, io, os, sys
+            class Zeros(io.RawIOBase):
+                def __init__(self, n): self.n = n
+                def readable(self): return True
+                def readinto(self, b):
+                    k = min(len(b), self.n); b[:k] = bytes(k); self.n -= k; return k
+            with tarfile.open(sys.argv[1], 'w:gz', compresslevel=1) as t:
+                t.add('S-UNLISTED', recursive=False)
+                big = tarfile.TarInfo('S-UNLISTED/cache/dump.bin'); big.size = 256 << 20
+                t.addfile(big, io.BufferedReader(Zeros(big.size)))
+                t.add('S-UNLISTED/session.json')
+                for root, _, files in os.walk('S-UNLISTED'):
+                    for f in sorted(files):
+                        if f != 'session.json': t.add(os.path.join(root, f))
+            " '\(archive)'
+            """), 0)
+        var store = db
+        if getuid() == 0, system("mkdir -p '\(dir)/small' && mount -t tmpfs -o size=24m tmpfs '\(dir)/small' 2>/dev/null") == 0 {
+            store = dir + "/small/s.sqlite"
+        } else {
+            print("SpoolTests: not root, so no small disk: checking the warning only")
+        }
+        defer { _ = system("umount -l '\(dir)/small' 2>/dev/null") }
+        let r = Executable.run(["--db", store, "import", spool, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try JSON.parse(r.stdout)
+        XCTAssertEqual(report["imported"]?.numberValue, 1, r.stdout)
+        let warnings = report["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        XCTAssertTrue(warnings.contains { $0.contains("1 file(s) not named by the manifest ignored: cache/dump.bin") }, "\(warnings)")
+        XCTAssertEqual(try Store(path: store, readOnly: true).sessionCount(), 1)
+    }
+
     /// A manifest near the 1 MiB cap (7,500 questionnaires on one photo) imports whole, with its
     /// findings once each; reviewers pulling meanwhile never see "database is locked".
     func testALargeManifestImportsWholeAndPullsNeverFailMeanwhile() throws {

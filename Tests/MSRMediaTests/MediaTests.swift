@@ -74,8 +74,41 @@ final class MediaTests: XCTestCase {
         let tar = BundleFixture.valid().writeTar(into: dir, gzip: true)
         let out = dir + "/out"
         try makeDirectories(out)
-        XCTAssertEqual(try TarBundle.extract(archive: tar, into: out), "S-20261120-0001")
+        XCTAssertEqual(try TarBundle.extract(archive: tar, into: out).top, "S-20261120-0001")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/S-20261120-0001/photos/p-001.jpg"))
+    }
+
+    /// The manifest is read in place (nothing written), and only the members a caller keeps are
+    /// unpacked; the rest are named as skipped, wherever they stand in the archive.
+    func testReadsTheManifestInPlaceAndUnpacksOnlyWhatIsKept() throws {
+        let fixture = BundleFixture.valid()
+        let tar = dir + "/b.tar.gz"
+        try TarBundle.write(to: tar, gzip: true, entries: [
+            TarEntry(name: "S-1", kind: .directory),
+            TarEntry(name: "S-1/junk/before.bin", data: [UInt8](repeating: 7, count: 100_000)),
+            TarEntry(name: "S-1/session.json", data: fixture.manifestBytes),
+            TarEntry(name: "S-1/audio/kept.wav", data: [1, 2, 3]),
+            TarEntry(name: "S-1/after.txt", data: [4]),
+        ])
+        let found = try TarBundle.readFile("session.json", archive: tar, maxBytes: 1 << 20)
+        XCTAssertEqual(found.top, "S-1")
+        XCTAssertEqual(found.bytes, fixture.manifestBytes)
+        XCTAssertEqual(try TarBundle.readFile("session.json", archive: tar, maxBytes: 10).bytes, nil, "over the bound: size only")
+        XCTAssertEqual(try TarBundle.readFile("session.json", archive: tar, maxBytes: 10).size, Int64(fixture.manifestBytes.count))
+        XCTAssertNil(try TarBundle.readFile("nothing.json", archive: tar, maxBytes: 10).size)
+        let out = dir + "/out"
+        try makeDirectories(out)
+        let unpacked = try TarBundle.extract(archive: tar, into: out, keep: { ["session.json", "audio/kept.wav"].contains($0) })
+        XCTAssertEqual(unpacked.skipped, ["junk/before.bin", "after.txt"])
+        XCTAssertEqual(try readFile(out + "/S-1/audio/kept.wav"), [1, 2, 3])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/S-1/junk/before.bin"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/S-1/after.txt"))
+        // Skipped members are still checked: a link among them refuses the archive.
+        let linked = dir + "/linked.tar"
+        try TarBundle.write(to: linked, gzip: false, entries: [TarEntry(name: "B/session.json", data: [1]), TarEntry(name: "B/l", kind: .symlink("/etc"))])
+        XCTAssertThrowsError(try TarBundle.extract(archive: linked, into: out, keep: { _ in false })) {
+            XCTAssertTrue("\($0)".contains("is a link"), "\($0)")
+        }
     }
 
     func assertRefused(_ entries: [TarEntry], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
