@@ -2,7 +2,7 @@
 """Hostile inputs at each of msreview's caps (issue 15), built fresh: tools/caps.py MSR OUT_DIR
 prints a Markdown table of what each did (outcome, wall time, peak memory) beside a well-known
 tool reading the same input. Used by `make bench` (caps); docs/reliability.md quotes it."""
-import hashlib, io, json, os, shutil, struct, subprocess, sys, tarfile, time, wave
+import io, json, os, shutil, struct, subprocess, sys, tarfile, time, wave
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SAMPLE = os.path.join(ROOT, "Samples", "S-20261120-0001")
