@@ -38,3 +38,10 @@ static inline int msr_exif_set_ascii(ExifData *d, ExifTag tag, const char *value
     exif_entry_unref(e);
     return 1;
 }
+
+// A SHORT entry of IFD0 (Orientation lives there), in the data's byte order; -1 if absent.
+static inline int msr_exif_ifd0_short(ExifData *d, ExifTag tag) {
+    ExifEntry *e = exif_content_get_entry(d->ifd[EXIF_IFD_0], tag);
+    if (!e || e->format != EXIF_FORMAT_SHORT || !e->data || e->size < 2) return -1;
+    return (int)exif_get_short(e->data, exif_data_get_byte_order(d));
+}

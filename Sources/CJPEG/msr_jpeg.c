@@ -20,7 +20,7 @@ static void msr_error_exit(j_common_ptr cinfo) {
     longjmp(err->jump, 1);
 }
 
-// Warnings (level -1) mean corrupt data that libjpeg papered over; keep the first one.
+// Warnings (level -1) mean corrupt data that libjpeg read past; count them, keep the first.
 static void msr_emit_message(j_common_ptr cinfo, int level) {
     msr_error_mgr *err = (msr_error_mgr *)cinfo->err;
     if (level < 0) {
@@ -68,13 +68,15 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
                  cinfo.image_height, (unsigned long long)MSR_JPEG_MAX_PIXELS);
         return info;
     }
-    cinfo.out_color_space = JCS_GRAYSCALE;
+    /* libjpeg converts CMYK and YCCK to CMYK only; grey comes from that below. */
+    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
     cinfo.scale_num = 1;
     if (scale_denom <= 0) {
-        /* Automatic: the smallest output that is still at least 72×64 (enough for a 9×8 hash). */
+        /* Automatic: the smallest output that is still at least 128×128 (ample for a 32×32 thumbnail). */
         scale_denom = 1;
         for (int d = 8; d > 1; d /= 2) {
-            if (cinfo.image_width / (unsigned)d >= 72 && cinfo.image_height / (unsigned)d >= 64) { scale_denom = d; break; }
+            if (cinfo.image_width / (unsigned)d >= 128 && cinfo.image_height / (unsigned)d >= 128) { scale_denom = d; break; }
         }
     }
     cinfo.scale_denom = (unsigned int)scale_denom;
@@ -82,23 +84,34 @@ msr_jpeg_info msr_jpeg_decode_grey(const unsigned char *data, size_t size, int s
     jpeg_start_decompress(&cinfo);
     info.out_width = (int)cinfo.output_width;
     info.out_height = (int)cinfo.output_height;
-    row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
-                                     cinfo.output_width * cinfo.output_components, 1);
+    int components = cinfo.output_components;
+    row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE, cinfo.output_width * components, 1);
     size_t need = (size_t)cinfo.output_width * (size_t)cinfo.output_height;
-    if (grey_out && cinfo.output_components == 1 && need > 0) grey = (unsigned char *)malloc(need);
-    int copy = grey != NULL;
+    if (grey_out && need > 0) grey = (unsigned char *)malloc(need);
+    /* Adobe's CMYK JPEGs store inverted ink (255 = none); others store ink directly. */
+    int inverted = cinfo.saw_Adobe_marker;
     while (cinfo.output_scanline < cinfo.output_height) {
         JDIMENSION y = cinfo.output_scanline;
         jpeg_read_scanlines(&cinfo, row, 1);
-        if (copy) memcpy(grey + (size_t)y * cinfo.output_width, row[0], cinfo.output_width);
+        if (!grey) continue;
+        unsigned char *dst = grey + (size_t)y * cinfo.output_width;
+        if (components == 1) {
+            memcpy(dst, row[0], cinfo.output_width);
+        } else {
+            for (JDIMENSION x = 0; x < cinfo.output_width; x++) {
+                const unsigned char *px = row[0] + (size_t)x * 4;
+                int c = px[0], m = px[1], ye = px[2], k = px[3];
+                if (!inverted) { c = 255 - c; m = 255 - m; ye = 255 - ye; k = 255 - k; }
+                /* Now 255 = no ink: RGB = (255 − ink)·(255 − black) / 255, then luma. */
+                int r = c * k / 255, g = m * k / 255, b = ye * k / 255;
+                dst[x] = (unsigned char)((299 * r + 587 * g + 114 * b + 500) / 1000);
+            }
+        }
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
-    if (err.warnings > 0) {
-        snprintf(info.message, sizeof info.message, "%s", err.message);
-        free(grey);
-        return info;
-    }
+    info.warnings = err.warnings;
+    if (err.warnings > 0) snprintf(info.message, sizeof info.message, "%s", err.message);
     info.ok = 1;
     if (grey_out) *grey_out = grey;
     return info;

@@ -14,6 +14,8 @@ extension FraudThresholds {
         overlapSeconds = config["overlap_seconds"]
         futureSeconds = config["future_seconds"]
         similarDistance = Int(config["similar_distance"])
+        probablyCorrelation = config["similar_probably"]
+        maybeCorrelation = config["similar_maybe"]
     }
 }
 
@@ -54,7 +56,7 @@ public final class FraudEngine {
             storedPhotosGeneration = generation
         }
         // Rows come in id order, so the last id held is where the store's new rows begin.
-        try store.forEachPhotoHash(after: storedPhotos.payloads.last ?? 0) { id, hash in storedPhotos.insert(id, hash: hash) }
+        try store.forEachPhotoPrints(after: storedPhotos.payloads.last ?? 0) { id, prints in storedPhotos.insert(id, prints: prints) }
     }
 
     func withAudio(_ e: SessionEvidence) -> SessionEvidence {
@@ -71,10 +73,17 @@ public final class FraudEngine {
     }
 
     func uses(_ e: SessionEvidence) -> [PhotoUse] {
-        e.manifest.questionnaires.flatMap { q in
+        // Each photo is printed once, however many questionnaires use it.
+        var prints: [String: [UInt64]] = [:]
+        return e.manifest.questionnaires.flatMap { q in
             FraudCheck.photos(of: q, in: e.photos, t: t).compactMap { p in
-                p.sha256.map { PhotoUse(sessionID: e.manifest.sessionID, questionnaireID: q.id, questionnaireStart: q.startedAt.utcMillis,
-                                        file: p.entry.file, sha256: $0, phash: p.phash) }
+                p.sha256.map { sha in
+                    if prints[sha] == nil {
+                        prints[sha] = p.thumbnail.flatMap { $0.lowDetailReason == nil ? PhotoMatcher.storedPrints($0) : nil } ?? []
+                    }
+                    return PhotoUse(sessionID: e.manifest.sessionID, questionnaireID: q.id, questionnaireStart: q.startedAt.utcMillis,
+                                    file: p.entry.file, sha256: sha, thumbnail: p.thumbnail, prints: prints[sha])
+                }
             }
         }
     }
@@ -146,8 +155,13 @@ public final class FraudEngine {
             var findings = local
             findings += FraudCheck.reused(allUses)
             let index = PhotoIndex<PhotoUse>(distance: t.similarDistance)
+            let memo = PhotoMatchMemo()
+            var queries: [String: [UInt64]] = [:]
             for u in allUses.sorted(by: PhotoUse.earlier) {
-                if let h = u.phash, let f = FraudCheck.similar(u, candidates: index.near(h), t: t) { findings.append(f) }
+                if u.thumbnail != nil {
+                    if queries[u.sha256] == nil { queries[u.sha256] = u.queryPrints }
+                    if let f = FraudCheck.similar(u, candidates: index.near(queries[u.sha256]!), t: t, memo: memo) { findings.append(f) }
+                }
                 index.insert(u)
             }
             findings += FraudCheck.overlaps(try store.allIntervals(), t: t)
@@ -160,7 +174,7 @@ public final class FraudEngine {
     /// through the SHA-256 index and the in-memory band index: the later use of each pair is
     /// flagged — also a stored one, when an earlier photo arrives late.
     func flagPhotoPartners(of uses: [PhotoUse], at: Timestamp) throws {
-        if uses.contains(where: { $0.phash != nil }) { try syncStoredPhotos() }
+        if uses.contains(where: { $0.thumbnail != nil }) { try syncStoredPhotos() }
         for sha in Set(uses.map(\.sha256)) {
             for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
         }
@@ -168,14 +182,17 @@ public final class FraudEngine {
         // above), looked up once per photo: a bundle whose thousands of questionnaires share one
         // photo costs one look-up, not one per questionnaire over all the others (quadratic).
         var partners: [String: [PhotoUse]] = [:]
+        let memo = PhotoMatchMemo()
         for u in uses {
-            guard let h = u.phash else { continue }
-            let key = "\(h) \(u.sha256)"
-            if partners[key] == nil { partners[key] = try store.photoUses(ids: storedPhotos.near(h)).filter { $0.sha256 != u.sha256 } }
-            let candidates = partners[key]!
-            if let f = FraudCheck.similar(u, candidates: candidates, t: t) { try store.addFindingIfAbsent(f, at: at) }
+            guard u.thumbnail != nil else { continue }
+            if partners[u.sha256] == nil {
+                partners[u.sha256] = try store.photoUses(ids: storedPhotos.near(u.queryPrints)).filter { $0.sha256 != u.sha256 }
+            }
+            let candidates = partners[u.sha256]!
+            if let f = FraudCheck.similar(u, candidates: candidates, t: t, memo: memo) { try store.addFindingIfAbsent(f, at: at) }
+            // A stored use that is later than this one is the copy: matched the other way round.
             for c in candidates where PhotoUse.earlier(u, c) {
-                if let f = FraudCheck.similar(c, candidates: [u], t: t) { try store.addFindingIfAbsent(f, at: at) }
+                if let f = FraudCheck.similar(c, candidates: [u], t: t, memo: memo) { try store.addFindingIfAbsent(f, at: at) }
             }
         }
     }
@@ -189,10 +206,10 @@ public final class FraudEngine {
             e.recordings[i].envelope = env
             try store.setEnvelope(session: e.manifest.sessionID, file: e.recordings[i].entry.file, env)
         }
-        for i in e.photos.indices where e.photos[i].phash == nil && e.photos[i].sha256 != nil && e.photos[i].status != .unreadable && e.photos[i].status != .missing {
-            guard let sha = e.photos[i].sha256, let h = (try? prober.photo(path: media.path(for: sha)))?.phash else { continue }
-            e.photos[i].phash = h
-            try store.setPhash(session: e.manifest.sessionID, file: e.photos[i].entry.file, h)
+        for i in e.photos.indices where e.photos[i].thumbnail == nil && e.photos[i].sha256 != nil && e.photos[i].status != .unreadable && e.photos[i].status != .missing {
+            guard let sha = e.photos[i].sha256, let t = (try? prober.photo(path: media.path(for: sha)))?.thumbnail else { continue }
+            e.photos[i].thumbnail = t
+            try store.setThumbnail(session: e.manifest.sessionID, file: e.photos[i].entry.file, t)
         }
         return e
     }

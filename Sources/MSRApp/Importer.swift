@@ -528,7 +528,8 @@ final class BundlePreparer: @unchecked Sendable {
                         let info = try prober.photo(path: media.path(for: stored.sha256))
                         facts.width = info.width
                         facts.height = info.height
-                        facts.phash = info.phash
+                        facts.thumbnail = info.thumbnail
+                        if let damage = info.damage { finding(p.file, .fileDamaged, "decoded past damaged data: " + damage) }
                         if let civil = info.exifDateTime {
                             facts.exifText = civil.dateString + " " + civil.timeString
                             facts.exifTime = PhotoFile.captureTime(info, timezone: manifest.location.timezone)

@@ -52,8 +52,8 @@ public struct PhotoFacts: Equatable, Sendable {
     public var exifTime: Timestamp?
     /// Whether OffsetTimeOriginal was present.
     public var exifOffsetKnown: Bool
-    /// 64-bit perceptual hash of the image (dHash), when it decodes.
-    public var phash: UInt64?
+    /// The upright 32×32 thumbnail near-duplicate matching reads, when the photo decodes.
+    public var thumbnail: PhotoThumbnail?
 
     public init(entry: Manifest.Photo, sha256: String? = nil, size: Int64? = nil, status: FileStatus) {
         self.entry = entry

@@ -24,11 +24,12 @@ public enum FindingCode: String, CaseIterable, Sendable {
     case fileMissing = "file-missing"
     case fileTampered = "file-tampered"
     case fileUnreadable = "file-unreadable"
+    case fileDamaged = "file-damaged"
 
     public var severity: Severity {
         switch self {
         case .photoMissing, .photoReused, .answersOutsideSession: return .fraud
-        case .answersOutOfOrder, .futureTimestamp, .fileMissing, .fileTampered, .fileUnreadable: return .integrity
+        case .answersOutOfOrder, .futureTimestamp, .fileMissing, .fileTampered, .fileUnreadable, .fileDamaged: return .integrity
         default: return .suspect
         }
     }
@@ -41,16 +42,26 @@ public struct Finding: Equatable, Hashable, Sendable {
     public var file: String?
     public var code: FindingCode
     public var detail: String
+    /// A photo match's grade, which sets its severity (`photo-similar` only).
+    public var grade: PhotoMatchGrade?
 
-    public init(sessionID: String, questionnaireID: String? = nil, file: String? = nil, code: FindingCode, detail: String) {
+    public init(sessionID: String, questionnaireID: String? = nil, file: String? = nil, code: FindingCode, detail: String,
+                grade: PhotoMatchGrade? = nil) {
         self.sessionID = sessionID
         self.questionnaireID = questionnaireID
         self.file = file
         self.code = code
         self.detail = detail
+        self.grade = grade
     }
 
-    public var severity: Severity { code.severity }
+    /// A finding as stored: the grade of a photo match is the first word of its detail.
+    public init(stored sessionID: String, questionnaireID: String?, file: String?, code: FindingCode, detail: String) {
+        let grade = code == .photoSimilar ? PhotoMatchGrade(rawValue: String(detail.prefix { $0 != ":" })) : nil
+        self.init(sessionID: sessionID, questionnaireID: questionnaireID, file: file, code: code, detail: detail, grade: grade)
+    }
+
+    public var severity: Severity { grade?.severity ?? code.severity }
 
     /// The machine-readable form fixed by the bundle format.
     public var json: JSON {

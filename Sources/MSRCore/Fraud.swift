@@ -9,8 +9,13 @@ public struct FraudThresholds: Equatable, Sendable {
     public var silentDBFS: Double = -45
     public var overlapSeconds: Double = 5
     public var futureSeconds: Double = 300
-    /// Largest Hamming distance (of 64 bits) at which two different photos count as similar.
-    public var similarDistance: Int = 6
+    /// Largest Hamming distance (of 63 bits) between two photos' closest prints for them to be
+    /// compared at all (see `PhotoMatcher`).
+    public var similarDistance: Int = 8
+    /// Correlation of the aligned thumbnails from which a match is `probably` …
+    public var probablyCorrelation: Double = 0.95
+    /// … and `maybe`.
+    public var maybeCorrelation: Double = 0.80
 
     public init() {}
 }
@@ -42,12 +47,27 @@ public struct PhotoUse: Equatable, Hashable, Sendable {
     public var questionnaireStart: Int64
     public var file: String
     public var sha256: String
-    public var phash: UInt64?
+    /// The photo's thumbnail when it has enough detail to be matched (see `PhotoThumbnail.lowDetailReason`).
+    public var thumbnail: PhotoThumbnail?
 
-    public init(sessionID: String, questionnaireID: String, questionnaireStart: Int64, file: String, sha256: String, phash: UInt64?) {
-        (self.sessionID, self.questionnaireID, self.questionnaireStart, self.file, self.sha256, self.phash) =
-            (sessionID, questionnaireID, questionnaireStart, file, sha256, phash)
+    /// What the similarity index holds for this use: its six prints (none without a thumbnail).
+    public var prints: [UInt64]
+
+    /// `prints`, when the caller has them (one photo used by many questionnaires is printed once).
+    public init(sessionID: String, questionnaireID: String, questionnaireStart: Int64, file: String, sha256: String,
+                thumbnail: PhotoThumbnail?, prints: [UInt64]? = nil) {
+        (self.sessionID, self.questionnaireID, self.questionnaireStart, self.file, self.sha256) =
+            (sessionID, questionnaireID, questionnaireStart, file, sha256)
+        if let prints {
+            self.thumbnail = prints.isEmpty ? nil : thumbnail
+            self.prints = prints
+        } else {
+            self.thumbnail = thumbnail.flatMap { $0.lowDetailReason == nil ? $0 : nil }
+            self.prints = self.thumbnail.map(PhotoMatcher.storedPrints) ?? []
+        }
     }
+    /// What it is looked up with: its thirteen turned, mirrored, cropped and rotated prints.
+    public var queryPrints: [UInt64] { thumbnail.map(PhotoMatcher.queryPrints) ?? [] }
 
     /// Earlier questionnaires first (ties by session, questionnaire, file): the first use is the original.
     public static func earlier(_ a: PhotoUse, _ b: PhotoUse) -> Bool {
@@ -179,19 +199,28 @@ public enum FraudCheck {
         return out
     }
 
-    /// photo-similar: for each use, the earliest earlier use of a *different* photo within the
-    /// distance threshold. `candidates` must hold every use that could match (see `PhotoIndex`).
-    public static func similar(_ use: PhotoUse, candidates: [PhotoUse], t: FraudThresholds) -> Finding? {
-        guard let h = use.phash else { return nil }
-        var best: (PhotoUse, Int)?
-        for c in candidates where c.sha256 != use.sha256 && PhotoUse.earlier(c, use) {
-            guard let ch = c.phash else { continue }
-            let d = (h ^ ch).nonzeroBitCount
-            if d <= t.similarDistance, best == nil || PhotoUse.earlier(c, best!.0) { best = (c, d) }
+    /// photo-similar: for a use, the nearest earlier use of a *different* photo in another
+    /// session (several photos of one service are alike by nature), graded by `PhotoMatcher`:
+    /// the best grade, then the highest correlation, then the earliest. `candidates` must hold
+    /// every use that could match (see `PhotoIndex`).
+    public static func similar(_ use: PhotoUse, candidates: [PhotoUse], t: FraudThresholds, memo: PhotoMatchMemo? = nil) -> Finding? {
+        guard let mine = use.thumbnail else { return nil }
+        var best: (PhotoUse, PhotoMatch)?
+        for c in candidates where c.sha256 != use.sha256 && c.sessionID != use.sessionID && PhotoUse.earlier(c, use) {
+            guard let theirs = c.thumbnail else { continue }
+            let matched: PhotoMatch?
+            if let memo { matched = memo.match(use.sha256, mine, c.sha256, theirs, t) } else { matched = PhotoMatcher.match(mine, theirs, t: t) }
+            guard let m = matched else { continue }
+            if let (bc, bm) = best, (bm.grade, -bm.correlation) < (m.grade, -m.correlation)
+                || ((bm.grade, -bm.correlation) == (m.grade, -m.correlation) && PhotoUse.earlier(bc, c)) { continue }
+            best = (c, m)
         }
-        guard let (c, d) = best else { return nil }
+        guard let (c, m) = best else { return nil }
+        let how = m.transform.map { "\($0); " } ?? ""
+        let r = (m.correlation * 100).rounded() / 100
         return Finding(sessionID: use.sessionID, questionnaireID: use.questionnaireID, file: use.file, code: .photoSimilar,
-                       detail: "resembles \(c.file) of \(c.sessionID) \(c.questionnaireID): Hamming distance \(d) of 64")
+                       detail: "\(m.grade.rawValue): \(m.grade == .definitely ? "the same picture as" : "resembles") \(c.file) of \(c.sessionID) \(c.questionnaireID) (\(how)distance \(m.distance) of \(PhotoMatcher.printBits), correlation \(r))",
+                       grade: m.grade)
     }
 
     /// session-overlap over a set of sessions: each session overlapped by another with the same
@@ -234,7 +263,7 @@ public enum FraudCheck {
         switch code {
         case .photoMissing: return "No photo is linked to the questionnaire and no photo of the bundle has a taken_at inside its \(w). Setting: window_seconds = \(decimal(t.windowSeconds))."
         case .photoReused: return "A photo of the questionnaire is byte-identical (same SHA-256) to a photo of an earlier questionnaire (by started_at), in this or any stored session; the earliest use is the original and is not flagged."
-        case .photoSimilar: return "A photo of the questionnaire is a different file but looks like a photo of an earlier questionnaire: their 64-bit perceptual hashes (dHash of a 9×8 grey thumbnail) differ in at most \(t.similarDistance) bits, as a re-saved, resized or slightly cropped copy does. Setting: similar_distance = \(t.similarDistance)."
+        case .photoSimilar: return "A photo of the questionnaire is a different file but shows the picture of a photo of an earlier questionnaire in another session, graded definitely (the same pixels: re-encoded, metadata stripped, bytes damaged, colours converted; fraud), probably (an edited copy: resized, cropped by up to 10 %, rotated by up to 3°, turned, mirrored, brightened; fraud) or maybe (alike enough for a person to look; suspect). Prints are 63-bit DCT hashes of the upright 32×32 thumbnail and of its crops, turns and rotations; a pair within \(t.similarDistance) bits is compared by the correlation of the aligned thumbnails: probably from \(t.probablyCorrelation), maybe from \(t.maybeCorrelation); definitely when the unturned prints differ by at most \(PhotoMatcher.definitelyDistance) bits and the thumbnails by at most \(decimal(PhotoMatcher.definitelyMeanDifference)) grey levels. Settings: similar_distance = \(t.similarDistance), similar_probably = \(t.probablyCorrelation), similar_maybe = \(t.maybeCorrelation)."
         case .photoTimeMismatch: return "A photo's EXIF capture time differs from its manifest taken_at by more than \(decimal(t.exifToleranceSeconds)) s, or a linked photo's taken_at lies outside the \(w). EXIF time is DateTimeOriginal with OffsetTimeOriginal, else read in location.timezone, else UTC. Setting: exif_tolerance_seconds = \(decimal(t.exifToleranceSeconds))."
         case .photoNoExif: return "A photo of the questionnaire carries no EXIF capture time (stripped metadata is itself a signal)."
         case .answersOutsideSession: return "The questionnaire's started_at, submitted_at or an answered_at lies outside the session's [started_at, ended_at]."
@@ -248,6 +277,7 @@ public enum FraudCheck {
         case .fileMissing: return "Per file: a file named by the manifest is absent from the bundle. Raised at import."
         case .fileTampered: return "Per file: its SHA-256 differs from the manifest's sha256. The file is kept as evidence. Raised at import."
         case .fileUnreadable: return "Per file: libsndfile or the JPEG decoder cannot read it (or it breaks a size, format or duration limit). Raised at import."
+        case .fileDamaged: return "Per file: the JPEG decoder read the photo to its end only by passing over damaged data (libjpeg's warning is quoted: stray bytes before a marker, a premature end filled with grey). The photo is kept, dated and matched by what decoded. Raised at import."
         }
     }
 
@@ -268,58 +298,86 @@ func decimal(_ v: Double) -> String {
     return r == r.rounded() ? String(Int64(r)) : String(r)
 }
 
-/// Finds, without comparing every pair, the photos whose 64-bit hashes lie within a distance:
-/// the hash is cut into `distance + 1` bands, and by the pigeonhole principle two hashes that
-/// differ in at most `distance` bits agree exactly on at least one band. Only hashes sharing a
-/// band are looked at, as plain integers; a payload is handed out only when it truly matches.
+/// Photo comparisons already made, by the two photos' SHA-256: one photo used by thousands of
+/// questionnaires is compared with each candidate once, not once per questionnaire.
+/// Each photo's variants are made once too.
+public final class PhotoMatchMemo {
+    var known: [String: PhotoMatch?] = [:]
+    var queries: [String: [PhotoMatcher.Variant]] = [:]
+    var stored: [String: [PhotoMatcher.Variant]] = [:]
+    public init() {}
+
+    func match(_ a: String, _ at: PhotoThumbnail, _ b: String, _ bt: PhotoThumbnail, _ t: FraudThresholds) -> PhotoMatch? {
+        let key = a + " " + b
+        if let m = known[key] { return m }
+        if queries[a] == nil { queries[a] = PhotoMatcher.queryVariants(Plane(at)) }
+        if stored[b] == nil { stored[b] = PhotoMatcher.storedVariants(Plane(bt)) }
+        let m = PhotoMatcher.match(at, queries[a]!, bt, stored[b]!, t: t)
+        known[key] = m
+        return m
+    }
+}
+
+/// Finds, without comparing every pair, the stored prints within a distance of a query print:
+/// multi-index hashing. Each 64-bit print is cut into four 16-bit bands; two prints within
+/// `distance` bits agree on at least one band to within `distance / 4` bits (pigeonhole), so a
+/// look-up visits, per band, only the buckets of keys that close to the query's — a few hundred
+/// buckets, not every print. A payload is handed out once, when any of its prints truly matches.
 /// The payload is a whole `PhotoUse` (a full re-check) or just its row id (the import's index of
 /// every stored use, which would not fit in memory as whole uses).
 public final class PhotoIndex<Payload> {
     public let distance: Int
-    let bands: [(shift: Int, width: Int)]
-    var buckets: [Int: [Int32]] = [:]
-    var hashes: [UInt64] = []
+    static var bandCount: Int { 4 }
+    /// Per band, 65,536 buckets of entry numbers.
+    var buckets: [[[Int32]]]
+    /// Entry → (print, payload number).
+    var prints: [UInt64] = []
+    var owners: [Int32] = []
     var seen: [UInt32] = []
     var query: UInt32 = 0
+    /// Per band, the keys within the band's radius of zero (XORed with a query's key).
+    let flips: [UInt16]
     public private(set) var payloads: [Payload] = []
 
     public init(distance: Int) {
         self.distance = distance
-        let n = max(1, min(distance + 1, 16))
-        var b: [(Int, Int)] = []
-        var shift = 0
-        for i in 0..<n {
-            let width = 64 / n + (i < 64 % n ? 1 : 0)
-            b.append((shift, width))
-            shift += width
-        }
-        bands = b
+        buckets = Array(repeating: Array(repeating: [], count: 1 << 16), count: Self.bandCount)
+        let radius = distance / Self.bandCount
+        flips = (0...UInt16.max).filter { $0.nonzeroBitCount <= radius }
     }
 
-    func bandKeys(_ h: UInt64) -> [Int] {
-        bands.enumerated().map { i, band in
-            let mask: UInt64 = band.width >= 64 ? .max : (1 << UInt64(band.width)) - 1
-            return Int((h >> UInt64(band.shift)) & mask) << 5 | i
-        }
-    }
+    public var count: Int { payloads.count }
+    /// Entries held (a payload has one per print).
+    public var printCount: Int { prints.count }
 
-    public func insert(_ payload: Payload, hash h: UInt64) {
-        let index = Int32(payloads.count)
+    public func insert(_ payload: Payload, prints ps: [UInt64]) {
+        guard !ps.isEmpty else { return }
+        let owner = Int32(payloads.count)
         payloads.append(payload)
-        hashes.append(h)
         seen.append(0)
-        for k in bandKeys(h) { buckets[k, default: []].append(index) }
+        for p in ps {
+            let entry = Int32(prints.count)
+            prints.append(p)
+            owners.append(owner)
+            for band in 0..<Self.bandCount { buckets[band][Int((p >> UInt64(16 * band)) & 0xFFFF)].append(entry) }
+        }
     }
 
-    /// Every indexed payload whose hash is within the distance of `hash`.
-    public func near(_ hash: UInt64) -> [Payload] {
+    /// Every indexed payload with a print within the distance of one of `queries`.
+    public func near(_ queries: [UInt64]) -> [Payload] {
         query &+= 1
         var out: [Payload] = []
-        for k in bandKeys(hash) {
-            guard let bucket = buckets[k] else { continue }
-            for i in bucket where seen[Int(i)] != query {
-                seen[Int(i)] = query
-                if (hashes[Int(i)] ^ hash).nonzeroBitCount <= distance { out.append(payloads[Int(i)]) }
+        for q in queries {
+            for band in 0..<Self.bandCount {
+                let key = UInt16((q >> UInt64(16 * band)) & 0xFFFF)
+                for f in flips {
+                    for entry in buckets[band][Int(key ^ f)] {
+                        let owner = Int(owners[Int(entry)])
+                        guard seen[owner] != query, (prints[Int(entry)] ^ q).nonzeroBitCount <= distance else { continue }
+                        seen[owner] = query
+                        out.append(payloads[owner])
+                    }
+                }
             }
         }
         return out
@@ -327,36 +385,6 @@ public final class PhotoIndex<Payload> {
 }
 
 extension PhotoIndex where Payload == PhotoUse {
-    /// Indexes a use by its own hash (a use without one cannot be similar to anything).
-    public func insert(_ use: PhotoUse) {
-        if let h = use.phash { insert(use, hash: h) }
-    }
-}
-
-/// Perceptual hashing of photos.
-public enum PerceptualHash {
-    /// dHash: the grey image averaged down to 9×8, each bit whether a pixel is brighter than
-    /// its right neighbour. Stable under re-compression and resizing; a small crop moves few bits.
-    /// Returns nil for a low-detail image (under 8 or over 56 bits set: a flat or plain gradient
-    /// picture), whose hash would match every other plain picture.
-    public static func dHash(grey: [UInt8], width: Int, height: Int) -> UInt64? {
-        guard width >= 1, height >= 1, grey.count >= width * height else { return nil }
-        var cells = [Double](repeating: 0, count: 9 * 8)
-        for cy in 0..<8 {
-            let y0 = cy * height / 8, y1 = max(y0 + 1, (cy + 1) * height / 8)
-            for cx in 0..<9 {
-                let x0 = cx * width / 9, x1 = max(x0 + 1, (cx + 1) * width / 9)
-                var sum = 0, n = 0
-                for y in y0..<min(y1, height) {
-                    for x in x0..<min(x1, width) { sum += Int(grey[y * width + x]); n += 1 }
-                }
-                cells[cy * 9 + cx] = n > 0 ? Double(sum) / Double(n) : 0
-            }
-        }
-        var h: UInt64 = 0
-        for y in 0..<8 {
-            for x in 0..<8 where cells[y * 9 + x] > cells[y * 9 + x + 1] { h |= 1 << UInt64(y * 8 + x) }
-        }
-        return (8...56).contains(h.nonzeroBitCount) ? h : nil
-    }
+    /// Indexes a use by its prints (a use without a thumbnail cannot be similar to anything).
+    public func insert(_ use: PhotoUse) { insert(use, prints: use.prints) }
 }

@@ -87,10 +87,15 @@ public final class IsolatedProber: MediaProber {
         let reply: JSON
         do { reply = try ask("photo", path) } catch { throw PhotoError(message: error.message) }
         guard reply["ok"] == .bool(true) else { throw PhotoError(message: reply["error"]?.stringValue ?? "the decoder failed") }
-        return PhotoInfo(width: Int(reply["width"]?.numberValue ?? 0), height: Int(reply["height"]?.numberValue ?? 0),
-                         exifDateTime: reply["exif"]?.stringValue.flatMap { CivilTime(exif: $0) },
-                         exifOffsetSeconds: reply["offset"]?.numberValue.map { Int($0) },
-                         phash: reply["phash"]?.stringValue.flatMap { UInt64($0, radix: 16) })
+        var info = PhotoInfo(width: Int(reply["width"]?.numberValue ?? 0), height: Int(reply["height"]?.numberValue ?? 0),
+                             exifDateTime: reply["exif"]?.stringValue.flatMap { CivilTime(exif: $0) },
+                             exifOffsetSeconds: reply["offset"]?.numberValue.map { Int($0) })
+        if let o = reply["orientation"]?.numberValue { info.orientation = Int(o) }
+        if let hex = reply["thumbnail"]?.stringValue, let pixels = ProbeServer.decodeHex(hex) {
+            info.thumbnail = PhotoThumbnail(pixels: pixels)
+        }
+        info.damage = reply["damage"]?.stringValue
+        return info
     }
 
     struct Failure: Error { var message: String }
@@ -258,10 +263,13 @@ public enum ProbeServer {
     static func photo(_ path: String) -> JSON {
         do {
             let info = try InProcessProber().photo(path: path)
-            return .object([("ok", true), ("width", info.width.json), ("height", info.height.json),
-                            ("exif", info.exifDateTime.map { .string($0.dateString + " " + $0.timeString) } ?? .null),
-                            ("offset", info.exifOffsetSeconds.map { $0.json } ?? .null),
-                            ("phash", info.phash.map { .string(String($0, radix: 16)) } ?? .null)])
+            var exif = JSON.null, offset = JSON.null, thumbnail = JSON.null, damage = JSON.null
+            if let t = info.exifDateTime { exif = .string(t.dateString + " " + t.timeString) }
+            if let o = info.exifOffsetSeconds { offset = o.json }
+            if let t = info.thumbnail { thumbnail = .string(hexString(t.pixels)) }
+            if let d = info.damage { damage = .string(d) }
+            return .object([("ok", true), ("width", info.width.json), ("height", info.height.json), ("exif", exif), ("offset", offset),
+                            ("orientation", info.orientation.json), ("thumbnail", thumbnail), ("damage", damage)])
         } catch {
             return .object([("ok", false), ("error", .string(error.message))])
         }
@@ -273,24 +281,38 @@ public enum ProbeServer {
     }
 
     static func decodeEnvelope(_ s: String) -> [UInt16]? {
-        let bytes = Array(s.utf8)
-        guard bytes.count % 4 == 0 else { return nil }
+        guard let bytes = decodeHex(s), bytes.count % 2 == 0 else { return nil }
         var out: [UInt16] = []
-        out.reserveCapacity(bytes.count / 4)
+        out.reserveCapacity(bytes.count / 2)
         var i = 0
         while i < bytes.count {
-            var v: UInt16 = 0
-            for b in bytes[i..<i + 4] {
+            let high = UInt16(bytes[i]), low = UInt16(bytes[i + 1])
+            out.append(high << 8 | low)
+            i += 2
+        }
+        return out
+    }
+
+    /// Lowercase hex (as `hexString` writes it) back to bytes; nil for anything else.
+    static func decodeHex(_ s: String) -> [UInt8]? {
+        let digits = Array(s.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        var i = 0
+        while i < digits.count {
+            var v: UInt8 = 0
+            for b in digits[i..<i + 2] {
                 let d: UInt8
                 switch b {
                 case 48...57: d = b - 48
                 case 97...102: d = b - 87
                 default: return nil
                 }
-                v = v << 4 | UInt16(d)
+                v = v << 4 | d
             }
             out.append(v)
-            i += 4
+            i += 2
         }
         return out
     }

@@ -12,8 +12,12 @@ public struct PhotoInfo: Equatable, Sendable {
     public var exifDateTime: CivilTime?
     /// `OffsetTimeOriginal` in seconds east of UTC, if present and well-formed.
     public var exifOffsetSeconds: Int?
-    /// 64-bit perceptual hash (dHash) of the image, for the near-duplicate check.
-    public var phash: UInt64?
+    /// EXIF Orientation (1–8; 1 when absent or malformed).
+    public var orientation: Int = 1
+    /// The upright 32×32 grey thumbnail, for the near-duplicate check.
+    public var thumbnail: PhotoThumbnail?
+    /// libjpeg's first warning when it decoded past damaged data (and how many there were).
+    public var damage: String?
 }
 
 public struct PhotoError: Error, CustomStringConvertible, Sendable {
@@ -27,7 +31,9 @@ public enum PhotoFile {
     public static let maxPixels = Int(MSR_JPEG_MAX_PIXELS)
 
     /// Decodes the whole image (scaled down by up to 1/8: every entropy-coded byte is still read,
-    /// so truncation and corruption are caught), hashes it, and reads the EXIF capture time.
+    /// so truncation and corruption are caught), thumbnails it upright, and reads the EXIF
+    /// capture time. Damage libjpeg reads past (stray bytes, a premature end) is reported in
+    /// `damage`, not thrown: the picture is still evidence, and still matched by its pixels.
     public static func inspect(_ bytes: [UInt8]) throws(PhotoError) -> PhotoInfo {
         var grey: UnsafeMutablePointer<UInt8>?
         let result = bytes.withUnsafeBufferPointer { msr_jpeg_decode_grey($0.baseAddress, $0.count, 0, &grey) }
@@ -41,12 +47,29 @@ public enum PhotoFile {
             throw PhotoError(message: "\(result.width)×\(result.height) pixels, over the limit")
         }
         let (time, offset) = exifTime(bytes)
-        var phash: UInt64?
+        var info = PhotoInfo(width: Int(result.width), height: Int(result.height), exifDateTime: time, exifOffsetSeconds: offset)
+        info.orientation = orientation(bytes)
         if let grey {
             let w = Int(result.out_width), h = Int(result.out_height)
-            phash = PerceptualHash.dHash(grey: Array(UnsafeBufferPointer(start: grey, count: w * h)), width: w, height: h)
+            info.thumbnail = PhotoThumbnail(grey: Array(UnsafeBufferPointer(start: grey, count: w * h)), width: w, height: h,
+                                            orientation: info.orientation)
         }
-        return PhotoInfo(width: Int(result.width), height: Int(result.height), exifDateTime: time, exifOffsetSeconds: offset, phash: phash)
+        if result.warnings > 0 {
+            let message = withUnsafeBytes(of: result.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let more = Int(result.warnings) - 1
+            info.damage = more > 0 ? "\(message) (and \(more) more warning(s))" : message
+        }
+        return info
+    }
+
+    /// EXIF Orientation, 1 when absent or outside 1–8.
+    public static func orientation(_ bytes: [UInt8]) -> Int {
+        guard let data = exif_data_new() else { return 1 }
+        defer { exif_data_unref(data) }
+        exif_data_unset_option(data, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION)
+        bytes.withUnsafeBufferPointer { exif_data_load_data(data, $0.baseAddress, UInt32(min($0.count, Int(UInt32.max)))) }
+        let v = Int(msr_exif_ifd0_short(data, EXIF_TAG_ORIENTATION))
+        return (1...8).contains(v) ? v : 1
     }
 
     /// DateTimeOriginal and OffsetTimeOriginal, each nil when absent or malformed.

@@ -252,7 +252,7 @@ extension Store {
             + (sessionID == nil ? "" : " WHERE session_id = ?")
         let rows = try db.query(sql, sessionID.map { [.text($0)] } ?? []) { r -> Finding? in
             guard let code = FindingCode(rawValue: r.text(3) ?? "") else { return nil }
-            return Finding(sessionID: r.text(0) ?? "", questionnaireID: r.text(1), file: r.text(2), code: code, detail: r.text(4) ?? "")
+            return Finding(stored: r.text(0) ?? "", questionnaireID: r.text(1), file: r.text(2), code: code, detail: r.text(4) ?? "")
         }
         return rows.compactMap { $0 }.sorted(by: Finding.specOrder)
     }

@@ -30,14 +30,14 @@ extension Store {
             recordings[sid, default: []].append(f)
             return true
         }
-        try db.forEach("SELECT session_id, file, taken_at, status, exif_time, exif_ms, sha256, phash FROM photos ORDER BY session_id, idx") { r in
+        try db.forEach("SELECT session_id, file, taken_at, status, exif_time, exif_ms, sha256, thumb FROM photos ORDER BY session_id, idx") { r in
             let sid = r.text(0) ?? ""
             if let only, !only.contains(sid) { return true }
             var p = PhotoFacts(entry: Manifest.Photo(file: r.text(1) ?? "", takenAt: r.text(2).flatMap(Timestamp.init(rfc3339:))),
                                sha256: r.text(6), status: FileStatus(rawValue: r.text(3) ?? "") ?? .missing)
             p.exifText = r.text(4)
             p.exifTime = r.int(5).map { Timestamp(utcMillis: $0) }
-            p.phash = r.int(7).map { UInt64(bitPattern: $0) }
+            p.thumbnail = r[7].blob.flatMap(PhotoThumbnail.init(pixels:))
             photos[sid, default: []].append(p)
             return true
         }
@@ -56,8 +56,8 @@ extension Store {
         try db.execute("UPDATE recordings SET envelope = ? WHERE session_id = ? AND file = ?", [.blob(Store.envelopeBytes(e)), .text(session), .text(file)])
     }
 
-    public func setPhash(session: String, file: String, _ h: UInt64) throws {
-        try db.execute("UPDATE photos SET phash = ? WHERE session_id = ? AND file = ?", [.integer(Int64(bitPattern: h)), .text(session), .text(file)])
+    public func setThumbnail(session: String, file: String, _ t: PhotoThumbnail) throws {
+        try db.execute("UPDATE photos SET thumb = ? WHERE session_id = ? AND file = ?", [.blob(t.pixels), .text(session), .text(file)])
     }
 
     // MARK: Photo uses
@@ -70,9 +70,10 @@ extension Store {
 
     public func addPhotoUses(_ uses: [PhotoUse]) throws {
         for u in uses {
-            try db.execute("INSERT INTO photo_uses (sha256, session_id, questionnaire_id, q_started_ms, file, phash) VALUES (?,?,?,?,?,?)",
+            let prints = u.prints
+            try db.execute("INSERT INTO photo_uses (sha256, session_id, questionnaire_id, q_started_ms, file, thumb, prints) VALUES (?,?,?,?,?,?,?)",
                            [.text(u.sha256), .text(u.sessionID), .text(u.questionnaireID), .integer(u.questionnaireStart), .text(u.file),
-                            u.phash.map { .integer(Int64(bitPattern: $0)) } ?? .null])
+                            u.thumbnail.map { .blob($0.pixels) } ?? .null, prints.isEmpty ? .null : .blob(Store.printBytes(prints))])
         }
     }
 
@@ -94,23 +95,40 @@ extension Store {
             """)
     }
 
-    /// Row id and perceptual hash of every photo use with a hash, added after row `id`
+    /// Row id and prints of every photo use with prints, added after row `id`
     /// (ids only grow while the generation stays the same).
-    public func forEachPhotoHash(after id: Int64, _ body: (Int64, UInt64) throws -> Void) throws {
-        try db.forEach("SELECT id, phash FROM photo_uses WHERE id > ? AND phash IS NOT NULL ORDER BY id", [.integer(id)]) { r in
-            try body(r.int(0) ?? 0, UInt64(bitPattern: r.int(1) ?? 0))
+    public func forEachPhotoPrints(after id: Int64, _ body: (Int64, [UInt64]) throws -> Void) throws {
+        try db.forEach("SELECT id, prints FROM photo_uses WHERE id > ? AND prints IS NOT NULL ORDER BY id", [.integer(id)]) { r in
+            try body(r.int(0) ?? 0, Store.prints(from: r[1].blob ?? []))
             return true
         }
     }
 
+    static func printBytes(_ prints: [UInt64]) -> [UInt8] {
+        prints.flatMap { p in (0..<8).map { UInt8(truncatingIfNeeded: p >> (8 * UInt64($0))) } }
+    }
+
+    static func prints(from bytes: [UInt8]) -> [UInt64] {
+        var out: [UInt64] = []
+        var i = 0
+        while i + 8 <= bytes.count {
+            var p: UInt64 = 0
+            for k in 0..<8 { p |= UInt64(bytes[i + k]) << UInt64(8 * k) }
+            out.append(p)
+            i += 8
+        }
+        return out
+    }
+
     static func photoUse(_ r: Row) -> PhotoUse {
         PhotoUse(sessionID: r.text(0) ?? "", questionnaireID: r.text(1) ?? "", questionnaireStart: r.int(2) ?? 0, file: r.text(3) ?? "",
-                 sha256: r.text(4) ?? "", phash: r.int(5).map { UInt64(bitPattern: $0) })
+                 sha256: r.text(4) ?? "", thumbnail: r[5].blob.flatMap(PhotoThumbnail.init(pixels:)),
+                 prints: Store.prints(from: r[6].blob ?? []))
     }
 
     /// Every use of a photo with this SHA-256.
     public func photoUses(sha256: String) throws -> [PhotoUse] {
-        try db.query("SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses WHERE sha256 = ?",
+        try db.query("SELECT session_id, questionnaire_id, q_started_ms, file, sha256, thumb, prints FROM photo_uses WHERE sha256 = ?",
                      [.text(sha256)], Store.photoUse)
     }
 
@@ -119,7 +137,7 @@ extension Store {
         guard !ids.isEmpty else { return [] }
         let each = db.dialect == .postgres ? "SELECT value::bigint FROM json_array_elements_text(CAST(? AS json))" : "SELECT value FROM json_each(?)"
         return try db.query("""
-            SELECT session_id, questionnaire_id, q_started_ms, file, sha256, phash FROM photo_uses
+            SELECT session_id, questionnaire_id, q_started_ms, file, sha256, thumb, prints FROM photo_uses
             WHERE id IN (\(each))
             """, [.text("[" + ids.map(String.init).joined(separator: ",") + "]")], Store.photoUse)
     }
@@ -160,7 +178,7 @@ extension Store {
     // MARK: Findings
 
     /// Codes the engine derives from stored data (file-* come only from import).
-    public static let derivedCodes: [FindingCode] = FindingCode.allCases.filter { ![.fileMissing, .fileTampered, .fileUnreadable].contains($0) }
+    public static let derivedCodes: [FindingCode] = FindingCode.allCases.filter { ![.fileMissing, .fileTampered, .fileUnreadable, .fileDamaged].contains($0) }
 
     /// Removes derived findings of the given sessions (all sessions when nil) and codes.
     public func deleteFindings(sessions: [String]?, codes: [FindingCode]) throws {

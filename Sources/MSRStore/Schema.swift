@@ -338,5 +338,13 @@ enum Schema {
         """
         CREATE INDEX findings_key ON findings(session_id, code, coalesce(questionnaire_id, ''), coalesce(file, ''));
         """,
+        // 9: photo forensics. A photo's 32×32 upright thumbnail (what matching reads), and each
+        // use's thumbnail and six prints (what the import's index holds). The old 64-bit dHash
+        // columns stay unread; `fraud --recheck` fills the new ones from the media.
+        """
+        ALTER TABLE photos ADD COLUMN thumb BLOB;
+        ALTER TABLE photo_uses ADD COLUMN thumb BLOB;
+        ALTER TABLE photo_uses ADD COLUMN prints BLOB;
+        """,
     ]
 }

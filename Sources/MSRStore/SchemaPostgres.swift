@@ -8,6 +8,7 @@ enum PostgresSchema {
     /// Migrations after the base, by the version they bring the store to.
     static let migrations: [Int: String] = [
         8: "CREATE INDEX findings_key ON findings(session_id, code, coalesce(questionnaire_id, ''), coalesce(file, ''));",
+        9: "ALTER TABLE photos ADD COLUMN thumb BYTEA; ALTER TABLE photo_uses ADD COLUMN thumb BYTEA; ALTER TABLE photo_uses ADD COLUMN prints BYTEA;",
     ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }

@@ -236,14 +236,14 @@ extension Store {
             try media(p.sha256, p.size)
             try db.execute("""
                 INSERT INTO photos (session_id, idx, file, taken_at, taken_ms, manifest_sha256, sha256, size, status,
-                  width, height, exif_time, exif_ms, exif_offset_known, phash)
+                  width, height, exif_time, exif_ms, exif_offset_known, thumb)
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """, [
                     .text(m.sessionID), .integer(Int64(i)), .text(p.entry.file), p.entry.takenAt.map { .text($0.description) } ?? .null,
                     p.entry.takenAt.map { .integer($0.utcMillis) } ?? .null, p.entry.sha256.sqlValue, p.sha256.sqlValue,
                     p.size.sqlValue, .text(p.status.rawValue), p.width.sqlValue, p.height.sqlValue, p.exifText.sqlValue,
                     p.exifTime.map { .integer($0.utcMillis) } ?? .null, .integer(p.exifOffsetKnown ? 1 : 0),
-                    p.phash.map { .integer(Int64(bitPattern: $0)) } ?? .null,
+                    p.thumbnail.map { .blob($0.pixels) } ?? .null,
                 ])
         }
         for (i, q) in m.questionnaires.enumerated() {

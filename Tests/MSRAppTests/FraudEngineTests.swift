@@ -67,7 +67,7 @@ final class FraudEngineTests: XCTestCase {
         return b
     }
 
-    func photo(_ variant: Double, width: Int = 96, height: Int = 72, quality: Int = 85, exif: String = "2026:11:20 10:15:10") -> [UInt8] {
+    func photo(_ variant: Double, width: Int = 192, height: Int = 144, quality: Int = 85, exif: String = "2026:11:20 10:15:10") -> [UInt8] {
         try! PhotoFile.encode(rgb: picture(width: width, height: height, variant: variant), width: width, height: height,
                               quality: quality, exifTime: CivilTime(exif: exif), exifOffset: "+03:00")
     }
@@ -88,11 +88,12 @@ final class FraudEngineTests: XCTestCase {
 
     func testSimilarPhotoIsCaughtAfterResaveAndResize() throws {
         try importBundles([bundle("S-A", photo: photo(2, exif: "2026:11:20 09:30:08"), start: "09:30:00", employee: "E-1", device: "D-1")])
-        let resaved = photo(2, width: 72, height: 54, quality: 45, exif: "2026:11:20 11:30:08")
+        let resaved = photo(2, width: 96, height: 72, quality: 60, exif: "2026:11:20 11:30:08")  // half the size, re-saved
         try importBundles([bundle("S-B", photo: resaved, start: "11:30:00", employee: "E-2", device: "D-2"),
                            bundle("S-C", photo: photo(4, exif: "2026:11:20 12:30:08"), start: "12:30:00", employee: "E-3", device: "D-3")])
         let f = try XCTUnwrap(try store.findings(sessionID: "S-B").first { $0.code == .photoSimilar })
-        XCTAssertTrue(f.detail.contains("S-A") && f.detail.contains("Hamming distance"), f.detail)
+        XCTAssertTrue(f.detail.contains("S-A") && f.detail.contains("distance") && f.grade != nil && f.grade! <= .probably, f.detail)
+        XCTAssertEqual(f.severity, .fraud, "a graded copy weighs as fraud")
         XCTAssertFalse(try codes("S-C").contains(.photoSimilar), "a different picture is not similar")
         XCTAssertFalse(try codes("S-A").contains(.photoSimilar), "the original is not flagged")
     }
@@ -117,7 +118,7 @@ final class FraudEngineTests: XCTestCase {
             // SQLite hands the freed row ids out again: row 1 now names the other photo.
             XCTAssertEqual(try store.db.scalar("SELECT session_id FROM photo_uses WHERE id = 1")?.string, "S-1-OTHER")
         }
-        let resaved = photo(2, width: 72, height: 54, quality: 45, exif: "2026:11:20 11:30:08")
+        let resaved = photo(2, width: 96, height: 72, quality: 60, exif: "2026:11:20 11:30:08")  // half the size, re-saved
         try run(bundle("S-3-COPY", photo: resaved, start: "11:30:00", employee: "E-2", device: "D-2"))
         let f = try XCTUnwrap(try store.findings(sessionID: "S-3-COPY").first { $0.code == .photoSimilar })
         XCTAssertTrue(f.detail.contains("S-2-ORIG"), f.detail)

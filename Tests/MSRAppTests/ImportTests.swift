@@ -7,7 +7,7 @@ import MSRTestSupport
 import XCTest
 
 /// The bundle format's import rules, against a real SQLite file and real media.
-let fileCodes: Set<FindingCode> = [.fileMissing, .fileTampered, .fileUnreadable]
+let fileCodes: Set<FindingCode> = [.fileMissing, .fileTampered, .fileUnreadable, .fileDamaged]
 
 final class ImportTests: XCTestCase {
     var dir = ""
@@ -204,8 +204,10 @@ final class ImportTests: XCTestCase {
         XCTAssertNotNil(ft.photos.first?.sha256, "the tampered file is kept as evidence")
 
         let fc = try XCTUnwrap(try store.session("S-CORRUPT"))
-        XCTAssertEqual(Set(fc.findings.map(\.code).filter(fileCodes.contains)), [.fileUnreadable])
-        XCTAssertEqual(Set(fc.findings.filter { fileCodes.contains($0.code) }.compactMap(\.file)), ["photos/p-001.jpg", "audio/rec-001.wav"])
+        // The cut photo decodes as far as it goes: damaged, not unreadable; the garbage WAV is unreadable.
+        XCTAssertEqual(fc.findings.filter { fileCodes.contains($0.code) }.map { "\($0.code.rawValue) \($0.file ?? "")" }.sorted(),
+                       ["file-damaged photos/p-001.jpg", "file-unreadable audio/rec-001.wav"])
+        XCTAssertTrue(fc.findings.first { $0.code == .fileDamaged }?.detail.contains("Premature end") ?? false)
         XCTAssertEqual(fc.recordings.first?.status, .unreadable)
         XCTAssertNil(fc.recordings.first?.durationMillis)
     }

@@ -35,7 +35,7 @@ final class IsolationTests: XCTestCase {
         XCTAssertEqual(fine.photos.first?.status, .ok)
         XCTAssertEqual(fine.photos.first?.width, 320)
         XCTAssertNotNil(fine.photos.first?.exifTime)
-        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM photos WHERE phash IS NOT NULL AND session_id LIKE 'S-2026%'")?.int, 8)
+        XCTAssertEqual(try store.db.scalar("SELECT count(*) FROM photos WHERE thumb IS NOT NULL AND session_id LIKE 'S-2026%'")?.int, 8)
         let envelope = try store.envelope(session: "S-20261120-0001")
         XCTAssertGreaterThan(envelope.count, 100, "the envelope crosses the process boundary")
         let direct = try AudioFile.envelope(path: store.mediaRoot + "/" + fine.recordings[0].sha256!.prefix(2) + "/" + fine.recordings[0].sha256!)

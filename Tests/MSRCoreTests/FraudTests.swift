@@ -1,3 +1,4 @@
+import Foundation
 import MSRCore
 import XCTest
 
@@ -152,8 +153,23 @@ final class FraudTests: XCTestCase {
         XCTAssertEqual(FraudCheck.local(e, t).map(\.code), [.photoTimeMismatch])
     }
 
-    func use(_ s: String, _ q: String, _ start: Int64, sha: String, phash: UInt64? = nil) -> PhotoUse {
-        PhotoUse(sessionID: s, questionnaireID: q, questionnaireStart: start, file: "p.jpg", sha256: sha, phash: phash)
+    func use(_ s: String, _ q: String, _ start: Int64, sha: String, thumbnail: PhotoThumbnail? = nil) -> PhotoUse {
+        PhotoUse(sessionID: s, questionnaireID: q, questionnaireStart: start, file: "p.jpg", sha256: sha, thumbnail: thumbnail)
+    }
+
+    /// A detailed 32×32 picture: a few smooth waves of seeded directions and phases.
+    func picture(seed: UInt64, _ edit: (Int, Int, Double) -> Double = { _, _, v in v }) -> PhotoThumbnail {
+        var rng = SeededRandom(seed: seed)
+        let waves = (0..<5).map { _ in (Double(rng.next() % 1000) / 250 + 0.5, Double(rng.next() % 1000) / 250 + 0.5, Double(rng.next() % 628) / 100) }
+        var px: [UInt8] = []
+        for y in 0..<32 {
+            for x in 0..<32 {
+                var v = 0.0
+                for (fx, fy, ph) in waves { v += sin(Double(x) * fx / 5 + Double(y) * fy / 5 + ph) }
+                px.append(UInt8(max(0, min(255, edit(x, y, 128 + v * 25)))))
+            }
+        }
+        return PhotoThumbnail(pixels: px)!
     }
 
     func testPhotoReusedFlagsAllButTheEarliestUse() {
@@ -164,26 +180,55 @@ final class FraudTests: XCTestCase {
         XCTAssertEqual(FraudCheck.reused([use("S-1", "Q1", 100, sha: "x")]), [])
     }
 
-    func testPhotoSimilarWithinTheDistance() {
-        let original = use("S-1", "Q1", 100, sha: "a", phash: 0x0F0F_F0F0_0F0F_F0F0)
-        let six = use("S-2", "Q1", 200, sha: "b", phash: 0x0F0F_F0F0_0F0F_F0F0 ^ 0b111111)
-        let seven = use("S-3", "Q1", 300, sha: "c", phash: 0x0F0F_F0F0_0F0F_F0F0 ^ 0b1111111)
-        XCTAssertEqual(FraudCheck.similar(six, candidates: [original], t: t)?.detail, "resembles p.jpg of S-1 Q1: Hamming distance 6 of 64")
-        XCTAssertNil(FraudCheck.similar(seven, candidates: [original], t: t), "7 bits is past the threshold")
-        XCTAssertNil(FraudCheck.similar(original, candidates: [six], t: t), "the earlier use is not flagged")
-        let identical = use("S-4", "Q1", 400, sha: "a", phash: original.phash)
-        XCTAssertNil(FraudCheck.similar(identical, candidates: [original], t: t), "byte-identical is photo-reused, not similar")
-        // The band index finds every hash within the distance.
-        let index = PhotoIndex<PhotoUse>(distance: 6)
+    func testPhotoSimilarGradesTheNearestEarlierPhotoOfAnotherSession() throws {
+        let pic = picture(seed: 1)
+        let original = use("S-1", "Q1", 100, sha: "a", thumbnail: pic)
+        // The same pixels in another file: definitely, fraud.
+        let copy = use("S-2", "Q1", 200, sha: "b", thumbnail: pic)
+        let d = try XCTUnwrap(FraudCheck.similar(copy, candidates: [original], t: t))
+        XCTAssertEqual(d.grade, .definitely)
+        XCTAssertEqual(d.severity, .fraud)
+        XCTAssertTrue(d.detail.hasPrefix("definitely: the same picture as p.jpg of S-1 Q1 (distance 0 of 63"), d.detail)
+        // Mirrored and brightened: an edited copy, probably.
+        let mirrored = use("S-3", "Q1", 300, sha: "c", thumbnail: PhotoThumbnail(pixels: (0..<1024).map { pic.pixels[($0 / 32) * 32 + 31 - $0 % 32] })!)
+        let m = try XCTUnwrap(FraudCheck.similar(mirrored, candidates: [original], t: t))
+        XCTAssertEqual(m.grade, .probably)
+        XCTAssertTrue(m.detail.contains("(mirrored; distance"), m.detail)
+        let brighter = use("S-4", "Q1", 400, sha: "d", thumbnail: picture(seed: 1) { _, _, v in v * 1.1 })
+        XCTAssertEqual(FraudCheck.similar(brighter, candidates: [original], t: t)?.grade, .probably)
+        // The nearest is named, not the earliest: the copy matches itself definitely, the mirror only probably.
+        let later = use("S-5", "Q1", 500, sha: "e", thumbnail: pic)
+        XCTAssertTrue(try XCTUnwrap(FraudCheck.similar(later, candidates: [mirrored, copy], t: t)).detail.contains("of S-2 Q1"))
+        // Not flagged: a different picture, the earlier use, a byte-identical copy (photo-reused), the same session.
+        XCTAssertNil(FraudCheck.similar(use("S-6", "Q1", 600, sha: "f", thumbnail: picture(seed: 2)), candidates: [original], t: t))
+        XCTAssertNil(FraudCheck.similar(original, candidates: [copy], t: t))
+        XCTAssertNil(FraudCheck.similar(use("S-7", "Q1", 700, sha: "a", thumbnail: pic), candidates: [original], t: t))
+        XCTAssertNil(FraudCheck.similar(use("S-1", "Q2", 800, sha: "g", thumbnail: pic), candidates: [original], t: t))
+        // A flat picture gets no prints, so it matches nothing.
+        XCTAssertNotNil(PhotoThumbnail(pixels: [UInt8](repeating: 90, count: 1024))!.lowDetailReason)
+        XCTAssertNil(use("S-8", "Q1", 900, sha: "h", thumbnail: PhotoThumbnail(pixels: [UInt8](repeating: 90, count: 1024))).thumbnail)
+    }
+
+    /// The multi-index finds every payload with a print within the distance, and only those.
+    func testPhotoIndexFindsEveryPrintWithinTheDistance() {
+        let index = PhotoIndex<Int>(distance: 10)
         var rng = SeededRandom(seed: 9)
-        for i in 0..<2000 { index.insert(use("R-\(i)", "Q", Int64(i), sha: "r\(i)", phash: rng.next())) }
-        index.insert(original)
-        for _ in 0..<200 {
-            var h = original.phash!
-            for _ in 0..<6 { h ^= 1 << (rng.next() % 64) }
-            XCTAssertTrue(index.near(h).contains(original))
-            XCTAssertTrue(index.near(h).allSatisfy { ($0.phash! ^ h).nonzeroBitCount <= 6 })
+        var stored: [[UInt64]] = []
+        for i in 0..<3000 {
+            let prints = (0..<6).map { _ in rng.next() }
+            stored.append(prints)
+            index.insert(i, prints: prints)
         }
+        for trial in 0..<300 {
+            let target = trial * 7 % 3000
+            var q = stored[target][trial % 6]
+            for _ in 0..<(trial % 11) { q ^= 1 << (rng.next() % 64) }
+            let found = index.near([q, rng.next()])
+            XCTAssertTrue(found.contains(target), "trial \(trial)")
+            XCTAssertEqual(Set(found).count, found.count, "each payload once")
+        }
+        let far = index.near([0])
+        XCTAssertTrue(far.allSatisfy { stored[$0].contains { $0.nonzeroBitCount <= 10 } })
     }
 
     func testSessionOverlap() {

@@ -59,13 +59,81 @@ final class MediaTests: XCTestCase {
         XCTAssertNil(PhotoFile.captureTime(info, timezone: "Europe/Moscow"))
     }
 
-    func testTruncatedOrCorruptJPEGDoesNotDecode() {
+    func testATruncatedJPEGDecodesWithItsDamageNotedAndGarbageDoesNot() throws {
         let good = MediaFixtures.jpeg(width: 64, height: 64)
-        XCTAssertThrowsError(try PhotoFile.inspect(Array(good.prefix(good.count / 2)))) {
+        let cut = try PhotoFile.inspect(Array(good.prefix(good.count / 2)))
+        XCTAssertTrue(cut.damage?.contains("Premature end") ?? false, "\(String(describing: cut.damage))")
+        XCTAssertThrowsError(try PhotoFile.inspect(Array(good.prefix(200)))) {
             XCTAssertTrue("\($0)".contains("not a readable JPEG"), "\($0)")
         }
         XCTAssertThrowsError(try PhotoFile.inspect(Array("not a jpeg".utf8)))
         XCTAssertThrowsError(try PhotoFile.inspect([]))
+    }
+
+    // MARK: photo forensics
+
+    /// A 256×192 photo with smooth detail (what a camera's picture looks like to the matcher).
+    func scene(into path: String) throws {
+        var rgb = [UInt8](repeating: 0, count: 256 * 192 * 3)
+        for y in 0..<192 {
+            for x in 0..<256 {
+                let v = 128 + 60 * sin(Double(x) / 23 + Double(y) / 41) + 50 * cos(Double(x * y) / 3000 + Double(y) / 17)
+                for c in 0..<3 { rgb[(y * 256 + x) * 3 + c] = UInt8(max(0, min(255, v + Double(c * 20 - 20)))) }
+            }
+        }
+        try writeFile(path, try PhotoFile.encode(rgb: rgb, width: 256, height: 192, quality: 90, exifTime: CivilTime(exif: "2026:11:20 10:15:10"), exifOffset: nil))
+    }
+
+    func tool(_ command: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/convert"), FileManager.default.isExecutableFile(atPath: "/usr/bin/jpegtran"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/exiv2") else {
+            throw XCTSkip("needs ImageMagick, jpegtran and exiv2 (make deps installs them)")
+        }
+        XCTAssertEqual(system(command + " 2>/dev/null"), 0, command)
+    }
+
+    /// Every JPEG a device produces is read: CMYK (Adobe, inverted), stray bytes and a cut end
+    /// (decoded, the damage noted), EXIF Orientation 6 and 8 (thumbnailed upright). Each still
+    /// matches the original by its pixels.
+    func testCMYKDamagedAndTurnedJPEGsAreReadAndMatchTheirOriginal() throws {
+        let base = dir + "/base.jpg"
+        try scene(into: base)
+        let original = try XCTUnwrap(try PhotoFile.inspect(try readFile(base)).thumbnail)
+        XCTAssertNil(original.lowDetailReason)
+        func read(_ path: String) throws -> PhotoInfo { try PhotoFile.inspect(try readFile(path)) }
+        let t = FraudThresholds()
+
+        try tool("/usr/bin/convert '\(base)' -colorspace CMYK '\(dir)/cmyk.jpg'")
+        let cmyk = try read(dir + "/cmyk.jpg")
+        XCTAssertNil(cmyk.damage)
+        XCTAssertNotNil(PhotoMatcher.match(try XCTUnwrap(cmyk.thumbnail), original, t: t), "CMYK matches its original")
+
+        var bytes = try readFile(base)
+        let sos = try XCTUnwrap((0..<bytes.count - 1).first { bytes[$0] == 0xFF && bytes[$0 + 1] == 0xDA })
+        bytes.insert(contentsOf: [0x00, 0x11], at: sos)   // two stray bytes between the header's markers
+        try writeFile(dir + "/stray.jpg", bytes)
+        let stray = try read(dir + "/stray.jpg")
+        XCTAssertTrue(stray.damage?.contains("extraneous bytes before marker") ?? false, "\(String(describing: stray.damage))")
+        XCTAssertEqual(PhotoMatcher.match(try XCTUnwrap(stray.thumbnail), original, t: t)?.grade, .definitely, "same pixels")
+        XCTAssertNotNil(stray.exifDateTime, "the EXIF time survives")
+
+        let whole = try readFile(base)
+        try writeFile(dir + "/cut.jpg", Array(whole.prefix(whole.count * 9 / 10)))
+        let cut = try read(dir + "/cut.jpg")
+        XCTAssertTrue(cut.damage?.contains("Premature end") ?? false, "\(String(describing: cut.damage))")
+        XCTAssertNotNil(PhotoMatcher.match(try XCTUnwrap(cut.thumbnail), original, t: t), "a cut copy still matches")
+
+        for (rotate, orientation) in [("270", 6), ("90", 8)] {
+            let turned = dir + "/o\(orientation).jpg"
+            try tool("/usr/bin/jpegtran -rotate \(rotate) -copy all -outfile '\(turned)' '\(base)' && /usr/bin/exiv2 -M'set Exif.Image.Orientation \(orientation)' '\(turned)'")
+            let info = try read(turned)
+            XCTAssertEqual(info.orientation, orientation)
+            XCTAssertEqual(PhotoMatcher.match(try XCTUnwrap(info.thumbnail), original, t: t)?.grade, .definitely,
+                           "orientation \(orientation) is applied before matching")
+        }
+        // A phone's re-save that applies the orientation to the pixels matches the tagged original.
+        try tool("/usr/bin/convert '\(dir)/o6.jpg' -auto-orient -quality 85 '\(dir)/applied.jpg'")
+        XCTAssertNotNil(PhotoMatcher.match(try XCTUnwrap(try read(dir + "/applied.jpg").thumbnail), try XCTUnwrap(try read(dir + "/o6.jpg").thumbnail), t: t))
     }
 
     // MARK: tar

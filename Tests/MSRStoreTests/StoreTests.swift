@@ -90,9 +90,13 @@ final class StoreTests: XCTestCase {
         var seen: [String] = []
         try store.forEachEvidence { seen.append($0.manifest.sessionID) }
         XCTAssertEqual(seen, [m.sessionID], "the evidence reads the moved manifest")
-        var hashes: [Int64: UInt64] = [:]
-        try store.forEachPhotoHash(after: 0) { hashes[$0] = $1 }
-        XCTAssertEqual(hashes, [5: 12345])
+        // Migration 9: an old 64-bit dHash is not a print (`fraud --recheck` makes prints from the media).
+        var prints: [Int64: [UInt64]] = [:]
+        try store.forEachPhotoPrints(after: 0) { prints[$0] = $1 }
+        XCTAssertEqual(prints, [:])
+        try store.db.execute("UPDATE photo_uses SET prints = ? WHERE id = 5", [.blob(Store.printBytes([12345, .max]))])
+        try store.forEachPhotoPrints(after: 0) { prints[$0] = $1 }
+        XCTAssertEqual(prints, [5: [12345, .max]])
         let generation = try store.photoUsesGeneration()
         try store.write { try store.clearPhotoUses() }
         XCTAssertNotEqual(try store.photoUsesGeneration(), generation, "deleting uses tells in-memory indexes to read anew")
