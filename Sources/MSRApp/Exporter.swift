@@ -224,19 +224,22 @@ public struct Exporter {
             }
         case .questionnaires:
             try begin(["session_id", "local_date", "location_id", "employee_id", "questionnaire_id", "form", "started_at", "submitted_at",
-                       "question", "kind", "value", "answered_at", "left_out_for_fraud"])
+                       "question", "kind", "value", "answered_at", "left_out_for_fraud", "fraud_findings"])
             try store.forEachQuestionnaireAnswer(filter) { r in
                 let value = (try? JSON.parse(r.valueJSON)) ?? .null
                 try emit([.string(r.sessionID), .string(r.localDate), .string(r.locationID), .string(r.employeeID),
                           .string(r.questionnaireID), r.form.json, .string(r.startedAt), .string(r.submittedAt),
-                          .string(r.question), .string(r.kind), value, r.answeredAt.json, .bool(r.leftOutForFraud)])
+                          .string(r.question), .string(r.kind), value, r.answeredAt.json, .bool(r.leftOutForFraud), .string(r.fraud.name)])
                 return true
             }
         case .findings:
-            try begin(["session_id", "questionnaire_id", "file", "code", "severity", "detail", "local_date", "location_id", "employee_id"])
+            try begin(["session_id", "questionnaire_id", "file", "code", "severity", "detail", "local_date", "location_id", "employee_id",
+                       "decision", "decision_reason", "decided_by", "decided_at"])
             try store.forEachFinding(filter) { f in
                 try emit([.string(f.sessionID), f.questionnaireID.json, f.file.json, .string(f.code), .string(f.severity),
-                          .string(f.detail), .string(f.localDate), .string(f.locationID), .string(f.employeeID)])
+                          .string(f.detail), .string(f.localDate), .string(f.locationID), .string(f.employeeID),
+                          .string(f.decision?.verdict.rawValue ?? "undecided"), f.decision?.reason.json ?? .null,
+                          f.decision?.by.json ?? .null, f.decision?.at.json ?? .null])
                 return true
             }
         }

@@ -33,6 +33,8 @@ public final class FraudEngine {
     /// a whole import, so each batch reads just its own new rows.
     var storedPhotos: PhotoIndex<Int64>
     var storedPhotosGeneration: Int64?
+    /// During a re-check: the deleted findings' ids, for the ones derived again.
+    var recycled: RecycledFindingIDs?
 
     public init(store: Store, thresholds: FraudThresholds, media: MediaStore? = nil, prober: MediaProber = InProcessProber(),
                 now: @escaping () -> Timestamp = Timestamp.now) {
@@ -98,7 +100,7 @@ public final class FraudEngine {
         for b in bundles {
             let e = withAudio(SessionEvidence(manifest: b.manifest, recordings: b.recordings, photos: b.photos,
                                               loudFrames: 0, totalFrames: 0, importedAt: b.importedAt))
-            for f in FraudCheck.local(e, t) { try store.addFindingIfAbsent(f, at: at) }
+            for f in FraudCheck.local(e, t) { try store.addFindingIfAbsent(f, at: at, reusing: recycled) }
             let u = uses(e)
             try store.addPhotoUses(u)
             newUses += u
@@ -111,7 +113,7 @@ public final class FraudEngine {
         // Only pairs with a new session: the others were checked when they arrived.
         for f in FraudCheck.overlaps(nearby, t: t) {
             let other = String(f.detail.dropFirst("overlaps ".count).prefix { $0 != " " })
-            if ids.contains(f.sessionID) || ids.contains(other) { try store.addFindingIfAbsent(f, at: at) }
+            if ids.contains(f.sessionID) || ids.contains(other) { try store.addFindingIfAbsent(f, at: at, reusing: recycled) }
         }
     }
 
@@ -122,6 +124,8 @@ public final class FraudEngine {
     @discardableResult
     public func recheck(session: String? = nil, progress: ((Int) -> Void)? = nil) throws -> Int {
         let at = now()
+        recycled = RecycledFindingIDs()
+        defer { recycled = nil }
         return try store.write {
             var count = 0
             var allUses: [PhotoUse] = []
@@ -140,18 +144,18 @@ public final class FraudEngine {
             if let session, count == 0 { throw ReviewError.noSession(session) }
             if let session {
                 // One session: its own findings anew; partners only gain what concerns it.
-                try store.deleteFindings(sessions: [session], codes: Store.derivedCodes)
-                for f in local { try store.addFindings([f], at: at) }
+                try store.deleteFindings(sessions: [session], codes: Store.derivedCodes, keeping: recycled)
+                for f in local { try store.addFindings([f], at: at, reusing: recycled) }
                 try flagPhotoPartners(of: allUses, at: at)
                 if let me = try store.allIntervalsFor(session) {
                     let nearby = try store.intervals(devices: [me.deviceID], employees: [me.employeeID], from: me.start, to: me.end)
                     for f in FraudCheck.overlaps(nearby, t: t) where f.sessionID == session || f.detail.hasPrefix("overlaps \(session) ") {
-                        try store.addFindingIfAbsent(f, at: at)
+                        try store.addFindingIfAbsent(f, at: at, reusing: recycled)
                     }
                 }
                 return count
             }
-            try store.deleteFindings(sessions: nil, codes: Store.derivedCodes)
+            try store.deleteFindings(sessions: nil, codes: Store.derivedCodes, keeping: recycled)
             var findings = local
             findings += FraudCheck.reused(allUses)
             let index = PhotoIndex<PhotoUse>(distance: t.similarDistance)
@@ -165,7 +169,7 @@ public final class FraudEngine {
                 index.insert(u)
             }
             findings += FraudCheck.overlaps(try store.allIntervals(), t: t)
-            try store.addFindings(findings, at: at)
+            try store.addFindings(findings, at: at, reusing: recycled)
             return count
         }
     }
@@ -176,7 +180,7 @@ public final class FraudEngine {
     func flagPhotoPartners(of uses: [PhotoUse], at: Timestamp) throws {
         if uses.contains(where: { $0.thumbnail != nil }) { try syncStoredPhotos() }
         for sha in Set(uses.map(\.sha256)) {
-            for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at) }
+            for f in FraudCheck.reused(try store.photoUses(sha256: sha)) { try store.addFindingIfAbsent(f, at: at, reusing: recycled) }
         }
         // Partners are uses of *other* photos near the hash (copies of the same file are reuse,
         // above), looked up once per photo: a bundle whose thousands of questionnaires share one
@@ -189,10 +193,10 @@ public final class FraudEngine {
                 partners[u.sha256] = try store.photoUses(ids: storedPhotos.near(u.queryPrints)).filter { $0.sha256 != u.sha256 }
             }
             let candidates = partners[u.sha256]!
-            if let f = FraudCheck.similar(u, candidates: candidates, t: t, memo: memo) { try store.addFindingIfAbsent(f, at: at) }
+            if let f = FraudCheck.similar(u, candidates: candidates, t: t, memo: memo) { try store.addFindingIfAbsent(f, at: at, reusing: recycled) }
             // A stored use that is later than this one is the copy: matched the other way round.
             for c in candidates where PhotoUse.earlier(u, c) {
-                if let f = FraudCheck.similar(c, candidates: [u], t: t, memo: memo) { try store.addFindingIfAbsent(f, at: at) }
+                if let f = FraudCheck.similar(c, candidates: [u], t: t, memo: memo) { try store.addFindingIfAbsent(f, at: at, reusing: recycled) }
             }
         }
     }

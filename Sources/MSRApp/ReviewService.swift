@@ -20,6 +20,7 @@ public enum ReviewError: Error, CustomStringConvertible, Equatable {
     case status(String)
     case reviewer(String)
     case calibrationBlind(session: String, submitted: Int, of: Int)
+    case noFinding(Int64)
 
     public var description: String {
         switch self {
@@ -39,6 +40,7 @@ public enum ReviewError: Error, CustomStringConvertible, Equatable {
         case let .reviewer(m): return m
         case let .calibrationBlind(s, n, of):
             return "session \(s) is in a blind calibration: the reviews are hidden until all have submitted (\(n) of \(of) so far)"
+        case let .noFinding(id): return "no finding #\(id) (msreview fraud lists them with their ids)"
         }
     }
 }
@@ -364,6 +366,33 @@ public final class ReviewService {
             try store.updateReview(r, at: now())
             try store.audit(actor: actor, action: action, sessionID: session, reviewID: r.id, reason: reason,
                             detail: .object([("reviewer", .string(r.reviewer)), ("percent", Score.percentJSON(r.percent))]), at: now())
+        }
+    }
+
+    /// A lead confirms or dismisses a finding, with a reason. The decision is kept beside the
+    /// finding's content (a re-check that derives the same finding keeps it), the latest one
+    /// stands, and each goes into the audit log with the one it replaces. On a store with no
+    /// reviewers registered its one user decides.
+    @discardableResult
+    public func decideFinding(id: Int64, _ verdict: FindingVerdict, reason: String) throws -> StoredFinding {
+        let verb = verdict == .confirmed ? "confirm" : "dismiss"
+        return try store.write {
+            if try !store.reviewers().isEmpty { try requireLead("\(verb) findings") }
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ReviewError.reasonRequired(verb) }
+            guard reason.utf8.count <= ReviewService.maxCommentBytes else {
+                throw ReviewError.answers("a reason holds at most \(ReviewService.maxCommentBytes / 1024) KiB")
+            }
+            guard let before = try store.storedFindings(id: id).first else { throw ReviewError.noFinding(id) }
+            let t = now()
+            let d = FindingDecision(verdict: verdict, reason: reason, by: actor, at: t.description)
+            try store.addFindingDecision(on: before.finding, d)
+            let f = before.finding
+            try store.audit(actor: actor, action: "\(verb)-finding", sessionID: f.sessionID, reviewID: nil, reason: reason, detail: .object([
+                ("finding", .number(Double(id))), ("code", .string(f.code.rawValue)), ("severity", .string(f.severity.rawValue)),
+                ("questionnaire_id", f.questionnaireID.map(JSON.string) ?? .null), ("file", f.file.map(JSON.string) ?? .null),
+                ("detail", .string(f.detail)), ("previous", before.decision.map { .string($0.verdict.rawValue) } ?? .null),
+            ]), at: t)
+            return StoredFinding(id: id, finding: f, decision: d)
         }
     }
 

@@ -188,7 +188,7 @@ public struct SampleGenerator {
 
     /// Random value noise (a coarse random grid, smoothly interpolated) with a few blocks on top:
     /// different for every photo, with detail at the scale a perceptual hash sees.
-    static func picture(width: Int, height: Int, rng: inout SeededRandom) -> [UInt8] {
+    public static func picture(width: Int, height: Int, rng: inout SeededRandom) -> [UInt8] {
         let gw = 7, gh = 6
         let grid = (0..<(gw * gh)).map { _ in Double(rng.next() % 256) }
         var blocks: [(Int, Int, Int, Int, Double)] = []

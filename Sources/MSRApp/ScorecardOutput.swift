@@ -48,6 +48,8 @@ extension ScorecardReport {
             ("nps", Self.estimateJSON(f.nps)),
             ("questionnaires", f.questionnaires.json),
             ("questionnaires_left_out_for_fraud", f.questionnairesLeftOutForFraud.json),
+            ("questionnaires_left_out_confirmed", f.questionnairesLeftOutConfirmed.json),
+            ("questionnaires_kept_in_dismissed", f.questionnairesKeptInDismissed.json),
             ("callback_requests", f.callbackRequests.json),
         ])
     }
@@ -98,7 +100,7 @@ extension ScorecardReport {
             "mean_percent", "mean_percent_low", "mean_percent_high", "reviews_with_percent",
             "pass_rate", "pass_rate_low", "pass_rate_high", "reviews", "passed", "critical_failures",
             "csi", "csi_low", "csi_high", "csi_answers", "nps", "nps_low", "nps_high", "nps_answers",
-            "questionnaires", "questionnaires_left_out_for_fraud", "callback_requests",
+            "questionnaires", "questionnaires_left_out_for_fraud", "questionnaires_left_out_confirmed", "questionnaires_kept_in_dismissed", "callback_requests",
             "previous_sessions_reviewed", "previous_mean_percent", "previous_pass_rate", "previous_csi", "previous_nps",
             "change_sessions_reviewed", "change_mean_percent", "change_pass_rate", "change_csi", "change_nps",
         ]]
@@ -114,7 +116,8 @@ extension ScorecardReport {
                 c.rank.map(String.init) ?? "", period.label, period.fromDate, period.toDate, String(f.sessionsReviewed)]
                 + Self.cells(f.meanPercent) + Self.cells(f.passRate, scale: 100).prefix(3) + [String(f.passRate?.count ?? 0), String(f.passed), String(f.criticalFailures.count)]
                 + Self.cells(f.csi) + Self.cells(f.nps)
-                + [String(f.questionnaires), String(f.questionnairesLeftOutForFraud), String(f.callbackRequests), String(p.sessionsReviewed)]
+                + [String(f.questionnaires), String(f.questionnairesLeftOutForFraud), String(f.questionnairesLeftOutConfirmed),
+                   String(f.questionnairesKeptInDismissed), String(f.callbackRequests), String(p.sessionsReviewed)]
                 + [p.meanPercent?.value, p.passRate.map { $0.value * 100 }, p.csi?.value, p.nps?.value].map { Exporter.cell(Score.percentJSON($0)) }
                 + ["sessions_reviewed", "mean_percent", "pass_rate", "csi", "nps"].map { Exporter.cell(changes[$0] ?? .null) })
             for (label, figures) in [(period.label, f), (previousPeriod.label, p)] {
@@ -323,6 +326,8 @@ public enum HTMLReport {
         figures += row("NPS", pct(f.nps), pct(p.nps), changeCell(f.nps, p.nps))
         figures += row("Questionnaires left out for fraud", "\(f.questionnairesLeftOutForFraud) of \(f.questionnaires)",
                        "\(p.questionnairesLeftOutForFraud) of \(p.questionnaires)", "<td></td>")
+        figures += row("… of them confirmed by a lead", "\(f.questionnairesLeftOutConfirmed)", "\(p.questionnairesLeftOutConfirmed)", "<td></td>")
+        figures += row("Kept in: fraud findings dismissed", "\(f.questionnairesKeptInDismissed)", "\(p.questionnairesKeptInDismissed)", "<td></td>")
         figures += row("Callback requests", "\(f.callbackRequests)", "\(p.callbackRequests)", "<td></td>")
 
         var sections = ""
@@ -340,7 +345,7 @@ public enum HTMLReport {
             <tr><th>CSI (0 – 100)</th><td>\(intervalBar(f.csi, width: 220, bar: true))</td><td class="n">\(pct(f.csi))</td><td class="ci">previous \(p.csi.map { Score.text($0.value) } ?? "—")</td></tr>
             <tr><th>NPS (−100 – 100)</th><td>\(intervalBar(f.nps, lo: -100, hi: 100, width: 220, bar: true))</td><td class="n">\(pct(f.nps))</td><td class="ci">previous \(p.nps.map { Score.text($0.value) } ?? "—")</td></tr>
             </tbody></table>
-            <p class="note">\(f.questionnaires) questionnaires; \(f.questionnairesLeftOutForFraud) left out for fraud findings. n counts answers.</p>
+            <p class="note">\(f.questionnaires) questionnaires; \(f.questionnairesLeftOutForFraud) left out for fraud findings (\(f.questionnairesLeftOutConfirmed) confirmed, \(f.questionnairesLeftOutForFraud - f.questionnairesLeftOutConfirmed) awaiting a lead); \(f.questionnairesKeptInDismissed) kept in, their findings dismissed. n counts answers.</p>
             """
         let body = """
             <p class="note"><a href="index.html">← all \(report.subject.rawValue)s</a></p>

@@ -73,7 +73,7 @@ public struct ScorecardService {
         var scale5: [Int] = [], nps: [Int] = []
         func flush() {
             if let c = current {
-                builder.addQuestionnaire(key: c.key, name: c.name, localDate: c.localDate, fraud: c.leftOutForFraud, scale5: scale5, nps: nps)
+                builder.addQuestionnaire(key: c.key, name: c.name, localDate: c.localDate, fraud: c.fraud, scale5: scale5, nps: nps)
             }
             (scale5, nps) = ([], [])
         }

@@ -35,6 +35,76 @@ public enum FindingCode: String, CaseIterable, Sendable {
     }
 }
 
+/// A lead's verdict on a finding.
+public enum FindingVerdict: String, CaseIterable, Sendable {
+    /// The evidence holds: the finding stands as raised.
+    case confirmed
+    /// A false alarm: the finding stays on record but no longer counts (a dismissed `fraud`
+    /// finding does not keep its questionnaire out of CSI and NPS).
+    case dismissed
+}
+
+/// Where a questionnaire stands on `fraud` findings, which decides whether CSI and NPS count it.
+public enum FraudStanding: Int, CaseIterable, Sendable {
+    /// No fraud finding.
+    case none = 0
+    /// A fraud finding no lead has decided: left out.
+    case undecided = 1
+    /// A fraud finding a lead confirmed: left out.
+    case confirmed = 2
+    /// Fraud findings, every one dismissed: counted again.
+    case dismissed = 3
+
+    public var leavesOut: Bool { self == .undecided || self == .confirmed }
+    public var name: String { String(describing: self) }
+}
+
+/// Who decided what about a finding, when and why.
+public struct FindingDecision: Equatable, Sendable {
+    public var verdict: FindingVerdict
+    public var reason: String
+    public var by: String
+    public var at: String
+
+    public init(verdict: FindingVerdict, reason: String, by: String, at: String) {
+        self.verdict = verdict
+        self.reason = reason
+        self.by = by
+        self.at = at
+    }
+
+    public var json: JSON {
+        .object([("decision", .string(verdict.rawValue)), ("reason", .string(reason)), ("by", .string(by)), ("at", .string(at))])
+    }
+}
+
+/// A finding as the store holds it: its row id (what a lead names when deciding) and the
+/// decision standing on it. It reads as the finding it holds (`stored.code`, `stored.detail`).
+@dynamicMemberLookup
+public struct StoredFinding: Equatable, Sendable {
+    public var id: Int64
+    public var finding: Finding
+    public var decision: FindingDecision?
+
+    public init(id: Int64, finding: Finding, decision: FindingDecision? = nil) {
+        self.id = id
+        self.finding = finding
+        self.decision = decision
+    }
+
+    public subscript<T>(dynamicMember path: KeyPath<Finding, T>) -> T { finding[keyPath: path] }
+
+    /// Whether it keeps its questionnaire out of CSI and NPS: a `fraud` finding not dismissed.
+    public var leavesOut: Bool { finding.severity == .fraud && decision?.verdict != .dismissed }
+
+    /// The bundle format's object, then the id and the decision (null while undecided).
+    public var json: JSON {
+        guard case var .object(members) = finding.json else { return finding.json }
+        members += [("id", .number(Double(id))), ("decision", decision?.json ?? .null)]
+        return .object(members)
+    }
+}
+
 /// One anti-fraud or integrity finding about a session, a questionnaire of it, or one of its files.
 public struct Finding: Equatable, Hashable, Sendable {
     public var sessionID: String

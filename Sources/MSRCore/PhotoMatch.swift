@@ -129,12 +129,16 @@ public enum PhotoMatcher {
 
     /// The six prints a stored photo is indexed by.
     public static func storedPrints(_ t: PhotoThumbnail) -> [UInt64] {
-        storedVariants(Plane(t)).map { $0.print }
+        let p = Plane(t)
+        return [Plane.print(of: p.dctCoefficients())] + crops.map { p.crop(0.9, $0.0, $0.1).dctPrint() }
     }
 
-    /// The thirteen prints a new photo is looked up with.
+    /// The thirteen prints a new photo is looked up with. The eight turns and mirrors come from
+    /// one DCT (a mirror or a quarter turn only swaps and negates coefficients), so a look-up
+    /// costs six transforms, not thirteen.
     public static func queryPrints(_ t: PhotoThumbnail) -> [UInt64] {
-        queryVariants(Plane(t)).map { $0.print }
+        let p = Plane(t)
+        return Plane.dihedral(p.dctCoefficients()).map(Plane.print(of:)) + queryCropAndRotations(p).map { $0.1.dctPrint() }
     }
 
     /// Compares a new photo with a stored one; nil when they are not alike.
@@ -185,21 +189,34 @@ public enum PhotoMatcher {
         [variant(nil, p)] + crops.map { variant("cropped", p.crop(0.9, $0.0, $0.1)) }
     }
 
-    static func queryVariants(_ p: Plane) -> [Variant] {
-        var out: [Variant] = []
-        let names = [nil, "mirrored", "turned 90°", "turned 90° and mirrored", "turned 180°", "turned 180° and mirrored",
-                     "turned 270°", "turned 270° and mirrored"]
+    static let turnNames = [nil, "mirrored", "turned 90°", "turned 90° and mirrored", "turned 180°", "turned 180° and mirrored",
+                            "turned 270°", "turned 270° and mirrored"]
+
+    /// The eight turns and mirrors of a plane, in `turnNames`' order.
+    static func dihedral(_ p: Plane) -> [Plane] {
+        var out: [Plane] = []
         var turned = p
-        for k in 0..<4 {
-            out.append(variant(names[2 * k], turned))
-            out.append(variant(names[2 * k + 1], turned.mirrored()))
+        for _ in 0..<4 {
+            out.append(turned)
+            out.append(turned.mirrored())
             turned = turned.turned()
         }
-        out.append(variant("cropped", p.crop(0.9, 0.5, 0.5)))
-        for degrees in [-3.0, -1.5, 1.5, 3.0] {
-            out.append(variant("rotated \(degrees < 0 ? "−" : "")\(decimal(abs(degrees)))°", p.rotated(degrees, keep: 0.86)))
-        }
         return out
+    }
+
+    /// A centre crop and four small rotations, named.
+    static func queryCropAndRotations(_ p: Plane) -> [(String, Plane)] {
+        [("cropped", p.crop(0.9, 0.5, 0.5))] + [-3.0, -1.5, 1.5, 3.0].map { degrees in
+            ("rotated \(degrees < 0 ? "−" : "")\(decimal(abs(degrees)))°", p.rotated(degrees, keep: 0.86))
+        }
+    }
+
+    static func queryVariants(_ p: Plane) -> [Variant] {
+        let prints = Plane.dihedral(p.dctCoefficients()).map(Plane.print(of:))
+        let turns = zip(dihedral(p), prints).enumerated().map { k, e in
+            Variant(name: turnNames[k], print: e.1, fine: e.0.normalisedHalf())
+        }
+        return turns + queryCropAndRotations(p).map { variant($0.0, $0.1) }
     }
 
     static func variant(_ name: String?, _ p: Plane) -> Variant {
@@ -273,30 +290,62 @@ struct Plane {
 
     /// pHash: the 8×8 lowest frequencies of the 2-D DCT without the mean (63 values), each bit
     /// whether a value is above their median.
-    func dctPrint() -> UInt64 {
+    func dctPrint() -> UInt64 { Self.print(of: dctCoefficients()) }
+
+    /// The 8×8 lowest frequencies of the 2-D DCT, at `v * 8 + u` (u across, v down).
+    func dctCoefficients() -> [Double] {
         let n = Self.n
         // Rows first: 8 frequencies × 32 rows, then columns.
         var rows = [Double](repeating: 0, count: 8 * n)
-        for y in 0..<n {
+        v.withUnsafeBufferPointer { v in
+            Self.cosines.withUnsafeBufferPointer { cos in
+                for y in 0..<n {
+                    for u in 0..<8 {
+                        var s = 0.0
+                        for x in 0..<n { s += cos[u * n + x] * v[y * n + x] }
+                        rows[u * n + y] = s
+                    }
+                }
+            }
+        }
+        var c = [Double](repeating: 0, count: 64)
+        for vv in 0..<8 {
             for u in 0..<8 {
                 var s = 0.0
-                for x in 0..<n { s += Self.cosines[u * n + x] * v[y * n + x] }
-                rows[u * n + y] = s
-            }
-        }
-        var coefficients: [Double] = []
-        coefficients.reserveCapacity(63)
-        for vv in 0..<8 {
-            for u in 0..<8 where u + vv > 0 {
-                var s = 0.0
                 for y in 0..<n { s += Self.cosines[vv * n + y] * rows[u * n + y] }
-                coefficients.append(s)
+                c[vv * 8 + u] = s
             }
         }
-        let median = coefficients.sorted()[31]
+        return c
+    }
+
+    /// The print of DCT coefficients: one bit per frequency but the mean, above their median or not.
+    static func print(of c: [Double]) -> UInt64 {
+        var values = [Double](repeating: 0, count: 63)
+        for i in 1..<64 { values[i - 1] = c[i] }
+        var sorted = values
+        sorted.sort()
+        let median = sorted[31]
         var print: UInt64 = 0
-        for (i, c) in coefficients.enumerated() where c > median { print |= 1 << UInt64(i) }
+        for (i, x) in values.enumerated() where x > median { print |= 1 << UInt64(i) }
         return print
+    }
+
+    /// The coefficients of the eight turns and mirrors of a plane, in `PhotoMatcher.turnNames`'
+    /// order, from its own: a mirror negates the odd horizontal frequencies, a quarter turn swaps
+    /// the axes and negates what then runs backwards.
+    static func dihedral(_ c: [Double]) -> [[Double]] {
+        func mirrored(_ c: [Double]) -> [Double] { (0..<64).map { i in (i % 8) % 2 == 1 ? -c[i] : c[i] } }
+        // turned(): new(x, y) = old(y, n − 1 − x), so C'(u, v) = (−1)^u · C(v, u).
+        func turned(_ c: [Double]) -> [Double] { (0..<64).map { i in let u = i % 8, v = i / 8; return (u % 2 == 1 ? -1 : 1) * c[u * 8 + v] } }
+        var out: [[Double]] = []
+        var t = c
+        for _ in 0..<4 {
+            out.append(t)
+            out.append(mirrored(t))
+            t = turned(t)
+        }
+        return out
     }
 
     /// Averaged down to 16×16, less its mean, scaled to unit length.

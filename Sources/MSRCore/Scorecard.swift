@@ -150,7 +150,11 @@ public struct ScorecardFigures: Equatable, Sendable {
     public var csi: Estimate?
     public var nps: Estimate?
     public var questionnaires = 0
+    /// Left out for a fraud finding undecided or confirmed; of them, confirmed by a lead.
     public var questionnairesLeftOutForFraud = 0
+    public var questionnairesLeftOutConfirmed = 0
+    /// Counted although they had fraud findings: a lead dismissed every one.
+    public var questionnairesKeptInDismissed = 0
     public var callbackRequests = 0
 
     public init() {}
@@ -198,6 +202,8 @@ public struct ScorecardBuilder {
         var nps: [Int] = []
         var questionnaires = 0
         var leftOut = 0
+        var leftOutConfirmed = 0
+        var keptInDismissed = 0
         var callbacks = 0
     }
 
@@ -270,11 +276,13 @@ public struct ScorecardBuilder {
     }
 
     /// Adds one questionnaire; `scale5` and `nps` are its answers of those kinds. A questionnaire
-    /// with a fraud finding counts only as left out.
-    public mutating func addQuestionnaire(key: String, name: String?, localDate: String, fraud: Bool, scale5: [Int], nps: [Int]) {
+    /// with a fraud finding not dismissed counts only as left out.
+    public mutating func addQuestionnaire(key: String, name: String?, localDate: String, fraud: FraudStanding, scale5: [Int], nps: [Int]) {
         withSample(key, name, localDate) { s in
             s.questionnaires += 1
-            if fraud { s.leftOut += 1; return }
+            if fraud == .confirmed { s.leftOutConfirmed += 1 }
+            if fraud == .dismissed { s.keptInDismissed += 1 }
+            if fraud.leavesOut { s.leftOut += 1; return }
             s.scale5 += scale5
             s.nps += nps
         }
@@ -299,6 +307,8 @@ public struct ScorecardBuilder {
         f.nps = Statistics.nps(s.nps)
         f.questionnaires = s.questionnaires
         f.questionnairesLeftOutForFraud = s.leftOut
+        f.questionnairesLeftOutConfirmed = s.leftOutConfirmed
+        f.questionnairesKeptInDismissed = s.keptInDismissed
         f.callbackRequests = s.callbacks
         return f
     }

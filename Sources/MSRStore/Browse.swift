@@ -58,7 +58,7 @@ public struct SessionDetail: Sendable {
     public var photos: [PhotoFacts]
     public var questionnaires: [Manifest.Questionnaire]
     public var callbackRequests: [Manifest.CallbackRequest]
-    public var findings: [Finding]
+    public var findings: [StoredFinding]
     /// When the session's media were deleted past retention (its rows, hashes and findings stay).
     public var mediaPurgedAt: String? = nil
 }
@@ -243,17 +243,57 @@ extension Store {
         }
         return SessionDetail(summary: head.0, timezone: head.1, hours: head.2, source: head.3, importedAt: head.4,
                              recordings: recordings, photos: photos, questionnaires: questionnaires,
-                             callbackRequests: callbacks, findings: try findings(sessionID: id), mediaPurgedAt: head.5)
+                             callbackRequests: callbacks, findings: try storedFindings(sessionID: id), mediaPurgedAt: head.5)
     }
 
     /// Stored findings, in the bundle format's order; all sessions when `sessionID` is nil.
     public func findings(sessionID: String? = nil) throws -> [Finding] {
-        let sql = "SELECT session_id, questionnaire_id, file, code, detail FROM findings"
-            + (sessionID == nil ? "" : " WHERE session_id = ?")
-        let rows = try db.query(sql, sessionID.map { [.text($0)] } ?? []) { r -> Finding? in
-            guard let code = FindingCode(rawValue: r.text(3) ?? "") else { return nil }
-            return Finding(stored: r.text(0) ?? "", questionnaireID: r.text(1), file: r.text(2), code: code, detail: r.text(4) ?? "")
-        }
-        return rows.compactMap { $0 }.sorted(by: Finding.specOrder)
+        try storedFindings(sessionID: sessionID).map(\.finding)
     }
+
+    /// Stored findings with their ids and the decision standing on each, in the bundle format's order.
+    public func storedFindings(sessionID: String? = nil, id: Int64? = nil) throws -> [StoredFinding] {
+        var conds: [String] = [], params: [SQLValue] = []
+        if let sessionID { conds.append("f.session_id = ?"); params.append(.text(sessionID)) }
+        if let id { conds.append("f.id = ?"); params.append(.integer(id)) }
+        let sql = """
+            SELECT f.id, f.session_id, f.questionnaire_id, f.file, f.code, f.detail, d.decision, d.reason, d.decided_by, d.decided_at
+            FROM findings f LEFT JOIN finding_decisions d ON d.id = \(latestDecisionSQL("f"))
+            \(conds.isEmpty ? "" : "WHERE " + conds.joined(separator: " AND "))
+            """
+        let rows = try db.query(sql, params) { r -> StoredFinding? in
+            guard let code = FindingCode(rawValue: r.text(4) ?? "") else { return nil }
+            let f = Finding(stored: r.text(1) ?? "", questionnaireID: r.text(2), file: r.text(3), code: code, detail: r.text(5) ?? "")
+            return StoredFinding(id: r.int(0) ?? 0, finding: f, decision: Store.decision(r, from: 6))
+        }
+        return rows.compactMap { $0 }.sorted { Finding.specOrder($0.finding, $1.finding) }
+    }
+
+    /// Records a lead's decision on a finding (append-only: the latest decision stands).
+    public func addFindingDecision(on f: Finding, _ d: FindingDecision) throws {
+        try db.execute("""
+            INSERT INTO finding_decisions (session_id, questionnaire_id, file, code, detail, decision, reason, decided_by, decided_at)
+            VALUES (?,?,?,?,?,?,?,?,?)
+            """, [.text(f.sessionID), f.questionnaireID.sqlValue, f.file.sqlValue, .text(f.code.rawValue), .text(f.detail),
+                  .text(d.verdict.rawValue), .text(d.reason), .text(d.by), .text(d.at)])
+    }
+}
+
+extension Store {
+    /// A decision read from four columns (decision, reason, decided_by, decided_at) from `column` on.
+    static func decision(_ r: Row, from column: Int32) -> FindingDecision? {
+        r.text(column).flatMap(FindingVerdict.init(rawValue:)).map {
+            FindingDecision(verdict: $0, reason: r.text(column + 1) ?? "", by: r.text(column + 2) ?? "", at: r.text(column + 3) ?? "")
+        }
+    }
+}
+
+/// SQL for the id of the latest decision on finding `f` (nil when undecided): decisions belong
+/// to a finding's content, which a re-check re-derives, not to its row id.
+func latestDecisionSQL(_ f: String) -> String {
+    """
+    (SELECT d2.id FROM finding_decisions d2 WHERE d2.session_id = \(f).session_id AND d2.code = \(f).code
+       AND coalesce(d2.questionnaire_id, '') = coalesce(\(f).questionnaire_id, '') AND coalesce(d2.file, '') = coalesce(\(f).file, '')
+       AND d2.detail = \(f).detail ORDER BY d2.id DESC LIMIT 1)
+    """
 }

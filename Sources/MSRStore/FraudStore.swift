@@ -181,19 +181,27 @@ extension Store {
     public static let derivedCodes: [FindingCode] = FindingCode.allCases.filter { ![.fileMissing, .fileTampered, .fileUnreadable, .fileDamaged].contains($0) }
 
     /// Removes derived findings of the given sessions (all sessions when nil) and codes.
-    public func deleteFindings(sessions: [String]?, codes: [FindingCode]) throws {
+    /// Deletes findings; with `keeping`, their ids are kept by content, for the findings derived
+    /// again to take back (a lead names a finding by its id, and a re-check must not renumber it).
+    public func deleteFindings(sessions: [String]?, codes: [FindingCode], keeping: RecycledFindingIDs? = nil) throws {
         let codeList = codes.map { "'\($0.rawValue)'" }.joined(separator: ",")  // enum raw values, not user input
-        if let sessions {
-            for s in sessions { try db.execute("DELETE FROM findings WHERE session_id = ? AND code IN (\(codeList))", [.text(s)]) }
-        } else {
-            try db.execute("DELETE FROM findings WHERE code IN (\(codeList))")
+        let sql = "FROM findings WHERE \(sessions == nil ? "" : "session_id = ? AND ")code IN (\(codeList))"
+        for params in sessions.map({ $0.map { [SQLValue.text($0)] } }) ?? [[]] {
+            if let keeping {
+                try db.forEach("SELECT id, session_id, questionnaire_id, file, code, detail " + sql, params) { r in
+                    guard let code = FindingCode(rawValue: r.text(4) ?? "") else { return true }
+                    keeping.keep(r.int(0) ?? 0, Finding(stored: r.text(1) ?? "", questionnaireID: r.text(2), file: r.text(3), code: code, detail: r.text(5) ?? ""))
+                    return true
+                }
+            }
+            try db.execute("DELETE " + sql, params)
         }
     }
 
     /// Adds a finding unless the session already has one with the same code, questionnaire and
     /// file (and, for session-overlap, the same detail). Returns whether it was added.
     @discardableResult
-    public func addFindingIfAbsent(_ f: Finding, at: Timestamp) throws -> Bool {
+    public func addFindingIfAbsent(_ f: Finding, at: Timestamp, reusing: RecycledFindingIDs? = nil) throws -> Bool {
         let sameDetail = f.code == .sessionOverlap
         let exists = try db.scalar("""
             SELECT 1 FROM findings WHERE session_id = ? AND code = ? AND coalesce(questionnaire_id, '') = coalesce(CAST(? AS TEXT), '')
@@ -201,7 +209,22 @@ extension Store {
             \(sameDetail ? "AND detail = ?" : "") LIMIT 1
             """, [.text(f.sessionID), .text(f.code.rawValue), f.questionnaireID.sqlValue, f.file.sqlValue] + (sameDetail ? [.text(f.detail)] : []))
         if exists != nil { return false }
-        try addFindings([f], at: at)
+        try addFindings([f], at: at, reusing: reusing)
         return true
     }
+}
+
+/// The ids of findings a re-check deleted, by content: a finding derived again unchanged takes
+/// its id back, so `#N` keeps naming the same finding (its decision is found by content anyway).
+public final class RecycledFindingIDs {
+    var byContent: [String: Int64] = [:]
+    var nextFresh: Int64?
+    public init() {}
+
+    static func key(_ f: Finding) -> String {
+        [f.sessionID, f.questionnaireID ?? "", f.file ?? "", f.code.rawValue, f.detail].joined(separator: "\u{1F}")
+    }
+
+    func keep(_ id: Int64, _ f: Finding) { byContent[Self.key(f)] = id }
+    func take(_ f: Finding) -> Int64? { byContent.removeValue(forKey: Self.key(f)) }
 }

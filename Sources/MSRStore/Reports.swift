@@ -29,8 +29,9 @@ public struct QuestionnaireAnswerRecord: Sendable {
     /// The answer as the device sent it (JSON text).
     public var valueJSON: String
     public var answeredAt: String?
-    /// The questionnaire has a fraud finding (left out of CSI and NPS).
-    public var leftOutForFraud: Bool
+    /// Its fraud findings and their decisions (undecided or confirmed: left out of CSI and NPS).
+    public var fraud: FraudStanding
+    public var leftOutForFraud: Bool { fraud.leavesOut }
 }
 
 /// A finding with the session it belongs to.
@@ -38,6 +39,8 @@ public struct SessionFindingRecord: Sendable {
     public var sessionID: String
     public var questionnaireID, file: String?
     public var code, severity, detail, localDate, locationID, employeeID: String
+    /// The lead's decision standing on it, if any.
+    public var decision: FindingDecision?
 }
 
 /// The review of record of a session (scorecards): its approved review, else its latest submitted one.
@@ -58,15 +61,24 @@ public struct QuestionnaireRating: Sendable {
     public var localDate: String
     /// Session and questionnaire id: rows of one questionnaire come together.
     public var questionnaire: String
-    public var leftOutForFraud: Bool
+    public var fraud: FraudStanding
     public var kind: String?
     public var number: Double?
 }
 
-/// SQL true when questionnaire `q` of session `s` has a fraud finding: such questionnaires are
-/// left out of CSI and NPS (scoring.md) and flagged in exports.
-let questionnaireHasFraudSQL =
-    "EXISTS (SELECT 1 FROM findings f WHERE f.session_id = s.id AND f.questionnaire_id = q.id AND f.severity = 'fraud')"
+/// SQL for the `FraudStanding` of questionnaire `q` of session `s`: a fraud finding left
+/// undecided or confirmed leaves it out of CSI and NPS (scoring.md); one a lead dismissed does
+/// not. Most questionnaires have none, which the first probe settles.
+let questionnaireFraudStandingSQL: String = {
+    let fraud = "FROM findings f WHERE f.session_id = s.id AND f.questionnaire_id = q.id AND f.severity = 'fraud'"
+    let decision = "coalesce((SELECT d.decision FROM finding_decisions d WHERE d.id = \(latestDecisionSQL("f"))), '')"
+    return """
+        CASE WHEN NOT EXISTS (SELECT 1 \(fraud)) THEN 0
+             WHEN EXISTS (SELECT 1 \(fraud) AND \(decision) = 'confirmed') THEN 2
+             WHEN EXISTS (SELECT 1 \(fraud) AND \(decision) = '') THEN 1
+             ELSE 3 END
+        """
+}()
 
 /// SQL for the review of record of session `s`.
 let reviewOfRecordSQL = """
@@ -108,7 +120,7 @@ extension Store {
         let (w, params) = nonEmptyWhere(filter)
         try db.stream("""
             SELECT s.id, s.local_date, s.location_id, s.employee_id, q.id, q.form, q.started_at, q.submitted_at,
-              a.question, a.kind, a.value, a.answered_at, \(questionnaireHasFraudSQL)
+              a.question, a.kind, a.value, a.answered_at, \(questionnaireFraudStandingSQL)
             FROM sessions s JOIN questionnaires q ON q.session_id = s.id
               JOIN answers a ON a.session_id = q.session_id AND a.questionnaire_id = q.id
             \(w) ORDER BY s.started_ms, s.id, q.idx, a.idx
@@ -117,7 +129,7 @@ extension Store {
                 sessionID: r.text(0) ?? "", localDate: r.text(1) ?? "", locationID: r.text(2) ?? "", employeeID: r.text(3) ?? "",
                 questionnaireID: r.text(4) ?? "", form: r.text(5), startedAt: r.text(6) ?? "", submittedAt: r.text(7) ?? "",
                 question: r.text(8) ?? "", kind: r.text(9) ?? "", valueJSON: r.text(10) ?? "null", answeredAt: r.text(11),
-                leftOutForFraud: r.int(12) == 1))
+                fraud: FraudStanding(rawValue: Int(r.int(12) ?? 0)) ?? .none))
         }
     }
 
@@ -125,13 +137,15 @@ extension Store {
     public func forEachFinding(_ filter: SessionFilter, _ body: (SessionFindingRecord) throws -> Bool) throws {
         let (w, params) = nonEmptyWhere(filter)
         try db.stream("""
-            SELECT f.session_id, f.questionnaire_id, f.file, f.code, f.severity, f.detail, s.local_date, s.location_id, s.employee_id
-            FROM findings f JOIN sessions s ON s.id = f.session_id \(w)
+            SELECT f.session_id, f.questionnaire_id, f.file, f.code, f.severity, f.detail, s.local_date, s.location_id, s.employee_id,
+              d.decision, d.reason, d.decided_by, d.decided_at
+            FROM findings f JOIN sessions s ON s.id = f.session_id LEFT JOIN finding_decisions d ON d.id = \(latestDecisionSQL("f")) \(w)
             ORDER BY f.session_id, coalesce(f.questionnaire_id, ''), f.code, coalesce(f.file, '')
             """, params) { r in
             try body(SessionFindingRecord(
                 sessionID: r.text(0) ?? "", questionnaireID: r.text(1), file: r.text(2), code: r.text(3) ?? "", severity: r.text(4) ?? "",
-                detail: r.text(5) ?? "", localDate: r.text(6) ?? "", locationID: r.text(7) ?? "", employeeID: r.text(8) ?? ""))
+                detail: r.text(5) ?? "", localDate: r.text(6) ?? "", locationID: r.text(7) ?? "", employeeID: r.text(8) ?? "",
+                decision: Store.decision(r, from: 9)))
         }
     }
 
@@ -172,14 +186,14 @@ extension Store {
         let (w, params) = nonEmptyWhere(filter)
         let (key, name) = subjectColumns(subject, names: names)
         try db.forEach("""
-            SELECT \(key), \(name), s.local_date, s.id, q.id, \(questionnaireHasFraudSQL), a.kind, a.number
+            SELECT \(key), \(name), s.local_date, s.id, q.id, \(questionnaireFraudStandingSQL), a.kind, a.number
             FROM sessions s JOIN questionnaires q ON q.session_id = s.id
               LEFT JOIN answers a ON a.session_id = q.session_id AND a.questionnaire_id = q.id AND a.kind IN ('scale5', 'nps')
             \(w) ORDER BY s.id, q.id
             """, params) { r in
             try body(QuestionnaireRating(key: r.text(0) ?? "", name: r.text(1), localDate: r.text(2) ?? "",
                                          questionnaire: (r.text(3) ?? "") + "\u{1F}" + (r.text(4) ?? ""),
-                                         leftOutForFraud: r.int(5) == 1, kind: r.text(6), number: r.double(7)))
+                                         fraud: FraudStanding(rawValue: Int(r.int(5) ?? 0)) ?? .none, kind: r.text(6), number: r.double(7)))
         }
     }
 

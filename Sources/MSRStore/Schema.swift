@@ -346,5 +346,25 @@ enum Schema {
         ALTER TABLE photo_uses ADD COLUMN thumb BLOB;
         ALTER TABLE photo_uses ADD COLUMN prints BLOB;
         """,
+        // 10: a lead's decisions on findings, append-only (the latest one stands). A decision
+        // belongs to the finding's content, not its row id: a re-check deletes and re-derives
+        // findings, and an identical finding gets its decision back; a changed one (another
+        // photo nearest, say) is a new finding, undecided.
+        """
+        CREATE TABLE finding_decisions (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            questionnaire_id TEXT,
+            file TEXT,
+            code TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'dismissed')),
+            reason TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX finding_decisions_key ON finding_decisions(session_id, code);
+        CREATE TRIGGER finding_decisions_no_update BEFORE UPDATE ON finding_decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+        """,
     ]
 }

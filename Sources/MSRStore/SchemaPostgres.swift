@@ -9,6 +9,30 @@ enum PostgresSchema {
     static let migrations: [Int: String] = [
         8: "CREATE INDEX findings_key ON findings(session_id, code, coalesce(questionnaire_id, ''), coalesce(file, ''));",
         9: "ALTER TABLE photos ADD COLUMN thumb BYTEA; ALTER TABLE photo_uses ADD COLUMN thumb BYTEA; ALTER TABLE photo_uses ADD COLUMN prints BYTEA;",
+        // Decisions on findings: everyone reads them, only a lead adds one, nobody changes one.
+        10: """
+        CREATE TABLE finding_decisions (
+            id \(id),
+            session_id \(t) NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            questionnaire_id \(t),
+            file \(t),
+            code \(t) NOT NULL,
+            detail \(t) NOT NULL,
+            decision \(t) NOT NULL CHECK (decision IN ('confirmed', 'dismissed')),
+            reason \(t) NOT NULL,
+            decided_by \(t) NOT NULL,
+            decided_at \(t) NOT NULL
+        );
+        CREATE INDEX finding_decisions_key ON finding_decisions(session_id, code);
+        GRANT SELECT ON finding_decisions TO \(reviewerRole), \(leadRole);
+        GRANT INSERT ON finding_decisions TO \(leadRole);
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(reviewerRole), \(leadRole);
+        ALTER TABLE finding_decisions ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY everyone_reads ON finding_decisions FOR SELECT TO \(reviewerRole), \(leadRole) USING (true);
+        CREATE POLICY lead_decides ON finding_decisions FOR INSERT TO \(leadRole) WITH CHECK (decided_by = current_user);
+        CREATE TRIGGER finding_decisions_no_update BEFORE UPDATE ON finding_decisions
+            FOR EACH ROW EXECUTE FUNCTION msr_refuse('decisions are append-only');
+        """,
     ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }

@@ -281,12 +281,24 @@ extension Store {
         try addFindings(b.findings, at: b.importedAt)
     }
 
-    public func addFindings(_ findings: [Finding], at: Timestamp) throws(StoreError) {
+    /// Adds findings; one whose content a re-check deleted gets its old id back (`reusing`).
+    public func addFindings(_ findings: [Finding], at: Timestamp, reusing: RecycledFindingIDs? = nil) throws(StoreError) {
         for f in findings {
+            var id = reusing?.take(f)
+            // SQLite gives a new row max(id) + 1, which may be an id still waiting to be taken
+            // back: new findings are numbered past every kept one. (PostgreSQL's identity is
+            // past them already.)
+            if let reusing, id == nil, !isPostgres {
+                if reusing.nextFresh == nil {
+                    reusing.nextFresh = max(try db.scalar("SELECT coalesce(max(id), 0) FROM findings")?.int ?? 0, reusing.byContent.values.max() ?? 0) + 1
+                }
+                id = reusing.nextFresh
+                reusing.nextFresh! += 1
+            }
             try db.execute("""
-                INSERT INTO findings (session_id, questionnaire_id, file, code, severity, detail, found_at)
-                VALUES (?,?,?,?,?,?,?)
-                """, [.text(f.sessionID), f.questionnaireID.sqlValue, f.file.sqlValue, .text(f.code.rawValue),
+                INSERT INTO findings (\(id == nil ? "" : "id, ")session_id, questionnaire_id, file, code, severity, detail, found_at)
+                VALUES (\(id == nil ? "" : "?,")?,?,?,?,?,?,?)
+                """, (id.map { [SQLValue.integer($0)] } ?? []) + [.text(f.sessionID), f.questionnaireID.sqlValue, f.file.sqlValue, .text(f.code.rawValue),
                       .text(f.severity.rawValue), .text(f.detail), .text(at.description)])
         }
     }

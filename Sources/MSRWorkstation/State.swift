@@ -15,12 +15,16 @@ public struct AppState: Sendable {
         case overrideAnswer(item: String, text: String)
         case reason(LeadAction, String)
         case confirmApprove
+        /// The session's findings in a list, one selected (a lead confirms or dismisses it).
+        case findings(cursor: Int)
     }
 
     public var width: Int
     public var height: Int
     public var reviewer: String
     public var isLead: Bool
+    /// Confirms and dismisses findings: a lead, or the one user of a store with no reviewers.
+    public var decidesFindings: Bool
     public var screen: Screen = .queue
     public var mode: Mode = .normal
     public var status = ""
@@ -57,11 +61,12 @@ public struct AppState: Sendable {
     public var speed = 1.0
     public var audioNote: String?
 
-    public init(width: Int, height: Int, reviewer: String, isLead: Bool) {
+    public init(width: Int, height: Int, reviewer: String, isLead: Bool, decidesFindings: Bool? = nil) {
         self.width = width
         self.height = height
         self.reviewer = reviewer
         self.isLead = isLead
+        self.decidesFindings = decidesFindings ?? isLead
     }
 
     /// Rows of the queue list that fit on screen (title, header, status and key lines aside).
@@ -88,6 +93,7 @@ public struct AppState: Sendable {
 public enum LeadAction: Equatable, Sendable {
     case returnReview
     case override(item: String, answer: String)
+    case decideFinding(id: Int64, FindingVerdict)
 }
 
 /// Something that happened: a key, a resize, or the result of an effect.
@@ -105,6 +111,8 @@ public enum Action: Sendable {
     case unsaved(Int)
     case previewReady(title: String, lines: [String])
     case auditLoaded(ReviewerAuditReport)
+    /// The open session's findings read again (after a decision).
+    case findingsLoaded([StoredFinding])
 }
 
 /// Work the update asks for; the runner does it against the store and the player and reports
@@ -127,6 +135,7 @@ public enum Effect: Equatable, Sendable {
     case approve(session: String, reviewer: String)
     case returnReview(session: String, reviewer: String, reason: String)
     case override(session: String, reviewer: String, item: String, answer: String, reason: String)
+    case decideFinding(session: String, id: Int64, verdict: FindingVerdict, reason: String)
     case togglePlay
     case seek(by: Int64)
     case seekTo(Int64)

@@ -62,6 +62,10 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
         s.audit = report
         s.status = "reviewer audit \(report.period.label): \(report.rows.filter { !$0.flags.isEmpty }.count) of \(report.rows.count) reviewers flagged"
         return []
+    case let .findingsLoaded(list):
+        s.session?.findings = list
+        if case let .findings(cursor) = s.mode { s.mode = .findings(cursor: min(cursor, max(0, list.count - 1))) }
+        return []
     case let .key(key):
         return handleKey(&s, key)
     }
@@ -123,15 +127,24 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         case let .char(c): s.mode = .overrideAnswer(item: item, text: text + String(c)); return []
         default: return []
         }
+    case let .findings(cursor):
+        return findingsKey(&s, key, cursor: cursor)
     case let .reason(action, text):
         switch key {
         case .escape: s.mode = .normal; s.status = "cancelled"; return []
         case .enter:
             s.mode = .normal
+            if case let .decideFinding(finding, verdict) = action, let id = s.session?.summary.id {
+                // Back to the list, where the decision shows once saved.
+                let cursor = s.session?.findings.firstIndex { $0.id == finding } ?? 0
+                s.mode = .findings(cursor: cursor)
+                return [.decideFinding(session: id, id: finding, verdict: verdict, reason: text)]
+            }
             guard let id = s.session?.summary.id, let r = s.review else { return [] }
             switch action {
             case .returnReview: return [.returnReview(session: id, reviewer: r.record.reviewer, reason: text)]
             case let .override(item, answer): return [.override(session: id, reviewer: r.record.reviewer, item: item, answer: answer, reason: text)]
+            case .decideFinding: return []
             }
         case .backspace: s.mode = .reason(action, String(text.dropLast())); return []
         case let .char(c): s.mode = .reason(action, text + String(c)); return []
@@ -245,6 +258,10 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     case .shiftRight, .char("]"): return [.seek(by: 30_000)]
     case .char("<"): return [.setSpeed(max(0.75, s.speed - 0.25))]
     case .char(">"): return [.setSpeed(min(2.0, s.speed + 0.25))]
+    case .char("F"):
+        guard !session.findings.isEmpty else { s.status = "no findings on this session"; return [] }
+        s.mode = .findings(cursor: 0)
+        return []
     case .char("N"), .char("P"):
         let marks = markers(session, s.review).sorted()
         let target = key == .char("N") ? marks.first { $0 > s.position + 500 } : marks.last { $0 < s.position - 500 }
@@ -296,6 +313,24 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
     default:
         return []
     }
+}
+
+/// The findings list: move, and (leads) confirm or dismiss the selected finding with a reason.
+func findingsKey(_ s: inout AppState, _ key: Key, cursor: Int) -> [Effect] {
+    let list = s.session?.findings ?? []
+    guard !list.isEmpty else { s.mode = .normal; return [] }
+    switch key {
+    case .escape, .char("q"), .char("F"): s.mode = .normal
+    case .down, .char("j"): s.mode = .findings(cursor: min(cursor + 1, list.count - 1))
+    case .up, .char("k"): s.mode = .findings(cursor: max(cursor - 1, 0))
+    case .char("c"), .char("x"):
+        guard s.decidesFindings else { s.status = "only a lead confirms or dismisses findings"; return [] }
+        let f = list[min(cursor, list.count - 1)]
+        s.mode = .reason(.decideFinding(id: f.id, key == .char("c") ? .confirmed : .dismissed), "")
+    default:
+        if case .char = key { s.status = s.decidesFindings ? "c confirm · x dismiss · Esc close" : "Esc close" }
+    }
+    return []
 }
 
 /// Moments worth jumping to: questionnaires, photos and cited evidence, on the session clock.

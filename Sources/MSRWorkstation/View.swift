@@ -18,6 +18,7 @@ public func view(_ s: AppState) -> Grid {
     }
     drawBottom(s, &g)
     if s.mode == .help { drawHelp(s, &g) }
+    if let d = s.session, s.screen == .session { drawFindings(s, d, &g) }
     if let p = s.preview { drawPreview(p.title, p.lines, &g) }
     return g
 }
@@ -105,10 +106,12 @@ func drawSession(_ s: AppState, _ g: inout Grid) {
         let exif = p.exifText.map { "EXIF " + String($0.suffix(8)) } ?? "no EXIF"
         left("📷 \(p.entry.file.split(separator: "/").last ?? "")  \(p.entry.takenAt?.local.timeString ?? "—")  \(exif)  \(p.status.rawValue)", Style(p.status == .ok ? .normal : .bad))
     }
-    if !d.findings.isEmpty { y += 0 }
-    for f in d.findings {
-        let role: Style.Role = f.severity == .fraud ? .bad : f.severity == .suspect ? .warn : .muted
-        left("! \(f.code.rawValue) \(f.questionnaireID ?? "")", Style(role, bold: f.severity == .fraud))
+    for s in d.findings {
+        let f = s.finding
+        let role: Style.Role = s.decision?.verdict == .dismissed ? .muted : f.severity == .fraud ? .bad : f.severity == .suspect ? .warn : .muted
+        let mark = s.decision.map { $0.verdict == .confirmed ? "✓ " : "✗ " } ?? "! "
+        left(mark + [f.code.rawValue, f.questionnaireID, f.file.map { String($0.split(separator: "/").last ?? "") }].compactMap { $0 }.joined(separator: " "),
+             Style(role, bold: f.severity == .fraud && s.decision?.verdict != .dismissed))
     }
     for row in 1..<bottom { g.put("│", x: leftW, y: row, style: Style(.muted)) }
     drawChecklist(s, &g, x: rightX + 1, width: g.width - rightX - 2, top: 1, bottom: bottom)
@@ -230,15 +233,23 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
     case .confirmApprove: hint = "Approve this review? y = approve, any other key = cancel"
     case let .overrideAnswer(item, text): hint = "override \(item) to (yes/no/na/number): " + text + "▏  Enter next · Esc cancel"
     case let .reason(action, text):
-        hint = (action == .returnReview ? "reason for returning: " : "reason for the override: ") + text + "▏  Enter save · Esc cancel"
+        let what: String
+        switch action {
+        case .returnReview: what = "reason for returning: "
+        case .override: what = "reason for the override: "
+        case let .decideFinding(id, verdict): what = "reason to \(verdict == .confirmed ? "confirm" : "dismiss") #\(id): "
+        }
+        hint = what + text + "▏  Enter save · Esc cancel"
+    case .findings:
+        hint = s.decidesFindings ? "j/k move · c confirm · x dismiss (with a reason) · Esc close" : "j/k move · Esc close"
     default:
         hint = s.screen == .audit
             ? "[ ] previous/next period · q back to the queue"
             : s.screen == .queue
             ? "Enter open · p pull · / search · s status · f flagged" + (s.isLead && g.width >= 90 ? " · A audit" : "") + " · ? help · q quit"
             : s.reviewIsOthers
-            ? "A approve · R return · O override item · space play · ←/→ 5s · v photo · ? help · q back"
-            : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · q back"
+            ? "A approve · R return · O override item · space play · ←/→ 5s · v photo · ? help · F findings · q back"
+            : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · F findings · q back"
     }
     g.fill(x: 0, y: keysY, width: g.width, height: 1, style: Style(.muted, reverse: true))
     g.put(hint, x: 1, y: keysY, style: Style(.muted, reverse: true), maxWidth: g.width - 2)
@@ -254,6 +265,7 @@ public let helpLines: [String] = [
     "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
     "  0-9      scale/points answer              m  evidence at play head",
     "  c        comment     S  submit (asks)     v  open next photo   i  preview it here",
+    "  F        findings in full (leads: c confirm, x dismiss, each with a reason)",
     "  q/Esc    back to the queue",
     "Lead, on another reviewer's review",
     "  A        approve     R  return (reason)   O  override this item (answer, reason)",
@@ -276,6 +288,35 @@ func drawAudit(_ s: AppState, _ g: inout Grid) {
     }
     if report.rows.allSatisfy({ $0.reviews == 0 }) {
         g.put("No reviews submitted in this period.", x: 1, y: min(g.height - 3, report.rows.count + 3), style: Style(.muted))
+    }
+}
+
+/// The findings list over the session: each with its id, file, detail and decision.
+func drawFindings(_ s: AppState, _ d: SessionDetail, _ g: inout Grid) {
+    let cursor: Int
+    switch s.mode {
+    case let .findings(c): cursor = c
+    case .reason(.decideFinding(let id, _), _): cursor = d.findings.firstIndex { $0.id == id } ?? 0
+    default: return
+    }
+    // Full width: the findings' details are long, and nothing of the panes shows through.
+    let w = g.width, rows = min(d.findings.count * 2, max(2, g.height - 6))
+    let x0 = 0, y0 = max(1, (g.height - rows - 2) / 2)
+    g.fill(x: x0, y: y0, width: w, height: rows + 2, style: .normal)
+    g.put(" Findings of \(d.summary.id) (\(d.findings.count)) ", x: x0 + 1, y: y0, style: Style(.title, bold: true, reverse: true), maxWidth: w - 2)
+    // Two lines a finding: what and where, then its detail or the decision on it.
+    let perScreen = max(1, rows / 2)
+    let first = max(0, min(cursor - perScreen / 2, d.findings.count - perScreen))
+    for (i, sf) in d.findings.dropFirst(first).prefix(perScreen).enumerated() {
+        let f = sf.finding, selected = first + i == cursor
+        let role: Style.Role = sf.decision?.verdict == .dismissed ? .muted : f.severity == .fraud ? .bad : f.severity == .suspect ? .warn : .muted
+        let y = y0 + 1 + 2 * i
+        if selected { g.fill(x: x0, y: y, width: w, height: 2, style: Style(.selection, reverse: true)) }
+        let head = "#\(sf.id) \(f.severity.rawValue) \(f.code.rawValue) " + [f.questionnaireID, f.file].compactMap { $0 }.joined(separator: " ")
+            + (sf.decision.map { "  — \($0.verdict.rawValue) by \($0.by)" } ?? "  — undecided")
+        g.put(head, x: x0 + 1, y: y, style: Style(role, bold: true, reverse: selected), maxWidth: w - 2)
+        let second = sf.decision.map { "\($0.verdict.rawValue): \($0.reason) · \(f.detail)" } ?? f.detail
+        g.put("  " + second, x: x0 + 1, y: y + 1, style: Style(.normal, reverse: selected), maxWidth: w - 2)
     }
 }
 

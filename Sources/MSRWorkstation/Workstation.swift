@@ -39,7 +39,8 @@ public final class Workstation {
         media = try LocalMedia(store: store, capBytes: Int64(config["media_cache_mb"]) << 20)
         self.device = device
         let me = try store.reviewer(reviewer)
-        state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead)
+        state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead,
+                         decidesFindings: me?.role == .lead || access.standing == .owner)
         if me == nil { state.status = "\(reviewer) is not a registered reviewer: browsing only (a lead adds you with msreview reviewers add \(reviewer))" }
         journalPath = UnsavedJournal.path(store: store.path, reviewer: reviewer)
         unsaved = UnsavedJournal.read(journalPath)
@@ -159,6 +160,9 @@ public final class Workstation {
             case let .override(session, reviewer, item, answer, reason):
                 let v = try service.override(session: session, reviewer: reviewer, item: item, answer: answer, reason: reason)
                 return [.reviewSaved(v), .info("override of \(item) recorded — \(percentText(v.score?.percent))")]
+            case let .decideFinding(session, id, verdict, reason):
+                try service.decideFinding(id: id, verdict, reason: reason)
+                return [.findingsLoaded(try access.session(session).findings), .info("\(verdict.rawValue) finding #\(id)")]
             case let .previewPhoto(session, index, columns, rows):
                 guard let photo = state.session?.photos[index], let sha = photo.sha256,
                       let bytes = try? readFile(media.path(for: sha)) else { return [.failed("that photo is missing")] }

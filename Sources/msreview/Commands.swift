@@ -217,10 +217,7 @@ func printSession(_ s: SessionDetail, gone: Set<String> = []) {
     }
     Output.line()
     Output.line("Findings (\(s.findings.count))")
-    for f in s.findings {
-        let target = [f.questionnaireID, f.file].compactMap { $0 }.joined(separator: " ")
-        Output.line("  \(f.severity.rawValue.padding(toLength: 9)) \(f.code.rawValue)  \(target.isEmpty ? "" : target + ": ")\(f.detail)")
-    }
+    for f in s.findings { Output.line("  " + findingLine(f, session: false)) }
 }
 
 let samplesGenerateCommand = Command(

@@ -197,7 +197,7 @@ let overrideCommand = Command(
 }
 
 let logCommand = Command(
-    words: ["log"], summary: "Show the append-only audit log (claims, submits, returns, approvals, overrides).",
+    words: ["log"], summary: "Show the append-only audit log (claims, submits, returns, approvals, overrides, decisions on findings).",
     usage: "log [SESSION] [--action A]... [--json]",
     details: """
     Leads see every entry; reviewers see their own actions and those on their reviews. Each entry
@@ -205,7 +205,7 @@ let logCommand = Command(
     and the details (an override's item with its answer before and after). --action keeps only
     some actions, e.g. --action return --action override --action approve.
     """,
-    options: [OptionSpec(name: "action", value: "A", help: "only entries of this action (claim, submit, return, approve, override, calibrate, audit-sample, …)", repeatable: true),
+    options: [OptionSpec(name: "action", value: "A", help: "only entries of this action (claim, submit, return, approve, override, confirm-finding, dismiss-finding, calibrate, audit-sample, …)", repeatable: true),
               OptionSpec(name: "json", value: nil, help: "print an array of entries")],
     positionals: 0...1
 ) { inv in
@@ -219,7 +219,7 @@ let logCommand = Command(
         }))
     } else {
         for e in entries {
-            var line = "\(e.at)  \(e.actor.padding(toLength: 10)) \(e.action.padding(toLength: 14)) \(e.sessionID ?? "")"
+            var line = "\(e.at)  \(e.actor.padding(toLength: 10)) \(e.action.padding(toLength: 15)) \(e.sessionID ?? "")"
             if let r = e.reason { line += "  reason: \(r)" }
             if case let .object(m) = e.detail, !m.isEmpty { line += "  " + e.detail.serialized() }
             Output.line(line)

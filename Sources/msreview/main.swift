@@ -9,13 +9,13 @@ setlocale(LC_ALL, "")
 let version = "msreview 0.1.0"
 
 let commands: [Command] = [
-    importCommand, sessionsCommand, showCommand, fraudCommand, playCommand, exportCommand,
+    importCommand, sessionsCommand, showCommand, fraudCommand, findingsConfirmCommand, findingsDismissCommand, playCommand, exportCommand,
     scorecardsCommand, pullCommand, releaseCommand, scoreCommand, reviewCommand,
     returnCommand, approveCommand, overrideCommand, logCommand, scoresRecomputeCommand,
     calibrateCommand, auditReviewersCommand, auditCalibrationCommand, auditSampleCommand, auditReauditsCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
-    purgeCommand, verifyCommand, storeCopyCommand, samplesGenerateCommand, uiTimingCommand, workstationCommand,
+    photosMatchCommand, photosIndexTimingCommand, purgeCommand, verifyCommand, storeCopyCommand, samplesGenerateCommand, uiTimingCommand, workstationCommand,
 ]
 
 func topHelp() -> String {

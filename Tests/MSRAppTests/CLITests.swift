@@ -273,7 +273,8 @@ final class FraudCLITests: XCTestCase {
         XCTAssertEqual(Executable.run(["--db", db, "import", Repository.samples]).status, 0)
         let json = try JSON.parse(Executable.run(["--db", db, "fraud", "--format", "json"]).stdout)
         let findings = try XCTUnwrap(json.arrayValue)
-        XCTAssertEqual(findings.first?.objectValue?.map(\.0), ["session_id", "questionnaire_id", "file", "code", "severity", "detail"])
+        XCTAssertEqual(findings.first?.objectValue?.map(\.0), ["session_id", "questionnaire_id", "file", "code", "severity", "detail", "id", "decision"],
+                       "the bundle format's fields first, in its order; then the id and a lead's decision")
         let keys = findings.map { "\($0["session_id"]!.stringValue!) \($0["code"]!.stringValue!)" }
         for expected in ["S-20261120-0003 photo-reused", "S-20261120-0004 photo-missing", "S-20261120-0004 answers-too-fast",
                          "S-20261120-0006 session-overlap", "S-20261120-0007 file-tampered", "S-20261120-0007 photo-time-mismatch",
@@ -287,7 +288,7 @@ final class FraudCLITests: XCTestCase {
         let fraudOnly = try JSON.parse(Executable.run(["--db", db, "fraud", "--json", "--severity", "fraud"]).stdout)
         XCTAssertEqual(Set(fraudOnly.arrayValue!.compactMap { $0["code"]?.stringValue }), ["photo-reused", "photo-missing"])
         let csv = Executable.run(["--db", db, "fraud", "--format", "csv", "--session", "S-20261120-0004"]).stdout
-        XCTAssertTrue(csv.hasPrefix("session_id,questionnaire_id,file,code,severity,detail\r\n"))
+        XCTAssertTrue(csv.hasPrefix("session_id,questionnaire_id,file,code,severity,detail,id,decision,decision_reason,decided_by,decided_at\r\n"), csv)
         XCTAssertEqual(csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 3)
 
         // A looser threshold for one run: the too-fast answers pass, and a re-check stores that.

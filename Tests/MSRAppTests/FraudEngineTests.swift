@@ -98,6 +98,18 @@ final class FraudEngineTests: XCTestCase {
         XCTAssertFalse(try codes("S-A").contains(.photoSimilar), "the original is not flagged")
     }
 
+    /// A re-saved copy imported before its original: when the original arrives, the stored copy
+    /// is flagged against it (matched the other way round), and the original stays clean.
+    func testSimilarPhotoFlagsTheStoredCopyWhenTheOriginalArrivesLate() throws {
+        let resaved = photo(2, width: 96, height: 72, quality: 60, exif: "2026:11:20 11:30:08")
+        try importBundles([bundle("S-B", photo: resaved, start: "11:30:00", employee: "E-2", device: "D-2")])
+        XCTAssertFalse(try codes("S-B").contains(.photoSimilar), "nothing to compare with yet")
+        try importBundles([bundle("S-A", photo: photo(2, exif: "2026:11:20 09:30:08"), start: "09:30:00", employee: "E-1", device: "D-1")])
+        let f = try XCTUnwrap(try store.findings(sessionID: "S-B").first { $0.code == .photoSimilar })
+        XCTAssertTrue(f.detail.contains("of S-A Q1"), f.detail)
+        XCTAssertFalse(try codes("S-A").contains(.photoSimilar), "the original is not flagged")
+    }
+
     /// The importer keeps the stored photo hashes in memory between batches and runs. A full
     /// re-check deletes and re-adds every photo use, so row ids now name other photos: the
     /// next import must read the index anew, or a copy of the original would go unnoticed.

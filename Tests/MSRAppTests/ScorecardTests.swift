@@ -199,6 +199,76 @@ final class ScorecardTests: XCTestCase {
         }
     }
 
+    /// A lead's decision on S-3's fraud finding: confirmed it stays out of CSI/NPS and is counted
+    /// as confirmed; dismissed it counts again. Exports, the audit log and a re-check agree.
+    func testALeadsDecisionOnAFraudFindingDecidesWhetherItsQuestionnaireCounts() throws {
+        func run(_ who: String, _ args: [String]) -> ProcessResult { Executable.run(["--db", db, "--reviewer", who] + args) }
+        func findingID() throws -> Int {
+            let list = try JSON.parse(run("lena", ["fraud", "--session", "S-3", "--severity", "fraud", "--json"]).stdout)
+            return Int(try XCTUnwrap(list.arrayValue?.first?["id"]?.numberValue))
+        }
+        let id = try findingID()
+        let refused = run("anna", ["findings", "dismiss", String(id), "--reason", "looks fine"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderr, "msreview: only a lead may dismiss findings (anna is a reviewer)\n")
+        XCTAssertEqual(run("lena", ["findings", "dismiss", String(id), "--reason", "   "]).status, 1, "a reason is required")
+        XCTAssertEqual(run("lena", ["findings", "dismiss", "x7", "--reason", "r"]).status, 2)
+        XCTAssertEqual(run("lena", ["findings", "dismiss", "999999", "--reason", "r"]).stderr,
+                       "msreview: no finding #999999 (msreview fraud lists them with their ids)\n")
+
+        let confirmed = run("lena", ["findings", "confirm", "#\(id)", "--reason", "the device clock was right", "--json"])
+        XCTAssertEqual(confirmed.status, 0, confirmed.stderr)
+        XCTAssertEqual(try JSON.parse(confirmed.stdout)["decision"]?["decision"], "confirmed")
+        var e1 = try XCTUnwrap(try card(try scorecards("--period", "month", "--json"), "E-1")["current"])
+        XCTAssertEqual(estimate(e1["csi"]), [75, 0, 100, 2], "still left out")
+        XCTAssertEqual(e1["questionnaires_left_out_for_fraud"], 1)
+        XCTAssertEqual(e1["questionnaires_left_out_confirmed"], 1)
+        XCTAssertEqual(e1["questionnaires_kept_in_dismissed"], 0)
+
+        // The latest decision stands: dismissed, S-3's answers (CSI 1 → 0, NPS 0) count again.
+        XCTAssertEqual(run("lena", ["findings", "dismiss", String(id), "--reason", "submitted late by a slow tablet; customer confirmed by phone"]).status, 0)
+        let doc = try scorecards("--period", "month", "--json")
+        e1 = try XCTUnwrap(try card(doc, "E-1")["current"])
+        XCTAssertEqual(estimate(e1["csi"]).first, 50, "(100 + 50 + 0) / 3")
+        XCTAssertEqual(estimate(e1["csi"]).last, 3)
+        XCTAssertEqual(try XCTUnwrap(e1["nps"]?["value"]?.numberValue), -33.3, accuracy: 1e-9, "1 promoter, 2 detractors of 3")
+        XCTAssertEqual(e1["questionnaires_left_out_for_fraud"], 0)
+        XCTAssertEqual(e1["questionnaires_left_out_confirmed"], 0)
+        XCTAssertEqual(e1["questionnaires_kept_in_dismissed"], 1)
+
+        let answers = try JSON.parse(run("lena", ["export", "questionnaires", "--format", "json"]).stdout).arrayValue ?? []
+        let s3 = answers.filter { $0["session_id"] == "S-3" }
+        XCTAssertFalse(s3.isEmpty)
+        XCTAssertTrue(s3.allSatisfy { $0["left_out_for_fraud"] == false && $0["fraud_findings"] == "dismissed" })
+        XCTAssertTrue(answers.filter { $0["session_id"] == "S-1" }.allSatisfy { $0["fraud_findings"] == "none" })
+        let findings = try JSON.parse(run("lena", ["export", "findings", "--format", "json"]).stdout).arrayValue ?? []
+        let decided = try XCTUnwrap(findings.first { $0["session_id"] == "S-3" && $0["severity"] == "fraud" })
+        XCTAssertEqual(decided["decision"], "dismissed")
+        XCTAssertEqual(decided["decided_by"], "lena")
+        XCTAssertEqual(decided["decided_at"], "2026-11-25T12:00:00Z", "the pinned clock")
+        XCTAssertTrue(findings.filter { $0["session_id"] != "S-3" }.allSatisfy { $0["decision"] == "undecided" })
+
+        let log = try JSON.parse(run("lena", ["log", "S-3", "--json"]).stdout).arrayValue ?? []
+        let entries = log.filter { ($0["action"]?.stringValue ?? "").hasSuffix("-finding") }
+        XCTAssertEqual(entries.map { $0["action"]?.stringValue }, ["confirm-finding", "dismiss-finding"])
+        XCTAssertEqual(entries.last?["reason"], "submitted late by a slow tablet; customer confirmed by phone")
+        XCTAssertEqual(entries.last?["detail"]?["previous"], "confirmed")
+        XCTAssertEqual(entries.last?["detail"]?["code"], "answers-outside-session")
+
+        // A re-check deletes and derives the findings anew: the finding keeps its id and decision.
+        XCTAssertEqual(run("lena", ["fraud", "--recheck"]).status, 0)
+        XCTAssertEqual(try findingID(), id, "#N still names the same finding")
+        let after = try JSON.parse(run("lena", ["fraud", "--session", "S-3", "--severity", "fraud", "--json"]).stdout)
+        XCTAssertEqual(after.arrayValue?.first?["decision"]?["decision"], "dismissed")
+        XCTAssertEqual(try card(try scorecards("--period", "month", "--json"), "E-1")["current"]?["questionnaires_kept_in_dismissed"], 1)
+        let undecided = try JSON.parse(run("lena", ["fraud", "--decision", "undecided", "--json"]).stdout).arrayValue ?? []
+        XCTAssertFalse(undecided.contains { $0["session_id"] == "S-3" && $0["severity"] == "fraud" })
+        let html = Executable.run(["--db", db, "scorecards", "--period", "month", "--out", dir + "/html"])
+        XCTAssertEqual(html.status, 0, html.stderr)
+        let page = String(decoding: try readFile(dir + "/html/employee-E-1.html"), as: UTF8.self)
+        XCTAssertTrue(page.contains("Kept in: fraud findings dismissed"), "the scorecard shows decisions apart")
+    }
+
     func testCSVFilesRoundTripThroughPython() throws {
         let r = Executable.run(["--db", db, "scorecards", "--format", "csv", "--out", dir + "/csv"])
         XCTAssertEqual(r.status, 0, r.stderr)

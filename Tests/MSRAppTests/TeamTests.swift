@@ -97,6 +97,21 @@ final class TeamTests: XCTestCase {
         XCTAssertEqual(other.status, 2)
         XCTAssertTrue(other.stderr.contains("you act as your database login \"anna\""), other.stderr)
         XCTAssertEqual(msreview(as: "anna", ["approve", "S-20261120-0001", "--by", "bob"]).status, 1, "a lead's action")
+        // Decisions on findings: read by all, made by leads in their own name, never changed.
+        let forged = "INSERT INTO finding_decisions (session_id, code, detail, decision, reason, decided_by, decided_at) "
+        let values = "SELECT session_id, code, detail, 'dismissed', 'x', '%@', 'x' FROM findings LIMIT 1"
+        let (anna, annaOut) = psql(as: "anna", forged + values.replacingOccurrences(of: "%@", with: "anna"))
+        XCTAssertNotEqual(anna, 0, "a reviewer decides no finding: \(annaOut)")
+        XCTAssertTrue(annaOut.contains("permission denied"), annaOut)
+        XCTAssertNotEqual(psql(as: "lena", forged + values.replacingOccurrences(of: "%@", with: "bob")).0, 0, "nor a lead in another's name")
+        XCTAssertEqual(psql(as: "lena", forged + values.replacingOccurrences(of: "%@", with: "lena")).1, "INSERT 0 1\n")
+        XCTAssertEqual(psql(as: "anna", "SELECT decided_by FROM finding_decisions").1, "lena\n", "everyone reads the decisions")
+        for login in ["lena", TestStore.adminLogin] {
+            XCTAssertNotEqual(psql(as: login, "UPDATE finding_decisions SET decision = 'confirmed'").0, 0, "\(login) changes no decision")
+        }
+        let refused = msreview(as: "anna", ["findings", "dismiss", "1", "--reason", "x"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("only a lead may dismiss findings"), refused.stderr)
     }
 
     /// The media live in the database; each machine fetches them on first use into its own cache

@@ -209,6 +209,36 @@ final class FraudTests: XCTestCase {
         XCTAssertNil(use("S-8", "Q1", 900, sha: "h", thumbnail: PhotoThumbnail(pixels: [UInt8](repeating: 90, count: 1024))).thumbnail)
     }
 
+    /// The look-up prints of a photo's turns and mirrors, derived from one DCT, are the prints of
+    /// the turned and mirrored thumbnails themselves (what the stored copy of one was printed from).
+    func testQueryPrintsOfTurnsAndMirrorsAreThoseOfTheTurnedPictures() {
+        var rng = SeededRandom(seed: 21)
+        for _ in 0..<20 {
+            var pixels: [UInt8] = []
+            for i in 0..<1024 {
+                let x: Int = i % 32, y: Int = i / 32
+                let noise = Int(rng.next() % 40)
+                pixels.append(UInt8((x * 3 + y * 5 + noise) % 256))
+            }
+            let t = PhotoThumbnail(pixels: pixels)!
+            let query = PhotoMatcher.queryPrints(t)
+            XCTAssertEqual(query.count, 13)
+            // Turn the pixels themselves: each turn's stored (whole) print is among the look-up prints, in order.
+            var turned = pixels
+            for k in 0..<4 {
+                var mirrored: [UInt8] = [], next: [UInt8] = []
+                for i in 0..<1024 {
+                    let x: Int = i % 32, y: Int = i / 32
+                    mirrored.append(turned[y * 32 + 31 - x])
+                    next.append(turned[(31 - x) * 32 + y])
+                }
+                XCTAssertEqual(PhotoMatcher.storedPrints(PhotoThumbnail(pixels: turned)!)[0], query[2 * k], "turn \(k)")
+                XCTAssertEqual(PhotoMatcher.storedPrints(PhotoThumbnail(pixels: mirrored)!)[0], query[2 * k + 1], "turn \(k), mirrored")
+                turned = next
+            }
+        }
+    }
+
     /// The multi-index finds every payload with a print within the distance, and only those.
     func testPhotoIndexFindsEveryPrintWithinTheDistance() {
         let index = PhotoIndex<Int>(distance: 10)

@@ -36,9 +36,15 @@ final class WorkstationTests: XCTestCase {
     func press(_ ws: Workstation, _ keys: Key...) { for k in keys { ws.dispatch(.key(k)) } }
     func type(_ ws: Workstation, _ text: String) { for c in text { ws.dispatch(.key(.char(c))) } }
 
-    func assertSnapshot(_ grid: Grid, _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// `masking`: a pattern whose matches read as `#N` (row ids, which follow the import's order),
+    /// with the lines' trailing blanks cut (a shorter id leaves one more).
+    func assertSnapshot(_ grid: Grid, _ name: String, masking: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
         let path = Repository.root + "/Tests/MSRWorkstationTests/Snapshots/\(name).txt"
-        let text = grid.text + "\n"
+        var text = grid.text + "\n"
+        if let masking {
+            text = text.replacingOccurrences(of: masking, with: "#N", options: .regularExpression)
+                .split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingTrailingSpaces() }.joined(separator: "\n")
+        }
         if ProcessInfo.processInfo.environment["MSREVIEW_RECORD_SNAPSHOTS"] == "1" || !FileManager.default.fileExists(atPath: path) {
             try writeFile(path, Array(text.utf8))
             if ProcessInfo.processInfo.environment["MSREVIEW_RECORD_SNAPSHOTS"] != "1" { XCTFail("recorded new snapshot \(name); check it in", file: file, line: line) }
@@ -245,6 +251,48 @@ final class WorkstationTests: XCTestCase {
         press(ws, .char("y"))
         XCTAssertEqual(try store.reviews(session: "S-20261120-0001").last?.status, .approved)
         XCTAssertEqual(try store.auditLog(session: "S-20261120-0001").map(\.action).suffix(3), ["return", "submit", "approve"])
+    }
+
+    /// A lead reads a session's findings in full and confirms one and dismisses another, each with
+    /// a reason; a reviewer reads them but decides nothing.
+    func testALeadConfirmsAndDismissesFindingsInTheSession() throws {
+        let anna = try workstation("anna")
+        press(anna, .char("/")); type(anna, "S-20261120-0003"); press(anna, .enter)
+        XCTAssertEqual(anna.state.total, 0, "anna holds no claim on it, so she cannot open it")
+        let ws = try workstation("lena")
+        press(ws, .char("/")); type(ws, "S-20261120-0003"); press(ws, .enter, .enter)
+        XCTAssertEqual(ws.state.session?.findings.count, 3)
+        XCTAssertTrue(view(ws.state).text.contains("! photo-reused Q1 p-001.jpg"))
+        press(ws, .char("F"))
+        try assertSnapshot(view(ws.state), "findings-lena-80x24", masking: "#[0-9]+")
+        // The list is in the bundle format's order: overlap (no questionnaire), reuse, time mismatch.
+        press(ws, .char("j"))
+        press(ws, .char("c")); type(ws, "тот же снимок, что у S-0001"); press(ws, .enter)
+        XCTAssertEqual(ws.state.status, "confirmed finding #\(ws.state.session!.findings[1].id)")
+        XCTAssertEqual(ws.state.session?.findings[1].decision?.verdict, .confirmed)
+        XCTAssertEqual(ws.state.mode, .findings(cursor: 1), "back in the list")
+        press(ws, .char("j"), .char("x")); type(ws, "часы устройства"); press(ws, .escape)
+        XCTAssertEqual(ws.state.status, "cancelled")
+        XCTAssertNil(ws.state.session?.findings[2].decision, "Esc decides nothing")
+        press(ws, .char("F"), .char("j"), .char("j"), .char("x")); type(ws, "часы устройства"); press(ws, .enter)
+        XCTAssertEqual(try store.storedFindings(sessionID: "S-20261120-0003").map { $0.decision?.verdict }, [nil, .confirmed, .dismissed])
+        XCTAssertEqual(try store.auditLog(session: "S-20261120-0003").map(\.action).suffix(2), ["confirm-finding", "dismiss-finding"])
+        XCTAssertEqual(try store.auditLog(session: "S-20261120-0003").last?.reason, "часы устройства")
+        try assertSnapshot(view(ws.state), "findings-decided-lena-80x24", masking: "#[0-9]+")
+        press(ws, .escape)
+        XCTAssertEqual(ws.state.mode, .normal)
+        XCTAssertTrue(view(ws.state).text.contains("✓ photo-reused Q1 p-001.jpg"))
+        XCTAssertTrue(view(ws.state).text.contains("✗ photo-time-mismatch Q1 p-001.jpg"))
+
+        // A reviewer may read the list but not decide.
+        var s = AppState(width: 80, height: 24, reviewer: "anna", isLead: false)
+        s.screen = .session
+        s.session = ws.state.session
+        _ = update(&s, .key(.char("F")))
+        XCTAssertEqual(s.mode, .findings(cursor: 0))
+        XCTAssertEqual(update(&s, .key(.char("x"))), [])
+        XCTAssertEqual(s.status, "only a lead confirms or dismisses findings")
+        XCTAssertEqual(s.mode, .findings(cursor: 0))
     }
 
     func testPhotoPreviewInTheTerminal() throws {
