@@ -198,7 +198,7 @@ extension Store {
             return f
         }
         let photos = try db.query("""
-            SELECT file, taken_at, manifest_sha256, sha256, size, status, width, height, exif_time, exif_ms, exif_offset_known
+            SELECT file, taken_at, manifest_sha256, sha256, size, status, width, height, exif_time, exif_ms, exif_offset_known, thumb
             FROM photos WHERE session_id = ? ORDER BY idx
             """, [.text(id)]) { r -> PhotoFacts in
             var p = PhotoFacts(entry: Manifest.Photo(file: r.text(0) ?? "", takenAt: ts(r.text(1)), sha256: r.text(2)),
@@ -208,6 +208,7 @@ extension Store {
             p.exifText = r.text(8)
             p.exifTime = r.int(9).map { Timestamp(utcMillis: $0) }
             p.exifOffsetKnown = r.int(10) == 1
+            p.thumbnail = r[11].blob.flatMap(PhotoThumbnail.init(pixels:))
             return p
         }
         var answers: [String: [Manifest.Answer]] = [:]

@@ -197,7 +197,9 @@ func printSession(_ s: SessionDetail, gone: Set<String> = []) {
         let taken = p.entry.takenAt.map { "taken \($0)" } ?? "taken —"
         let exif = p.exifText.map { "EXIF \($0)" + (p.exifOffsetKnown ? "" : " (no offset)") } ?? "no EXIF time"
         let size = p.width.map { "\($0)×\(p.height ?? 0)" } ?? ""
-        Output.line("  \(p.entry.file)  \(taken)  \(exif)  \(size)  [\(p.status.rawValue)]" + lost(p.sha256))
+        // Why a photo is not matched for similarity, when it is not (docs/fraud.md, "Low detail").
+        let unmatched = p.thumbnail?.lowDetailReason.map { "  not matched for similarity: \($0)" } ?? ""
+        Output.line("  \(p.entry.file)  \(taken)  \(exif)  \(size)  [\(p.status.rawValue)]" + lost(p.sha256) + unmatched)
     }
     Output.line()
     Output.line("Questionnaires (\(s.questionnaires.count))")

@@ -63,6 +63,22 @@ final class PhotoMatchCLITests: XCTestCase {
         XCTAssertEqual(Executable.run(["photos", "match"]).status, 2, "no file is a usage error")
     }
 
+    /// A flat photo gets no prints (it would match every plain picture), and `show` says why.
+    func testAFlatPhotoIsSaidToBeUnmatched() throws {
+        let flat = try PhotoFile.encode(rgb: [UInt8](repeating: 128, count: 64 * 48 * 3), width: 64, height: 48, quality: 80,
+                                        exifTime: CivilTime(exif: "2026:11:20 10:15:10"), exifOffset: "+03:00")
+        var b = BundleFixture.valid("S-FLAT")
+        b.files["photos/p-001.jpg"] = flat
+        b.edit(["photos", 0, "sha256"], SHA256Hasher.hex(flat).json)
+        b.write(into: dir + "/spool")
+        let db = dir + "/s.sqlite"
+        XCTAssertEqual(Executable.run(["--db", db, "import", dir + "/spool"]).status, 0)
+        let shown = Executable.run(["--db", db, "show", "S-FLAT"])
+        XCTAssertTrue(shown.stdout.contains("[ok]  not matched for similarity: low detail: a flat or plain picture"), shown.stdout)
+        let sample = Executable.run(["--db", db, "show", "S-FLAT"]).stdout
+        XCTAssertEqual(sample.components(separatedBy: "not matched").count, 2, "said once, on the photo's line")
+    }
+
     func testIndexTimingFindsEveryEditedCopy() throws {
         let r = Executable.run(["photos", "index-timing", "--count", "2000", "--lookups", "50", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
