@@ -91,9 +91,9 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             s.mode = .normal
             s.status = text.isEmpty ? "search cleared" : "search: \(text)"
             return []
-        case .backspace: return searchAs(&s, String(text.dropLast()))
-        case let .char(c): return searchAs(&s, text + String(c))
-        default: return []
+        default:
+            guard let edited = editedText(text, key) else { return [] }
+            return searchAs(&s, edited)
         }
     case let .comment(text):
         switch key {
@@ -102,9 +102,9 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             s.mode = .normal
             guard let id = s.session?.summary.id, let item = s.currentItem else { return [] }
             return [.comment(session: id, item: item.id, text: text)]
-        case .backspace: s.mode = .comment(String(text.dropLast())); return []
-        case let .char(c): s.mode = .comment(text + String(c)); return []
-        default: return []
+        default:
+            if let edited = editedText(text, key) { s.mode = .comment(edited) }
+            return []
         }
     case .confirmSubmit:
         s.mode = .normal
@@ -121,11 +121,16 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         case .escape: s.mode = .normal; return []
         case .enter:
             guard !text.isEmpty else { s.mode = .normal; return [] }
+            // An answer the item cannot take is refused now, before a reason is typed for it.
+            if let it = s.items.first(where: { $0.item.id == item })?.item {
+                guard let answer = ItemAnswer(text: text) else { s.status = "\"\(text)\" is not yes, no, na or a whole number"; return [] }
+                if let problem = answerProblem(answer, for: it) { s.status = problem; return [] }
+            }
             s.mode = .reason(.override(item: item, answer: text), "")
             return []
-        case .backspace: s.mode = .overrideAnswer(item: item, text: String(text.dropLast())); return []
-        case let .char(c): s.mode = .overrideAnswer(item: item, text: text + String(c)); return []
-        default: return []
+        default:
+            if let edited = editedText(text, key) { s.mode = .overrideAnswer(item: item, text: edited) }
+            return []
         }
     case let .findings(cursor):
         return findingsKey(&s, key, cursor: cursor)
@@ -146,9 +151,9 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
             case let .override(item, answer): return [.override(session: id, reviewer: r.record.reviewer, item: item, answer: answer, reason: text)]
             case .decideFinding: return []
             }
-        case .backspace: s.mode = .reason(action, String(text.dropLast())); return []
-        case let .char(c): s.mode = .reason(action, text + String(c)); return []
-        default: return []
+        default:
+            if let edited = editedText(text, key) { s.mode = .reason(action, edited) }
+            return []
         }
     case .normal:
         if key == .char("?") { s.mode = .help; return [] }
@@ -157,6 +162,22 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         case .session: return sessionKey(&s, key)
         case .audit: return auditKey(&s, key)
         }
+    }
+}
+
+/// A typed line after one key, or nil when the key does not edit it. Control characters are
+/// never typed in: Ctrl-U clears the line and Ctrl-W removes the last word, as in readline;
+/// any other is ignored.
+func editedText(_ text: String, _ key: Key) -> String? {
+    switch key {
+    case .backspace: return String(text.dropLast())
+    case .char("\u{15}"): return ""
+    case .char("\u{17}"):
+        let kept = text.reversed().drop { $0 == " " }.drop { $0 != " " }
+        return String(kept.reversed())
+    case let .char(c) where c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && !(0x80..<0xA0).contains($0.value) }):
+        return text + String(c)
+    default: return nil
     }
 }
 
@@ -240,7 +261,8 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         s.screen = .queue
         s.session = nil
         s.review = nil
-        return [.closeSession] + ensureWindow(&s, force: true)
+        // What was done in the session (a submit, a return, a claim) shows in its row at once.
+        return [.closeSession, .reload] + ensureWindow(&s, force: true)
     case .down, .char("j"): s.itemCursor = min(s.itemCursor + 1, max(0, count - 1)); return []
     case .up, .char("k"): s.itemCursor = max(s.itemCursor - 1, 0); return []
     case .char("v"), .char("i"):
@@ -263,10 +285,12 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         s.mode = .findings(cursor: 0)
         return []
     case .char("N"), .char("P"):
-        let marks = markers(session, s.review).sorted()
+        // Only moments the recording covers: a marker outside it would seek to an end.
+        let marks = markers(session, s.review).filter { session.recordingCovers($0) }.sorted()
+        guard !marks.isEmpty else { s.status = "no markers in the recording"; return [] }
         let target = key == .char("N") ? marks.first { $0 > s.position + 500 } : marks.last { $0 < s.position - 500 }
         if let target { return [.seekTo(target)] }
-        s.status = "no more markers"
+        s.status = key == .char("N") ? "no more markers ahead" : "no earlier markers"
         return []
     default: break
     }
@@ -292,19 +316,31 @@ func sessionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         }
         return []
     }
+    // A submitted (or approved) review is frozen: nothing is typed into it, nothing moves.
+    if let status = s.review?.record.status, !status.isOpen, changesTheReview(key) {
+        s.status = key == .char("S") && status == .submitted ? "already submitted: a lead approves or returns it"
+            : "this review is \(status.rawValue): answers cannot change" + (status == .submitted ? " (a lead may return it)" : "")
+        return []
+    }
     switch key {
     case .char("y"), .char("n"), .char("a"):
         let answer = key == .char("y") ? "yes" : key == .char("n") ? "no" : "na"
         if answer != "na", item.kind != .yesno { s.status = "\(item.id) takes a number (digits)"; return [] }
+        // Refused here, before the cursor moves: the item stays current for the right answer.
+        if let problem = answerProblem(ItemAnswer(text: answer)!, for: item) { s.status = problem; return [] }
         s.itemCursor = min(s.itemCursor + 1, max(0, count - 1))
         return [.answer(session: id, item: item.id, answer: answer)]
     case let .char(c) where c.isNumber:
+        guard let value = c.wholeNumberValue else { return [] }
+        if let problem = answerProblem(.value(value), for: item) { s.status = problem; return [] }
         s.itemCursor = min(s.itemCursor + 1, max(0, count - 1))
-        return [.answer(session: id, item: item.id, answer: String(c))]
+        return [.answer(session: id, item: item.id, answer: String(value))]
     case .char("m"):
         s.status = "evidence for \(item.id) at the play head"
         return [.markEvidence(session: id, item: item.id, at: s.position)]
     case .char("c"):
+        // Refused before anything is typed, not after.
+        guard s.review?.entries[item.id] != nil else { s.status = "answer \(item.id) before commenting on it"; return [] }
         s.mode = .comment(s.review?.entries[item.id]?.comment ?? "")
         return []
     case .char("S"):
@@ -331,6 +367,22 @@ func findingsKey(_ s: inout AppState, _ key: Key, cursor: Int) -> [Effect] {
         if case .char = key { s.status = s.decidesFindings ? "c confirm · x dismiss · Esc close" : "Esc close" }
     }
     return []
+}
+
+/// The keys that answer, cite, comment on or submit the open review.
+func changesTheReview(_ key: Key) -> Bool {
+    switch key {
+    case .char("y"), .char("n"), .char("a"), .char("m"), .char("c"), .char("S"): return true
+    case let .char(c): return c.isNumber
+    default: return false
+    }
+}
+
+extension SessionDetail {
+    /// Whether a moment (UTC milliseconds) lies within one of the readable recordings.
+    func recordingCovers(_ t: Int64) -> Bool {
+        recordings.contains { r in r.durationMillis.map { t >= r.entry.startedAt.utcMillis && t <= r.entry.startedAt.utcMillis + $0 } ?? false }
+    }
 }
 
 /// Moments worth jumping to: questionnaires, photos and cited evidence, on the session clock.

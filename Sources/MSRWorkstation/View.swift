@@ -46,7 +46,13 @@ func drawQueue(_ s: AppState, _ g: inout Grid) {
     var x = 1
     for (w, name) in cols { g.put(TextWidth.fit(name, w), x: x, y: 1, style: Style(.muted, bold: true)); x += w + 1 }
     if s.total == 0 {
-        g.put(s.isLead ? "No sessions. Import bundles with: msreview import PATH" : "Nothing claimed. Press p to pull the next session.", x: 1, y: 3, style: Style(.muted))
+        // Say what hides the rows: a search or a filter, before "nothing here at all".
+        let narrowed = !s.filter.isEmpty || s.statusFilter != nil || s.flaggedOnly
+        let message = narrowed
+            ? "No session matches" + (s.filter.isEmpty ? "" : " /\(s.filter)") + (s.statusFilter.map { " · \($0)" } ?? "") + (s.flaggedOnly ? " · flagged" : "")
+                + ". / edits the search, s and f change the filters."
+            : s.isLead ? "No sessions. Import bundles with: msreview import PATH" : "Nothing claimed. Press p to pull the next session."
+        g.put(message, x: 1, y: 3, style: Style(.muted), maxWidth: g.width - 2)
         return
     }
     let top = max(0, min(s.cursor - s.listHeight / 2, s.total - s.listHeight))
@@ -104,7 +110,11 @@ func drawSession(_ s: AppState, _ g: inout Grid) {
     }
     for p in d.photos {
         let exif = p.exifText.map { "EXIF " + String($0.suffix(8)) } ?? "no EXIF"
-        left("📷 \(p.entry.file.split(separator: "/").last ?? "")  \(p.entry.takenAt?.local.timeString ?? "—")  \(exif)  \(p.status.rawValue)", Style(p.status == .ok ? .normal : .bad))
+        // The photo's own findings stand where "ok" would: ok beside a time mismatch misleads.
+        let own = d.findings.filter { $0.file == p.entry.file && $0.decision?.verdict != .dismissed }
+        let state = own.isEmpty ? p.status.rawValue : own.map(\.code.rawValue).joined(separator: ", ")
+        let role: Style.Role = p.status != .ok || own.contains { $0.severity == .fraud } ? .bad : own.isEmpty ? .normal : .warn
+        left("📷 \(p.entry.file.split(separator: "/").last ?? "")  \(state)  \(p.entry.takenAt?.local.timeString ?? "—")  \(exif)", Style(role))
     }
     for s in d.findings {
         let f = s.finding
@@ -257,21 +267,21 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
 
 public let helpLines: [String] = [
     "Queue",
-    "  j/k ↑/↓  move        PgUp/PgDn  page      g/G  top/bottom",
-    "  Enter    open        p  pull next         /  search (id, place, name, date)",
-    "  s        status      f  flagged only      o  oldest/newest first   r  reload",
+    "  j/k ↑/↓  move      PgUp/PgDn  page    g/G  top/bottom      r  reload",
+    "  Enter    open      p  pull next       /  search (id, place, name, date)",
+    "  s        status    f  flagged only    o  oldest/newest first",
     "  A        reviewer audit (leads; [ ] change the period)",
     "Session",
-    "  j/k ↑/↓  item        y/n  yes/no          a  not applicable",
-    "  0-9      scale/points answer              m  evidence at play head",
-    "  c        comment     S  submit (asks)     v  open next photo   i  preview it here",
-    "  F        findings in full (leads: c confirm, x dismiss, each with a reason)",
+    "  j/k ↑/↓  item      y/n  yes/no        a  not applicable  0-9  a number",
+    "  m  evidence at play head    c  comment    S  submit (asks)",
+    "  v        open next photo              i  preview it here",
+    "  F        findings in full: j/k, c confirm, x dismiss (leads, a reason)",
     "  q/Esc    back to the queue",
     "Lead, on another reviewer's review",
-    "  A        approve     R  return (reason)   O  override this item (answer, reason)",
+    "  A  approve   R  return (reason)   O  override this item (answer, reason)",
     "Player",
-    "  space    play/pause  ←/→  5 s             [ ] Shift+←/→  30 s",
-    "  < >      speed       N/P  next/previous marker (Q photo P * evidence)",
+    "  space    play/pause  ←/→  5 s   [ ] Shift+←/→  30 s   < >  speed",
+    "  N/P      next/previous marker (Q photo P * evidence)",
     "Every answer is saved at once; reopening resumes where you were.",
     "                                   any key closes this help",
 ]
@@ -329,7 +339,7 @@ func drawPreview(_ title: String, _ lines: [String], _ g: inout Grid) {
 }
 
 func drawHelp(_ s: AppState, _ g: inout Grid) {
-    let w = min(g.width - 2, 76), h = min(g.height - 2, helpLines.count + 2)
+    let w = min(g.width - 2, (helpLines.map(TextWidth.of).max() ?? 72) + 4), h = min(g.height - 2, helpLines.count + 2)
     let x0 = (g.width - w) / 2, y0 = (g.height - h) / 2
     g.fill(x: x0, y: y0, width: w, height: h, style: Style(.normal, reverse: true))
     g.put(" Keys ", x: x0 + 2, y: y0, style: Style(.title, bold: true, reverse: true))
