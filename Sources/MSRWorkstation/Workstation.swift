@@ -187,6 +187,7 @@ public final class Workstation {
                 saveCoverage()
                 player?.stop()
                 player = nil
+                PhotoViewer.removeCopies(environment: ProcessInfo.processInfo.environment)
                 return []
             }
         } catch {
@@ -321,12 +322,36 @@ public final class Workstation {
 enum PhotoViewer {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
+    /// Where the copies handed to a viewer go: a directory only this user may enter —
+    /// `$XDG_RUNTIME_DIR/msreview-photos`, else `$TMPDIR/msreview-photos-UID` — because evidence
+    /// photos show customers and staff. A directory that exists but is not ours (or not private)
+    /// is refused, not used.
+    static func directory(environment: [String: String]) throws -> String {
+        let base = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }.map { $0 + "/msreview-photos" }
+            ?? (environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp") + "/msreview-photos-\(getuid())"
+        if mkdir(base, 0o700) != 0 && errno != EEXIST { throw Failure(description: "cannot make \(base): \(String(cString: strerror(errno)))") }
+        var st = stat()
+        guard lstat(base, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == getuid() else {
+            throw Failure(description: "\(base) is not a directory of this user's: no photo copy is put there")
+        }
+        if st.st_mode & 0o077 != 0 { chmod(base, 0o700) }
+        return base
+    }
+
+    /// Removes the copies (the workstation quits; the viewers have read them by then).
+    static func removeCopies(environment: [String: String]) {
+        guard let dir = try? directory(environment: environment),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for n in names where n.hasPrefix("msreview-") { unlink(dir + "/" + n) }
+    }
+
     static func open(path: String, name: String, environment: [String: String]) throws -> String {
         let viewer = environment["MSREVIEW_PHOTO_VIEWER"].flatMap { $0.isEmpty ? nil : $0 } ?? "xdg-open"
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
-        let copy = NSTemporaryDirectory() + "/msreview-" + safe + (safe.hasSuffix(".jpg") ? "" : ".jpg")
+        let copy = try directory(environment: environment) + "/msreview-" + safe + (safe.hasSuffix(".jpg") ? "" : ".jpg")
         try? FileManager.default.removeItem(atPath: copy)
         try FileManager.default.copyItem(atPath: path, toPath: copy)
+        chmod(copy, 0o600)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [viewer, copy]

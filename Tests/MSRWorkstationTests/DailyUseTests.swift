@@ -187,6 +187,34 @@ final class DailyUseTests: XCTestCase {
         XCTAssertFalse(photoLine.hasSuffix(" ok") || photoLine.contains(" ok "), String(photoLine))
     }
 
+    /// Bug 11: `v` hands the viewer a copy only this user can read, and quitting removes it.
+    func testPhotoCopiesArePrivateAndRemovedOnQuit() throws {
+        let run = dir + "/run"
+        XCTAssertEqual(mkdir(run, 0o700), 0)
+        let seen = dir + "/seen.txt"
+        let viewer = dir + "/viewer.sh"
+        try writeFile(viewer, Array("#!/bin/sh\necho \"$1\" > \(seen)\n".utf8))
+        chmod(viewer, 0o755)
+        setenv("MSREVIEW_PHOTO_VIEWER", viewer, 1)
+        setenv("XDG_RUNTIME_DIR", run, 1)
+        defer { unsetenv("MSREVIEW_PHOTO_VIEWER"); unsetenv("XDG_RUNTIME_DIR") }
+        let ws = try workstation("lena")
+        press(ws, .enter, .char("v"))
+        XCTAssertTrue(ws.state.status.hasPrefix("opened "), ws.state.status)
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: seen) { usleep(100_000) }
+        let copy = String(decoding: try readFile(seen), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(copy.hasPrefix(run + "/msreview-photos/msreview-"), copy)
+        var st = stat()
+        XCTAssertEqual(stat(copy, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600, "the copy is the user's alone")
+        XCTAssertEqual(stat(run + "/msreview-photos", &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o700)
+        XCTAssertNoThrow(try PhotoFile.inspect(try readFile(copy)), "the viewer got the real JPEG")
+        press(ws, .char("q"), .char("q"))
+        XCTAssertTrue(ws.state.quitting)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: copy), "quitting removes the copies")
+    }
+
     /// Bug 13: with no marker inside the recording, N says so and does not seek.
     func testNextMarkerWithoutMarkersSaysSoAndStays() throws {
         let ws = try annaInHerSession()
