@@ -94,9 +94,6 @@ public struct StoredFinding: Equatable, Sendable {
 
     public subscript<T>(dynamicMember path: KeyPath<Finding, T>) -> T { finding[keyPath: path] }
 
-    /// Whether it keeps its questionnaire out of CSI and NPS: a `fraud` finding not dismissed.
-    public var leavesOut: Bool { finding.severity == .fraud && decision?.verdict != .dismissed }
-
     /// The bundle format's object, then the id and the decision (null while undecided).
     public var json: JSON {
         guard case var .object(members) = finding.json else { return finding.json }

@@ -129,8 +129,7 @@ public enum PhotoMatcher {
 
     /// The six prints a stored photo is indexed by.
     public static func storedPrints(_ t: PhotoThumbnail) -> [UInt64] {
-        let p = Plane(t)
-        return [Plane.print(of: p.dctCoefficients())] + crops.map { p.crop(0.9, $0.0, $0.1).dctPrint() }
+        storedPlanes(Plane(t)).map { $0.1.dctPrint() }
     }
 
     /// The thirteen prints a new photo is looked up with. The eight turns and mirrors come from
@@ -185,9 +184,12 @@ public enum PhotoMatcher {
 
     static let crops: [(Double, Double)] = [(0.5, 0.5), (0, 0), (1, 0), (0, 1), (1, 1)]
 
-    static func storedVariants(_ p: Plane) -> [Variant] {
-        [variant(nil, p)] + crops.map { variant("cropped", p.crop(0.9, $0.0, $0.1)) }
+    /// The whole thumbnail and its five 90 % crops, named.
+    static func storedPlanes(_ p: Plane) -> [(String?, Plane)] {
+        [(nil, p)] + crops.map { ("cropped", p.crop(0.9, $0.0, $0.1)) }
     }
+
+    static func storedVariants(_ p: Plane) -> [Variant] { storedPlanes(p).map { variant($0.0, $0.1) } }
 
     static let turnNames = [nil, "mirrored", "turned 90°", "turned 90° and mirrored", "turned 180°", "turned 180° and mirrored",
                             "turned 270°", "turned 270° and mirrored"]

@@ -139,17 +139,15 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         case .escape: s.mode = .normal; s.status = "cancelled"; return []
         case .enter:
             s.mode = .normal
-            if case let .decideFinding(finding, verdict) = action, let id = s.session?.summary.id {
+            guard let id = s.session?.summary.id else { return [] }
+            switch (action, s.review?.record.reviewer) {
+            case let (.decideFinding(finding, verdict), _):
                 // Back to the list, where the decision shows once saved.
-                let cursor = s.session?.findings.firstIndex { $0.id == finding } ?? 0
-                s.mode = .findings(cursor: cursor)
+                s.mode = .findings(cursor: s.session?.findings.firstIndex { $0.id == finding } ?? 0)
                 return [.decideFinding(session: id, id: finding, verdict: verdict, reason: text)]
-            }
-            guard let id = s.session?.summary.id, let r = s.review else { return [] }
-            switch action {
-            case .returnReview: return [.returnReview(session: id, reviewer: r.record.reviewer, reason: text)]
-            case let .override(item, answer): return [.override(session: id, reviewer: r.record.reviewer, item: item, answer: answer, reason: text)]
-            case .decideFinding: return []
+            case let (.returnReview, reviewer?): return [.returnReview(session: id, reviewer: reviewer, reason: text)]
+            case let (.override(item, answer), reviewer?): return [.override(session: id, reviewer: reviewer, item: item, answer: answer, reason: text)]
+            default: return []
             }
         default:
             if let edited = editedText(text, key) { s.mode = .reason(action, edited) }

@@ -162,7 +162,8 @@ public final class Workstation {
                 return [.reviewSaved(v), .info("override of \(item) recorded — \(percentText(v.score?.percent))")]
             case let .decideFinding(session, id, verdict, reason):
                 try service.decideFinding(id: id, verdict, reason: reason)
-                return [.findingsLoaded(try access.session(session).findings), .info("\(verdict.rawValue) finding #\(id)")]
+                // Only the findings are read again, not the whole session.
+                return [.findingsLoaded(try store.storedFindings(sessionID: session)), .info("\(verdict.rawValue) finding #\(id)")]
             case let .previewPhoto(session, index, columns, rows):
                 guard let photo = state.session?.photos[index], let sha = photo.sha256,
                       let bytes = try? readFile(media.path(for: sha)) else { return [.failed("that photo is missing")] }

@@ -10,36 +10,11 @@ import XCTest
 
 /// Issue 17's bugs, each as a contractor met it in a working day: through the runner on a real
 /// store with the sample bundles, or through `update` alone.
-final class DailyUseTests: XCTestCase {
-    var dir = ""
-    var store: Store!
-
-    override func setUpWithError() throws {
-        dir = makeTempDirectory("daily")
-        store = try Store(path: TestStore.location(in: dir, name: "s"))
-        _ = try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-21T00:00:00Z")! }).run(paths: [Repository.samples])
-        let lead = ReviewService(store: store, actor: "lena")
-        try lead.addReviewer(id: "lena", role: .lead, name: nil)
-        _ = try lead.loadChecklists([Repository.checklists])
-        try lead.addReviewer(id: "anna", role: .reviewer, name: nil)
-    }
-
-    override func tearDown() {
-        store = nil
-        removeTree(dir)
-    }
-
-    func workstation(_ who: String, _ w: Int = 120, _ h: Int = 40) throws -> Workstation {
-        try Workstation(store: store, reviewer: who, config: Config(), device: "null", width: w, height: h)
-    }
-
-    func press(_ ws: Workstation, _ keys: Key...) { for k in keys { ws.dispatch(.key(k)) } }
-    func type(_ ws: Workstation, _ text: String) { for c in text { ws.dispatch(.key(.char(c))) } }
-
+final class DailyUseTests: SampleStoreTestCase {
     /// anna's claimed bank-branch session, opened.
     func annaInHerSession() throws -> Workstation {
         _ = try ReviewService(store: store, actor: "anna").pull(count: 1, checklist: "bank-branch")
-        let ws = try workstation("anna")
+        let ws = try workstation("anna", 120, 40)
         press(ws, .enter)
         XCTAssertEqual(ws.state.screen, .session)
         return ws
@@ -88,7 +63,7 @@ final class DailyUseTests: XCTestCase {
 
     /// Bug 3: control keys edit the line as readline does and never land in it or in a comment.
     func testControlKeysEditTheLineAndAreNeverStored() throws {
-        let lead = try workstation("lena")
+        let lead = try workstation("lena", 120, 40)
         press(lead, .char("/")); type(lead, "Казань")
         press(lead, .char("\u{15}"))
         XCTAssertEqual(lead.state.mode, .search(""), "Ctrl-U clears the line")
@@ -111,7 +86,7 @@ final class DailyUseTests: XCTestCase {
 
     /// Bug 12: an empty list says what hides the rows.
     func testAnEmptyListSaysWhyItIsEmpty() throws {
-        let lead = try workstation("lena")
+        let lead = try workstation("lena", 120, 40)
         press(lead, .char("/")); type(lead, "zzz"); press(lead, .enter)
         XCTAssertEqual(lead.state.total, 0)
         let text = view(lead.state).text
@@ -119,7 +94,7 @@ final class DailyUseTests: XCTestCase {
         XCTAssertFalse(text.contains("Import bundles"))
 
         _ = try ReviewService(store: store, actor: "anna").pull(count: 1, checklist: "bank-branch")
-        let anna = try workstation("anna")
+        let anna = try workstation("anna", 120, 40)
         XCTAssertEqual(anna.state.total, 1)
         press(anna, .char("s"), .char("s"), .char("s"), .char("s"))  // status: submitted
         XCTAssertEqual(anna.state.statusFilter, "submitted")
@@ -166,7 +141,7 @@ final class DailyUseTests: XCTestCase {
         let id = try XCTUnwrap(ws.state.session?.summary.id)
         let anna = ReviewService(store: store, actor: "anna")
         _ = try anna.score(session: id, answers: .object(topAnswers(try anna.checklist("bank-branch"))), source: "t", checklist: nil, submit: true)
-        let lead = try workstation("lena")
+        let lead = try workstation("lena", 120, 40)
         press(lead, .char("/")); type(lead, id); press(lead, .enter, .enter)
         XCTAssertEqual(lead.state.review?.record.reviewer, "anna")
         for _ in 0..<40 where lead.state.currentItem?.id != "tone" { press(lead, .down) }
@@ -179,7 +154,7 @@ final class DailyUseTests: XCTestCase {
 
     /// Bug 10: a photo line names its own findings, never `ok` beside one.
     func testAPhotoLineNamesItsOwnFindings() throws {
-        let ws = try workstation("lena")
+        let ws = try workstation("lena", 120, 40)
         press(ws, .char("/")); type(ws, "S-20261120-0007"); press(ws, .enter, .enter)
         let text = view(ws.state).text
         let photoLine = try XCTUnwrap(text.split(separator: "\n").first { $0.contains("📷 p-001.jpg") })
@@ -198,7 +173,7 @@ final class DailyUseTests: XCTestCase {
         setenv("MSREVIEW_PHOTO_VIEWER", viewer, 1)
         setenv("XDG_RUNTIME_DIR", run, 1)
         defer { unsetenv("MSREVIEW_PHOTO_VIEWER"); unsetenv("XDG_RUNTIME_DIR") }
-        let ws = try workstation("lena")
+        let ws = try workstation("lena", 120, 40)
         press(ws, .enter, .char("v"))
         XCTAssertTrue(ws.state.status.hasPrefix("opened "), ws.state.status)
         for _ in 0..<50 where !FileManager.default.fileExists(atPath: seen) { usleep(100_000) }

@@ -10,32 +10,7 @@ import XCTest
 
 /// Update and view, on a real store with the sample bundles, drawn into grids. Whole screens are
 /// compared with dumps in Snapshots/ (set MSREVIEW_RECORD_SNAPSHOTS=1 to write them anew).
-final class WorkstationTests: XCTestCase {
-    var dir = ""
-    var store: Store!
-
-    override func setUpWithError() throws {
-        dir = makeTempDirectory("ws")
-        store = try Store(path: TestStore.location(in: dir, name: "s"))
-        _ = try Importer(store: store, now: { Timestamp(rfc3339: "2026-11-21T00:00:00Z")! }).run(paths: [Repository.samples])
-        let lead = ReviewService(store: store, actor: "lena")
-        try lead.addReviewer(id: "lena", role: .lead, name: nil)
-        _ = try lead.loadChecklists([Repository.checklists])
-        try lead.addReviewer(id: "anna", role: .reviewer, name: nil)
-    }
-
-    override func tearDown() {
-        store = nil
-        removeTree(dir)
-    }
-
-    func workstation(_ who: String, _ w: Int = 80, _ h: Int = 24) throws -> Workstation {
-        try Workstation(store: store, reviewer: who, config: Config(), device: "null", width: w, height: h)
-    }
-
-    func press(_ ws: Workstation, _ keys: Key...) { for k in keys { ws.dispatch(.key(k)) } }
-    func type(_ ws: Workstation, _ text: String) { for c in text { ws.dispatch(.key(.char(c))) } }
-
+final class WorkstationTests: SampleStoreTestCase {
     /// `masking`: a pattern whose matches read as `#N` (row ids, which follow the import's order),
     /// with the lines' trailing blanks cut (a shorter id leaves one more).
     func assertSnapshot(_ grid: Grid, _ name: String, masking: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
