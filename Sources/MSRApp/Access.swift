@@ -47,6 +47,12 @@ public struct SessionAccess {
         return try store.sessionCount(restrict(filter))
     }
 
+    /// The count up to `cap` (a search shown at once, counted exactly afterwards).
+    public func sessionCount(_ filter: SessionFilter, cap: Int) throws -> Int {
+        if standing == .stranger { throw ReviewError.notRegistered(actor) }
+        return try store.sessionCount(restrict(filter), cap: cap)
+    }
+
     /// One session as this actor may see it. A session they may not see is reported exactly as a
     /// missing one, so its existence is not given away.
     public func session(_ id: String) throws -> SessionDetail {

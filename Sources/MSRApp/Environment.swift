@@ -141,6 +141,12 @@ public struct Config: Sendable {
         "store": "the store when neither --db nor $MSREVIEW_DB names one: a SQLite path, a PostgreSQL URI or service=NAME",
     ]
 
+    /// The workstation's key remaps, `key.CONTEXT.COMMAND = KEY` lines as given (checked by the
+    /// workstation's key table), with where each came from.
+    public var keyBindings: [(name: String, value: String, place: String)] = []
+    /// Text settings the workstation reads: `mouse = on` turns the mouse on.
+    public static let workstationKeys: [String: String] = ["mouse": "on or off: clicks and the wheel in the workstation (default off)"]
+
     public init() {}
 
     /// Bounds of the files commands read: a config, an answers file, a checklist.
@@ -155,6 +161,7 @@ public struct Config: Sendable {
 
     public struct Problem: Error, CustomStringConvertible {
         public var message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 
@@ -183,6 +190,15 @@ public struct Config: Sendable {
     mutating func apply(_ assignment: String, where place: String) throws(Problem) {
         let parts = assignment.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2 else { throw Problem(message: "\(place): expected key = value") }
+        if parts[0].hasPrefix("key.") {
+            keyBindings.append((parts[0], parts[1], place))
+            return
+        }
+        if parts[0] == "mouse" {
+            guard ["on", "off"].contains(parts[1]) else { throw Problem(message: "\(place): mouse is on or off") }
+            strings["mouse"] = parts[1]
+            return
+        }
         if Config.stringKeys[parts[0]] != nil {
             strings[parts[0]] = parts[1]
             return

@@ -65,6 +65,10 @@ public final class ReviewService {
     public let actor: String
     let now: () -> Timestamp
     public let config: Config
+    /// Checklists parsed, by id and version (a stored version never changes): opening session
+    /// after session in the workstation parses each once.
+    private var parsed: [String: Checklist] = [:]
+    private let parsedLock = NSLock()
 
     public init(store: Store, actor: String, config: Config = Config(), now: @escaping () -> Timestamp = Timestamp.now) {
         self.store = store
@@ -128,8 +132,12 @@ public final class ReviewService {
 
     /// A checklist version by id (latest when `version` is nil), parsed.
     public func checklist(_ id: String, version: Int? = nil) throws -> Checklist {
+        let key = version.map { "\(id)\u{0}\($0)" }
+        if let key, let c = parsedLock.withLock({ parsed[key] }) { return c }
         guard let (_, text) = try store.checklistText(id, version: version) else { throw ReviewError.checklistNotLoaded(id) }
-        return try Checklist.parse(text, file: "\(id) (stored)")
+        let c = try Checklist.parse(text, file: "\(id) (stored)")
+        if let key { parsedLock.withLock { parsed[key] = c } }
+        return c
     }
 
     // MARK: Queue
@@ -152,6 +160,53 @@ public final class ReviewService {
         guard let r = try store.reviews(session: session).last(where: { $0.reviewer == actor && $0.status.isOpen }) else {
             throw ReviewError.noOpenReview(session: session, reviewer: actor)
         }
+        return r
+    }
+
+    /// Claims one chosen session (not the oldest): refused, saying why, when it is not free.
+    public func claim(session: String) throws {
+        _ = try me()
+        guard try store.sessionExists(session) else { throw ReviewError.noSession(session) }
+        let t = now()
+        let ids = try store.write {
+            try store.claim(reviewer: actor, count: 1, checklist: nil, now: t, expiresMillis: t.utcMillis + claimMillis, only: session)
+        }
+        if ids.isEmpty {
+            throw ReviewError.status("\(session) cannot be claimed: it is held by another reviewer's live claim, already reviewed, or yours already")
+        }
+    }
+
+    /// Sets one item of the caller's open review exactly as given — nil clears its answer, comment
+    /// and evidence — where `score` only adds. The workstation's clear, remove-evidence and undo.
+    public func setEntry(session: String, item: String, entry: ItemEntry?) throws -> ReviewView {
+        _ = try me()
+        let t = now()
+        let saved = try store.write {
+            let r = try openReview(session)
+            guard let id = r.checklistID, let v = r.checklistVersion else { throw ReviewError.noChecklist(session: session) }
+            let checklist = try self.checklist(id, version: v)
+            guard let it = checklist.item(item) else { throw ReviewError.answers("no item \"\(item)\" in \(id)") }
+            if let entry {
+                if let problem = answerProblem(entry.answer, for: it) { throw ReviewError.answers(problem) }
+                try store.saveAnswers(review: r.id, [item: entry], at: t)
+            } else {
+                try store.deleteAnswer(review: r.id, item: item)
+            }
+            return try saveDraft(r, checklist, at: t)
+        }
+        return try view(saved)
+    }
+
+    /// A review whose answers changed: a draft again (a returned one stays returned for its
+    /// reviewer to resubmit), its claim renewed, its score taken from the stored answers.
+    private func saveDraft(_ review: ReviewRecord, _ checklist: Checklist, at t: Timestamp) throws -> ReviewRecord {
+        var r = review
+        if r.status != .returned { r.expiresMillis = t.utcMillis + claimMillis }
+        r.status = .draft
+        let s = Score.review(checklist, answers: try store.answers(review: r.id).mapValues(\.answer))
+        r.percent = s.percent
+        r.passed = s.passed
+        try store.updateReview(r, at: t)
         return r
     }
 
@@ -206,13 +261,7 @@ public final class ReviewService {
             }
             try store.saveAnswers(review: r.id, entries, at: t)
             if r.openedMillis == nil { r.openedMillis = t.utcMillis }
-            if r.status != .returned { r.expiresMillis = t.utcMillis + claimMillis }
-            r.status = .draft
-            let s = Score.review(checklist, answers: try store.answers(review: r.id).mapValues(\.answer))
-            r.percent = s.percent
-            r.passed = s.passed
-            try store.updateReview(r, at: t)
-            return r
+            return try saveDraft(r, checklist, at: t)
         }
         return submit ? try self.submit(session: session) : try view(saved)
     }

@@ -16,6 +16,8 @@ extension SessionSummary {
             ("checklist", checklist.json),
             ("status", .string(status)),
             ("findings", .object([("fraud", fraud.json), ("suspect", suspect.json), ("integrity", integrity.json)])),
+            ("reviewer", reviewer.json),
+            ("claim_expires_at", expiresMillis.map { .string(Timestamp(utcMillis: $0).description) } ?? .null),
         ])
     }
 

@@ -17,9 +17,16 @@ public protocol AudioSink: AnyObject {
     var delayFrames: Int { get }
     /// Discards what is queued (seek, pause).
     func discard()
-    /// Plays out what is queued (end of playback).
+    /// Plays out what is queued (end of playback); the sink stays ready for more.
     func drain()
     func close()
+    /// Whether writing waits for the audio to be heard. ALSA's `null` and `file` PCMs take
+    /// everything at once: a listener needs the player to keep real time itself.
+    var pacesItself: Bool { get }
+}
+
+extension AudioSink {
+    public var pacesItself: Bool { true }
 }
 
 /// An ALSA PCM: signed 16-bit samples (what every device takes), the recording's rate and
@@ -90,7 +97,14 @@ public final class ALSASink: AudioSink {
         snd_pcm_prepare(pcm)
     }
 
-    public func drain() { if let pcm { snd_pcm_drain(pcm) } }
+    public func drain() {
+        guard let pcm else { return }
+        snd_pcm_drain(pcm)
+        // Drained, the PCM is in SETUP: prepared again, a seek after the end plays at once.
+        snd_pcm_prepare(pcm)
+    }
+
+    public var pacesItself: Bool { !(device == "null" || device.hasPrefix("file:") || device.hasPrefix("file ")) }
 
     public func close() {
         if let pcm { snd_pcm_close(pcm) }

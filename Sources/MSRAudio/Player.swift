@@ -40,12 +40,16 @@ public final class Player: @unchecked Sendable {
     private var firstWrite: DispatchTime?
     private var threads: [Thread] = []
     private var running = 0
+    /// Keep real time even when the sink does not (ALSA's `null` and `file` PCMs): what a person
+    /// listening needs. Off, an unpaced sink takes the audio as fast as it decodes (tests, benchmarks).
+    public let realTime: Bool
 
     public static let speeds: ClosedRange<Double> = 0.75...2.0
 
-    public init(timeline: Timeline, sink: AudioSink) {
+    public init(timeline: Timeline, sink: AudioSink, realTime: Bool = false) {
         self.timeline = timeline
         self.sink = sink
+        self.realTime = realTime && !sink.pacesItself
         position = timeline.startMillis ?? 0
     }
 
@@ -263,6 +267,13 @@ public final class Player: @unchecked Sendable {
             if chunk.generation == generation {
                 coverageStore.add(from: chunk.sourceStart, to: chunk.sourceEnd, origin: timeline.originMillis)
                 position = max(chunk.sourceStart, chunk.sourceEnd - delayMillis)
+            }
+            if realTime {
+                // As long as the chunk lasts at this speed, or until a seek, pause or stop.
+                let until = Date().addingTimeInterval(Double(chunk.frames) / Double(chunk.rate) / speed)
+                position = chunk.sourceStart
+                while chunk.generation == generation, !paused, !stopping, state.wait(until: until) {}
+                if chunk.generation == generation { position = chunk.sourceEnd }
             }
             state.unlock()
         }

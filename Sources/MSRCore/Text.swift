@@ -5,6 +5,10 @@ public enum TextWidth {
         let v = scalar.value
         if v == 0 { return 0 }
         if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
+        // Latin-1 and Cyrillic letters (no marks among them, the soft hyphen aside) without the
+        // Unicode property look-up, which is the cost of a screen full of names.
+        if v < 0x300 && v != 0xAD { return 1 }
+        if v >= 0x400 && v < 0x483 || v >= 0x48A && v < 0x530 { return 1 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break

@@ -15,6 +15,9 @@ public struct SessionFilter: Sendable {
     public var flagged: Bool = false
     /// Only sessions this reviewer holds a claim or review of (released and expired ones aside).
     public var reviewer: String?
+    /// Only sessions with a review (by `reviewer`, when given) in one of these statuses — for
+    /// the review-only statuses `released` and `expired`, which the session's own status never is.
+    public var reviewStatuses: [String] = []
     /// Text in the id, location, employee (id or name) or start time (so "2026-11-20" is a date filter).
     public var search: String?
     public var limit: Int?
@@ -45,6 +48,11 @@ public struct SessionSummary: Equatable, Sendable {
     public var integrity: Int
     /// `started_at` in UTC milliseconds: the list's sort key (with the id).
     public var startedMillis: Int64 = 0
+    /// The reviewer holding the session's live work review (claim, draft, returned, submitted or
+    /// approved), with when it was claimed and when the claim runs out (queue listings only).
+    public var reviewer: String? = nil
+    public var claimedMillis: Int64? = nil
+    public var expiresMillis: Int64? = nil
 }
 
 /// Everything stored about one session.
@@ -64,7 +72,9 @@ public struct SessionDetail: Sendable {
 }
 
 extension Store {
-    func whereClause(_ f: SessionFilter) -> (String, [SQLValue]) {
+    /// `indexFirst`: the statement reads `FROM session_search JOIN sessions s` (`searchIndexFrom`),
+    /// walking the trigram index in queue order, rather than `FROM sessions s`.
+    func whereClause(_ f: SessionFilter, indexFirst: Bool = false) throws(StoreError) -> (String, [SQLValue]) {
         var conds: [String] = []
         var params: [SQLValue] = []
         func anyOf(_ column: String, _ values: [String]) {
@@ -88,41 +98,133 @@ extension Store {
             conds.append("(s.started_ms < ? OR (s.started_ms = ? AND s.id < ?))")
             params += [.integer(b.millis), .integer(b.millis), .text(b.id)]
         }
-        if let r = f.reviewer {
+        if !f.reviewStatuses.isEmpty {
+            conds.append("EXISTS (SELECT 1 FROM reviews rs WHERE rs.session_id = s.id AND rs.purpose = 'work' AND rs.status IN ("
+                         + Array(repeating: "?", count: f.reviewStatuses.count).joined(separator: ",") + ")"
+                         + (f.reviewer == nil ? "" : " AND rs.reviewer = ?") + ")")
+            params += f.reviewStatuses.map(SQLValue.text)
+            if let r = f.reviewer { params.append(.text(r)) }
+        }
+        if let r = f.reviewer, f.reviewStatuses.isEmpty {
             conds.append("EXISTS (SELECT 1 FROM reviews r WHERE r.session_id = s.id AND r.reviewer = ? AND r.status NOT IN ('released', 'expired'))")
             params.append(.text(r))
         }
         if let q = f.search, !q.isEmpty {
-            let like = "%" + q.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            conds.append("(s.id LIKE ? ESCAPE '\\' OR s.location_id LIKE ? ESCAPE '\\' OR s.location_name LIKE ? ESCAPE '\\' OR s.employee_id LIKE ? ESCAPE '\\' OR s.employee_name LIKE ? ESCAPE '\\' OR s.started_at LIKE ? ESCAPE '\\')")
-            params += Array(repeating: .text(like), count: 6)
+            let (cond, value) = searchCondition(q, indexFirst: indexFirst)
+            conds.append(cond)
+            params.append(value)
+            // The index's row ids are the queue's order: a page after (or before) a session
+            // starts the index's walk at its millisecond, not at the beginning.
+            if indexFirst, let a = f.after { conds.append("session_search.rowid >= ?"); params.append(.integer(a.millis &* Store.searchRowsPerMillisecond)) }
+            if indexFirst, let b = f.before { conds.append("session_search.rowid < ?"); params.append(.integer((b.millis &+ 1) &* Store.searchRowsPerMillisecond)) }
         }
         return (conds.isEmpty ? "" : "WHERE " + conds.joined(separator: " AND "), params)
     }
 
+    /// The condition a search puts on `s`: the text, case-folded, anywhere in the session's
+    /// folded search text. On SQLite a text of three characters or more is looked up in the
+    /// trigram index, whose row ids follow the queue's order (migration 11); a shorter one is
+    /// checked row by row along the queue's order. PostgreSQL uses its trigram index when it has one.
+    func searchCondition(_ query: String, indexFirst: Bool) -> (String, SQLValue) {
+        let folded = String(query.lowercased().prefix(200))
+        if isPostgres {
+            let like = "%" + folded.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            return ("s.search_fold LIKE ? ESCAPE '\\'", .text(like))
+        }
+        guard let phrase = Store.searchPhrase(query) else { return ("instr(s.search_fold, ?) > 0", .text(folded)) }
+        if indexFirst { return ("session_search MATCH ?", .text(phrase)) }
+        return ("s.search_rowid IN (SELECT rowid FROM session_search WHERE session_search MATCH ?)", .text(phrase))
+    }
+
+    /// The trigram index's query for a search (nil when it is too short for trigrams).
+    static func searchPhrase(_ query: String) -> String? {
+        let folded = String(query.lowercased().prefix(200))
+        guard folded.count >= 3 else { return nil }
+        return "\"" + folded.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Whether a filter's sessions are read by walking the trigram index (SQLite, a search of
+    /// three characters or more), and the FROM clause that goes with it.
+    func sessionSource(_ f: SessionFilter) -> (indexFirst: Bool, from: String) {
+        if !isPostgres, let q = f.search, Store.searchPhrase(q) != nil {
+            return (true, "FROM session_search JOIN sessions s ON s.search_rowid = session_search.rowid")
+        }
+        return (false, "FROM sessions s")
+    }
+
+    /// A window of a search read from the trigram index: matches up to the whole millisecond of
+    /// the window's last one in the index's order (ties within a millisecond are in arrival
+    /// order there), so that sorting them by (started_ms, id) and cutting gives the window
+    /// exactly, having read about as many index rows as the window holds.
+    func searchWindowBound(_ f: SessionFilter, from: String, whereSQL: String, params: [SQLValue], limit: Int) -> (String, [SQLValue]) {
+        let last = "(SELECT session_search.rowid \(from) \(whereSQL) ORDER BY session_search.rowid\(f.descending ? " DESC" : "") LIMIT 1 OFFSET ?)"
+        let bound = f.descending ? "session_search.rowid >= coalesce((\(last) >> 12) << 12, -9223372036854775808)"
+                                 : "session_search.rowid < coalesce(((\(last) >> 12) + 1) << 12, 9223372036854775807)"
+        return (whereSQL + " AND " + bound, params + params + [.integer(Int64(f.offset + limit - 1))])
+    }
+
+    /// How many sessions a filter selects, counted up to `cap` (a search of many sessions is
+    /// shown at once as "cap or more", and counted exactly afterwards).
+    public func sessionCount(_ filter: SessionFilter, cap: Int) throws -> Int {
+        let source = sessionSource(filter)
+        let (whereSQL, params) = try whereClause(filter, indexFirst: source.indexFirst)
+        return Int(try db.scalar("SELECT count(*) FROM (SELECT 1 \(source.from) \(whereSQL) LIMIT ?) AS capped", params + [.integer(Int64(cap))])?.int ?? 0)
+    }
+
     /// Sessions in time order, with their finding counts by severity.
     public func sessions(_ filter: SessionFilter) throws -> [SessionSummary] {
-        let (whereSQL, params) = whereClause(filter)
-        var sql = """
-            SELECT s.id, s.started_at, s.ended_at, s.location_id, s.location_name, s.employee_id, s.employee_name,
-              s.device_id, s.checklist, s.status,
-              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'fraud'),
-              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'suspect'),
-              (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity'),
-              s.started_ms
-            FROM sessions s \(whereSQL)
-            ORDER BY \(filter.descending ? "s.started_ms DESC, s.id DESC" : "s.started_ms, s.id")
-            """
-        var p = params
-        if let limit = filter.limit {
-            sql += " LIMIT ? OFFSET ?"
-            p += [.integer(Int64(limit)), .integer(Int64(filter.offset))]
+        let source = sessionSource(filter)
+        let (whereSQL, params) = try whereClause(filter, indexFirst: source.indexFirst)
+        func select(_ whereSQL: String, _ params: [SQLValue], order: String, limit: Int?, offset: Int) throws -> [SessionSummary] {
+            var sql = """
+                SELECT s.id, s.started_at, s.ended_at, s.location_id, s.location_name, s.employee_id, s.employee_name,
+                  s.device_id, s.checklist, s.status,
+                  (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'fraud'),
+                  (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'suspect'),
+                  (SELECT count(*) FROM findings f WHERE f.session_id = s.id AND f.severity = 'integrity'),
+                  s.started_ms, cr.reviewer, cr.claimed_ms, cr.expires_ms
+                \(source.from)
+                LEFT JOIN reviews cr ON cr.id = (SELECT max(x.id) FROM reviews x WHERE x.session_id = s.id AND x.purpose = 'work'
+                                                 AND x.status NOT IN ('released', 'expired'))
+                \(whereSQL)
+                ORDER BY \(order)
+                """
+            var p = params
+            if let limit {
+                sql += " LIMIT ? OFFSET ?"
+                p += [.integer(Int64(limit)), .integer(Int64(offset))]
+            }
+            return try db.query(sql, p) { r in
+                var summary = Store.summary(r)
+                summary.startedMillis = r.int(13) ?? 0
+                summary.reviewer = r.text(14)
+                summary.claimedMillis = r.int(15)
+                summary.expiresMillis = r.int(16)
+                return summary
+            }
         }
-        return try db.query(sql, p) { r in
-            var summary = Store.summary(r)
-            summary.startedMillis = r.int(13) ?? 0
-            return summary
+        let desc = filter.descending ? " DESC" : ""
+        let queueOrder = "s.started_ms\(desc), s.id\(desc)"
+        func sorted(_ rows: [SessionSummary]) -> [SessionSummary] {
+            rows.sorted { filter.descending ? ($0.startedMillis, $0.id) > ($1.startedMillis, $1.id) : ($0.startedMillis, $0.id) < ($1.startedMillis, $1.id) }
         }
+        guard source.indexFirst, let limit = filter.limit, limit > 0 else {
+            return try select(whereSQL, params, order: queueOrder, limit: filter.limit, offset: filter.offset)
+        }
+        if filter.offset > 0 {
+            let (bounded, p) = searchWindowBound(filter, from: source.from, whereSQL: whereSQL, params: params, limit: limit)
+            return try select(bounded, p, order: queueOrder, limit: limit, offset: filter.offset)
+        }
+        // A window from the start (or from a key): one walk of the index in its order, which is
+        // the queue's up to ties within a millisecond; the millisecond where the walk stopped is
+        // read whole, so that no tie of it is missed, and the window cut from the sorted rows.
+        let walked = try select(whereSQL, params, order: "session_search.rowid" + desc, limit: limit + 1, offset: 0)
+        guard walked.count > limit else { return sorted(walked) }
+        let edge = walked[limit].startedMillis
+        let group = try select(whereSQL + " AND session_search.rowid >= ? AND session_search.rowid < ?",
+                               params + [.integer(edge &* Store.searchRowsPerMillisecond), .integer((edge &+ 1) &* Store.searchRowsPerMillisecond)],
+                               order: "session_search.rowid", limit: nil, offset: 0)
+        return Array(sorted(walked.filter { $0.startedMillis != edge } + group).prefix(limit))
     }
 
     static func summary(_ r: Row) -> SessionSummary {
@@ -134,13 +236,14 @@ extension Store {
 
     /// How many sessions a filter selects (limit and offset aside).
     public func sessionCount(_ filter: SessionFilter) throws -> Int {
-        let (whereSQL, params) = whereClause(filter)
-        return Int(try db.scalar("SELECT count(*) FROM sessions s \(whereSQL)", params)?.int ?? 0)
+        let source = sessionSource(filter)
+        let (whereSQL, params) = try whereClause(filter, indexFirst: source.indexFirst)
+        return Int(try db.scalar("SELECT count(*) \(source.from) \(whereSQL)", params)?.int ?? 0)
     }
 
     /// Whether the session with this id is among those the filter selects.
     public func hasSession(_ id: String, matching filter: SessionFilter) throws -> Bool {
-        let (whereSQL, params) = whereClause(filter)
+        let (whereSQL, params) = try whereClause(filter)
         let sql = "SELECT 1 FROM sessions s " + (whereSQL.isEmpty ? "WHERE" : whereSQL + " AND") + " s.id = ?"
         return try db.scalar(sql, params + [.text(id)]) != nil
     }

@@ -89,14 +89,14 @@ let reviewOfRecordSQL = """
 
 extension Store {
     /// The filter's WHERE clause, never empty (so conditions can follow with AND).
-    func nonEmptyWhere(_ f: SessionFilter) -> (String, [SQLValue]) {
-        let (w, p) = whereClause(f)
+    func nonEmptyWhere(_ f: SessionFilter) throws(StoreError) -> (String, [SQLValue]) {
+        let (w, p) = try whereClause(f)
         return (w.isEmpty ? "WHERE 1 = 1" : w, p)
     }
 
     /// Submitted and approved reviews (with a checklist) of the filtered sessions, in session order.
     public func forEachDecidedReview(_ filter: SessionFilter, checklist: String?, _ body: (DecidedReview) throws -> Bool) throws {
-        let (w, params) = nonEmptyWhere(filter)
+        let (w, params) = try nonEmptyWhere(filter)
         var sql = """
             SELECT r.id, s.id, s.started_at, s.local_date, s.location_id, s.employee_id, s.employee_name, r.checklist_id, r.checklist_version,
               r.reviewer, r.status, r.submitted_at, r.submitted_ms, r.purpose
@@ -117,7 +117,7 @@ extension Store {
 
     /// Every questionnaire answer of the filtered sessions, in session, questionnaire and answer order.
     public func forEachQuestionnaireAnswer(_ filter: SessionFilter, _ body: (QuestionnaireAnswerRecord) throws -> Bool) throws {
-        let (w, params) = nonEmptyWhere(filter)
+        let (w, params) = try nonEmptyWhere(filter)
         try db.stream("""
             SELECT s.id, s.local_date, s.location_id, s.employee_id, q.id, q.form, q.started_at, q.submitted_at,
               a.question, a.kind, a.value, a.answered_at, \(questionnaireFraudStandingSQL)
@@ -135,7 +135,7 @@ extension Store {
 
     /// Every finding of the filtered sessions, by session, questionnaire, code and file.
     public func forEachFinding(_ filter: SessionFilter, _ body: (SessionFindingRecord) throws -> Bool) throws {
-        let (w, params) = nonEmptyWhere(filter)
+        let (w, params) = try nonEmptyWhere(filter)
         try db.stream("""
             SELECT f.session_id, f.questionnaire_id, f.file, f.code, f.severity, f.detail, s.local_date, s.location_id, s.employee_id,
               d.decision, d.reason, d.decided_by, d.decided_at
@@ -151,7 +151,7 @@ extension Store {
 
     /// The latest local day of a filtered session with a review of record, else of any filtered session.
     public func latestSessionDate(_ filter: SessionFilter) throws -> String? {
-        let (w, p) = nonEmptyWhere(filter)
+        let (w, p) = try nonEmptyWhere(filter)
         return try db.scalar("SELECT max(s.local_date) FROM sessions s \(w) AND \(reviewOfRecordSQL) IS NOT NULL", p)?.string
             ?? (try db.scalar("SELECT max(s.local_date) FROM sessions s \(w)", p)?.string)
     }
@@ -164,7 +164,7 @@ extension Store {
     /// The review of record of each filtered session that has one.
     public func forEachReviewOfRecord(_ filter: SessionFilter, by subject: ScorecardSubject, names: Bool, checklist: String?,
                                       _ body: (ReviewOfRecord) throws -> Bool) throws {
-        let (w, params) = nonEmptyWhere(filter)
+        let (w, params) = try nonEmptyWhere(filter)
         let (key, name) = subjectColumns(subject, names: names)
         var sql = """
             SELECT \(key), \(name), s.local_date, s.id, r.id, r.checklist_id, r.checklist_version, r.submitted_ms
@@ -183,7 +183,7 @@ extension Store {
     /// one questionnaire together; a questionnaire without ratings gives one row without a kind.
     public func forEachQuestionnaireRating(_ filter: SessionFilter, by subject: ScorecardSubject, names: Bool,
                                            _ body: (QuestionnaireRating) throws -> Bool) throws {
-        let (w, params) = nonEmptyWhere(filter)
+        let (w, params) = try nonEmptyWhere(filter)
         let (key, name) = subjectColumns(subject, names: names)
         try db.forEach("""
             SELECT \(key), \(name), s.local_date, s.id, q.id, \(questionnaireFraudStandingSQL), a.kind, a.number
@@ -200,7 +200,7 @@ extension Store {
     /// How many callback requests each filtered session has (sessions with none are left out).
     public func forEachCallbackCount(_ filter: SessionFilter, by subject: ScorecardSubject, names: Bool,
                                      _ body: (_ key: String, _ name: String?, _ localDate: String, _ count: Int) throws -> Bool) throws {
-        let (w, params) = nonEmptyWhere(filter)
+        let (w, params) = try nonEmptyWhere(filter)
         let (key, name) = subjectColumns(subject, names: names)
         try db.forEach("""
             SELECT \(key), \(name), s.local_date, count(*) FROM sessions s JOIN callback_requests c ON c.session_id = s.id

@@ -165,7 +165,12 @@ extension Store {
     /// Claims up to `count` of the oldest claimable sessions for `reviewer`, atomically: a session
     /// is claimable when nobody holds an unexpired claim, draft or returned review of it and it
     /// has no submitted review. Call inside `write` (an IMMEDIATE transaction).
-    public func claim(reviewer: String, count: Int, checklist: String?, now: Timestamp, expiresMillis: Int64) throws -> [String] {
+    public func claim(reviewer: String, count: Int, checklist: String?, now: Timestamp, expiresMillis: Int64, only session: String? = nil) throws -> [String] {
+        if isPostgres, let session {
+            return try db.query("SELECT * FROM msr_claim_session(?, ?, ?, ?, ?)", [
+                .text(reviewer), .text(session), .integer(now.utcMillis), .text(now.description), .integer(expiresMillis),
+            ]) { $0.text(0) ?? "" }
+        }
         if isPostgres {
             // The same claim, run by the server as the store's owner (row security hides other
             // reviewers' claims from a reviewer's login), skipping rows another claim is taking.
@@ -188,6 +193,10 @@ extension Store {
         if let checklist {
             sql += " AND (s.checklist = ? OR s.checklist IS NULL)"
             params.append(.text(checklist))
+        }
+        if let session {
+            sql += " AND s.id = ?"
+            params.append(.text(session))
         }
         sql += " ORDER BY s.started_ms, s.id LIMIT ?) RETURNING id"
         params.append(.integer(Int64(count)))
@@ -305,6 +314,11 @@ extension Store {
     }
 
     /// Writes answers of an open review (insert or replace each given item).
+    /// Removes an item's answer (with its comment and evidence) from a review.
+    public func deleteAnswer(review: Int64, item: String) throws {
+        try db.execute("DELETE FROM review_answers WHERE review_id = ? AND item_id = ?", [.integer(review), .text(item)])
+    }
+
     public func saveAnswers(review: Int64, _ entries: [String: ItemEntry], at: Timestamp) throws {
         for (item, e) in entries.sorted(by: { $0.key < $1.key }) {
             try db.execute("""

@@ -366,5 +366,33 @@ enum Schema {
         CREATE INDEX finding_decisions_key ON finding_decisions(session_id, code);
         CREATE TRIGGER finding_decisions_no_update BEFORE UPDATE ON finding_decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
         """,
+        // 11: search as you type. `search_fold` is the session's searchable text (id, location,
+        // employee, start) case-folded by Swift — Cyrillic too, which SQLite's lower() and LIKE
+        // leave alone — and a trigram full-text index over it finds a substring of three or more
+        // characters without a scan. Its row id (`search_rowid`; sessions has no rowid of its
+        // own) is started_ms × 4096 + the session's arrival among those starting in the same
+        // millisecond (at most 4096), so the index's order is the queue's up to ties within a
+        // millisecond: a window of matches is read in order and the walk stops there
+        // (`Store.sessions`). Filled for existing sessions by `Store.fillSearchText`.
+        """
+        ALTER TABLE sessions ADD COLUMN search_fold TEXT;
+        ALTER TABLE sessions ADD COLUMN search_rowid INTEGER;
+        CREATE INDEX sessions_search_rowid ON sessions(search_rowid);
+        CREATE VIRTUAL TABLE session_search USING fts5(search_fold, tokenize='trigram');
+        CREATE TRIGGER session_search_insert AFTER INSERT ON sessions BEGIN
+            UPDATE sessions SET search_rowid = coalesce((SELECT max(search_rowid) + 1 FROM sessions
+                WHERE search_rowid >= new.started_ms * 4096 AND search_rowid < (new.started_ms + 1) * 4096), new.started_ms * 4096)
+              WHERE id = new.id;
+            SELECT RAISE(ABORT, 'more than 4096 sessions start in the same millisecond')
+              FROM sessions WHERE id = new.id AND search_rowid >= (new.started_ms + 1) * 4096;
+            INSERT INTO session_search(rowid, search_fold) SELECT search_rowid, search_fold FROM sessions WHERE id = new.id;
+        END;
+        CREATE TRIGGER session_search_delete AFTER DELETE ON sessions BEGIN
+            DELETE FROM session_search WHERE rowid = old.search_rowid;
+        END;
+        CREATE TRIGGER session_search_update AFTER UPDATE OF search_fold ON sessions BEGIN
+            UPDATE session_search SET search_fold = new.search_fold WHERE rowid = old.search_rowid;
+        END;
+        """,
     ]
 }

@@ -33,6 +33,47 @@ enum PostgresSchema {
         CREATE TRIGGER finding_decisions_no_update BEFORE UPDATE ON finding_decisions
             FOR EACH ROW EXECUTE FUNCTION msr_refuse('decisions are append-only');
         """,
+        // The folded search text; a trigram index when the server lets the store's owner add
+        // pg_trgm (a trusted extension), else searches scan the one column.
+        11: """
+        ALTER TABLE sessions ADD COLUMN search_fold TEXT;
+        DO $$ BEGIN
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            CREATE INDEX sessions_search_trgm ON sessions USING gin (search_fold gin_trgm_ops);
+        EXCEPTION WHEN OTHERS THEN NULL;
+        END $$;
+        -- Claiming one chosen session (the workstation's c, pull SESSION): msr_claim's checks for one row.
+        CREATE FUNCTION msr_claim_session(p_reviewer TEXT, p_session TEXT, p_now_ms BIGINT, p_now TEXT, p_expires_ms BIGINT)
+        RETURNS SETOF TEXT LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+        DECLARE old RECORD; rid BIGINT;
+        BEGIN
+            IF p_reviewer <> session_user AND NOT pg_has_role(session_user, '\(leadRole)', 'MEMBER')
+               AND session_user <> (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'reviews') THEN
+                RAISE EXCEPTION 'a login claims only for itself' USING ERRCODE = '42501';
+            END IF;
+            PERFORM 1 FROM sessions WHERE id = p_session FOR UPDATE;
+            IF NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = p_session AND (s.status = 'new' OR (s.status IN ('claimed', 'draft')
+                             AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.session_id = p_session AND r.status IN ('claimed', 'draft')
+                                               AND r.purpose = 'work' AND r.expires_ms > p_now_ms))))
+               OR EXISTS (SELECT 1 FROM reviews o WHERE o.session_id = p_session AND o.reviewer = p_reviewer
+                          AND o.status IN ('claimed', 'draft', 'returned')) THEN
+                RETURN;
+            END IF;
+            FOR old IN SELECT id, reviewer FROM reviews WHERE session_id = p_session AND status IN ('claimed', 'draft') AND purpose = 'work' LOOP
+                INSERT INTO audit_log (at, at_ms, actor, action, session_id, review_id, reason, detail)
+                VALUES (p_now, p_now_ms, p_reviewer, 'expire', p_session, old.id, NULL, '{"previous_reviewer":' || to_json(old.reviewer)::text || '}');
+            END LOOP;
+            UPDATE reviews SET status = 'expired', updated_ms = p_now_ms WHERE session_id = p_session AND status IN ('claimed', 'draft') AND purpose = 'work';
+            UPDATE sessions SET status = 'claimed' WHERE id = p_session;
+            INSERT INTO reviews (session_id, reviewer, status, claimed_at, claimed_ms, expires_ms, updated_ms)
+            VALUES (p_session, p_reviewer, 'claimed', p_now, p_now_ms, p_expires_ms, p_now_ms) RETURNING id INTO rid;
+            INSERT INTO audit_log (at, at_ms, actor, action, session_id, review_id, reason, detail)
+            VALUES (p_now, p_now_ms, p_reviewer, 'claim', p_session, rid, NULL, '{}');
+            RETURN NEXT p_session;
+        END $$;
+        REVOKE ALL ON FUNCTION msr_claim_session(TEXT, TEXT, BIGINT, TEXT, BIGINT) FROM PUBLIC;
+        GRANT EXECUTE ON FUNCTION msr_claim_session(TEXT, TEXT, BIGINT, TEXT, BIGINT) TO \(reviewerRole), \(leadRole);
+        """,
     ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }

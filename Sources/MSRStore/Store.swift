@@ -102,6 +102,7 @@ public final class Store {
                     let current = Int(try db.scalar("PRAGMA user_version")?.int ?? 0)
                     guard current == version else { return }
                     try db.executeScript(Schema.migrations[version])
+                    if version + 1 == Store.searchTextVersion { try fillSearchText() }
                     try db.execute("PRAGMA user_version = \(version + 1)")
                 }
             } catch let e as StoreError {
@@ -128,6 +129,7 @@ public final class Store {
                 for v in (version + 1)...max(version + 1, PostgresSchema.latest) {
                     guard let script = PostgresSchema.migrations[v] else { continue }
                     try db.executeScript(script)
+                    if v == Store.searchTextVersion { try fillSearchText() }
                     try db.execute("UPDATE msreview_schema SET version = ?", [.integer(Int64(v))])
                 }
             }
@@ -174,6 +176,7 @@ public final class Store {
         try db.execute("PRAGMA cache_size = -\(mebibytes * 1024)")
     }
 
+
     /// Runs `body` in an IMMEDIATE transaction (a savepoint when nested), converting errors.
     public func write<T>(_ body: () throws -> T) throws -> T {
         try db.transaction(immediate: true, body)
@@ -188,6 +191,37 @@ extension Store {
         try db.scalar("SELECT bundle_digest FROM sessions WHERE id = ?", [.text(sessionID)])?.string
     }
 
+    /// The migration that brought `search_fold`.
+    static let searchTextVersion = 11
+
+    /// What search matches of a session, folded: id, location id and name, employee id and name,
+    /// start time, one line. Swift folds case for every script (`/анна` finds Анна).
+    static func searchText(id: String, locationID: String, locationName: String?, employeeID: String, employeeName: String?, startedAt: String) -> String {
+        [id, locationID, locationName ?? "", employeeID, employeeName ?? "", startedAt].joined(separator: " ").lowercased()
+    }
+
+    /// Fills `search_fold` of the sessions stored before it existed (migration 11).
+    func fillSearchText() throws {
+        let rows = try db.query("SELECT id, location_id, location_name, employee_id, employee_name, started_at FROM sessions WHERE search_fold IS NULL") { r in
+            (r.text(0) ?? "", Store.searchText(id: r.text(0) ?? "", locationID: r.text(1) ?? "", locationName: r.text(2),
+                                               employeeID: r.text(3) ?? "", employeeName: r.text(4), startedAt: r.text(5) ?? ""))
+        }
+        for (id, text) in rows {
+            try db.execute("UPDATE sessions SET search_fold = ? WHERE id = ?", [.text(text), .text(id)])
+        }
+        guard !isPostgres else { return }
+        // The index's row ids as the insert trigger of migration 11 gives them (ties by id here).
+        try db.execute("""
+            UPDATE sessions SET search_rowid = sessions.started_ms * \(Store.searchRowsPerMillisecond) + r.rank
+            FROM (SELECT id, row_number() OVER (PARTITION BY started_ms ORDER BY id) - 1 AS rank FROM sessions) AS r
+            WHERE r.id = sessions.id
+            """)
+        try db.execute("INSERT INTO session_search(rowid, search_fold) SELECT search_rowid, search_fold FROM sessions")
+    }
+
+    /// The trigram index's row ids per millisecond of start (migration 11's trigger says 4096).
+    static let searchRowsPerMillisecond: Int64 = 4096
+
     /// Inserts a whole session with its media, questionnaires and findings.
     /// Call inside `write` so that a failure leaves nothing behind.
     public func insert(_ b: SessionBundle) throws(StoreError) {
@@ -196,8 +230,8 @@ extension Store {
         try db.execute("""
             INSERT INTO sessions (id, device_id, location_id, location_name, location_tz, hours_open, hours_close,
               employee_id, employee_name, started_at, started_ms, ended_at, ended_ms, local_date, checklist,
-              manifest_sha256, bundle_digest, source, imported_at, imported_ms)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+              manifest_sha256, bundle_digest, source, imported_at, imported_ms, search_fold)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [
                 .text(m.sessionID), .text(m.deviceID), .text(m.location.id), m.location.name.sqlValue,
                 m.location.timezone.sqlValue, m.location.hours.map { SQLValue.integer(Int64($0.open)) } ?? .null,
@@ -206,6 +240,8 @@ extension Store {
                 .integer(m.startedAt.utcMillis), .text(m.endedAt.description), .integer(m.endedAt.utcMillis),
                 .text(m.startedAt.localDate), m.checklist.sqlValue, .text(b.manifestSHA256),
                 .text(b.digest), .text(b.source), .text(now), .integer(b.importedAt.utcMillis),
+                .text(Store.searchText(id: m.sessionID, locationID: m.location.id, locationName: m.location.name, employeeID: m.employee.id,
+                                       employeeName: m.employee.name, startedAt: m.startedAt.description)),
             ])
         try db.execute("INSERT INTO manifests (session_id, bytes) VALUES (?, ?)", [.text(m.sessionID), .blob(b.manifestBytes)])
         try db.execute("""

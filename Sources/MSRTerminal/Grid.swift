@@ -103,7 +103,18 @@ public struct Grid: Equatable, Sendable {
 public enum Key: Hashable, Sendable {
     case char(Character)
     case up, down, left, right, pageUp, pageDown, home, end
-    case enter, escape, backspace, tab
+    case enter, escape, backspace, tab, delete
     case shiftLeft, shiftRight
     case resize
+    /// A mouse event at a cell (only when the mouse is turned on).
+    case mouse(MouseEvent)
+}
+
+/// A click or a wheel step at a cell.
+public struct MouseEvent: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case click, scrollUp, scrollDown }
+    public var kind: Kind
+    public var x: Int
+    public var y: Int
+    public init(_ kind: Kind, x: Int, y: Int) { (self.kind, self.x, self.y) = (kind, x, y) }
 }

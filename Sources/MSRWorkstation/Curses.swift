@@ -28,6 +28,25 @@ public final class CursesScreen {
 
     public func end() { endwin() }
 
+    /// Clicks and the wheel come as keys from now on.
+    public func enableMouse() { msr_mouse_on() }
+
+    /// Paints everything again on the next draw (Ctrl-L: the terminal was written over).
+    public func invalidate() {
+        painted = nil
+        clearok(msr_stdscr(), true)
+    }
+
+    /// Gives the terminal back and stops the process (Ctrl-Z); on `fg` the screen comes back.
+    public func suspend() {
+        endwin()
+        signal(SIGTSTP, SIG_DFL)
+        raise(SIGTSTP)
+        // Continued: curses takes the terminal again and the whole screen is painted.
+        refresh()
+        invalidate()
+    }
+
     public var size: (width: Int, height: Int) { (Int(getmaxx(msr_stdscr())), Int(getmaxy(msr_stdscr()))) }
 
     func attribute(_ s: Style) -> Int32 {
@@ -95,6 +114,15 @@ public final class CursesScreen {
             case KEY_ENTER: return .enter
             case KEY_BACKSPACE: return .backspace
             case msr_key_resize(): return .resize
+            case msr_key_dc(): return .delete
+            case msr_key_mouse():
+                var x: Int32 = 0, y: Int32 = 0
+                switch msr_mouse_event(&x, &y) {
+                case 1: return .mouse(MouseEvent(.click, x: Int(x), y: Int(y)))
+                case 2: return .mouse(MouseEvent(.scrollUp, x: Int(x), y: Int(y)))
+                case 3: return .mouse(MouseEvent(.scrollDown, x: Int(x), y: Int(y)))
+                default: return nil
+                }
             default: return nil
             }
         }

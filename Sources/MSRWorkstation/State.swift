@@ -7,16 +7,23 @@ public struct AppState: Sendable {
     public enum Screen: Sendable { case queue, session, audit }
     public enum Mode: Equatable, Sendable {
         case normal
-        case search(String)
-        case comment(String)
+        case search(LineEditor)
+        case comment(LineEditor)
         case confirmSubmit
-        case help
+        /// The key help, scrolled down by `offset` lines.
+        case help(offset: Int)
         /// A lead typing: the answer of an override, then the reason of a return or override.
-        case overrideAnswer(item: String, text: String)
-        case reason(LeadAction, String)
+        case overrideAnswer(item: String, LineEditor)
+        case reason(LeadAction, LineEditor)
         case confirmApprove
         /// The session's findings in a list, one selected (a lead confirms or dismisses it).
         case findings(cursor: Int)
+        /// The session's history: returns, overrides, decisions, comments and cited moments.
+        case history(cursor: Int)
+        /// The current item's whole text and guidance, scrolled by `offset` lines.
+        case itemText(offset: Int)
+        /// Choosing the checklist of a session that names none (from those loaded).
+        case pickChecklist(cursor: Int)
     }
 
     public var width: Int
@@ -28,6 +35,14 @@ public struct AppState: Sendable {
     public var screen: Screen = .queue
     public var mode: Mode = .normal
     public var status = ""
+    /// The status line says something went wrong: Esc clears it before it leaves anything.
+    public var statusIsError = false
+    /// The keys: the standard table with the config's remaps.
+    public var keys: KeyTable = .standard
+    /// Clicks and the wheel act (the `mouse = on` setting).
+    public var mouse = false
+    /// The injected clock, for claim ages (UTC milliseconds).
+    public var now: Int64 = 0
     public var quitting = false
     /// Review edits made while the team store could not be reached: kept, shown, saved when it answers.
     public var unsavedChanges = 0
@@ -38,11 +53,20 @@ public struct AppState: Sendable {
     public var total = 0
     public var cursor = 0
     public var filter = ""
+    /// Whether the search line is open (its text is `filter`, applied as typed).
+    public var isSearching: Bool { if case .search = mode { true } else { false } }
     /// Queue filters: one status (nil = all) and only sessions with findings.
     public var statusFilter: String?
     public var flaggedOnly = false
     /// Newest first instead of oldest first.
     public var newestFirst = false
+    /// Leads: only sessions this reviewer holds (nil: everyone's); `w` cycles through `reviewers`.
+    public var reviewerFilter: String?
+    public var reviewers: [String] = []
+    /// The total is a lower bound: a search of many sessions is counted exactly afterwards.
+    public var totalIsAtLeast = false
+    /// `G` waits for the exact count, then goes to the last row.
+    public var bottomAfterCount = false
     /// Photo of the open session last shown (v and i cycle through them).
     public var photoIndex = 0
     /// An in-terminal preview of a photo (libchafa symbols), shown until a key is pressed.
@@ -60,6 +84,12 @@ public struct AppState: Sendable {
     public var playing = false
     public var speed = 1.0
     public var audioNote: String?
+    /// What `u` undoes, latest last: each item as it was before a change.
+    public var undo: [UndoStep] = []
+    /// The open session's history (loaded when the pane opens).
+    public var history: [HistoryEntry] = []
+    /// The checklists a session naming none may be scored against.
+    public var checklists: [String] = []
 
     public init(width: Int, height: Int, reviewer: String, isLead: Bool, decidesFindings: Bool? = nil) {
         self.width = width
@@ -72,8 +102,27 @@ public struct AppState: Sendable {
     /// Rows of the queue list that fit on screen (title, header, status and key lines aside).
     public var listHeight: Int { max(1, height - 4) }
 
-    /// The statuses `s` cycles through on the queue.
-    public static let statusCycle: [String?] = [nil, "new", "claimed", "draft", "submitted", "returned", "approved"]
+    /// The statuses `s` cycles through on the queue; leads also see the review-only ones,
+    /// released and expired (sessions somebody gave back or let run out).
+    public var statusCycle: [String?] {
+        [nil, "new", "claimed", "draft", "submitted", "returned", "approved"] + (isLead ? ["released", "expired"] : [])
+    }
+
+    /// The key contexts of the screen and mode, most specific first.
+    public var keyContexts: [KeyContext] {
+        switch mode {
+        case .findings: return [.findings, .global]
+        case .history: return [.history, .global]
+        default: break
+        }
+        switch screen {
+        case .queue: return [.queue, .global]
+        case .audit: return [.audit, .global]
+        case .session:
+            let own: KeyContext? = review == nil ? nil : reviewIsOthers ? (isLead ? .lead : nil) : .review
+            return (own.map { [$0] } ?? []) + [.session, .player, .global]
+        }
+    }
 
     public var items: [(section: Checklist.Section, item: Checklist.Item)] {
         guard let c = review?.checklist else { return [] }
@@ -83,10 +132,41 @@ public struct AppState: Sendable {
     /// The open review is someone else's (a lead reading it): answers cannot be typed.
     public var reviewIsOthers: Bool { review.map { $0.record.reviewer != reviewer } ?? false }
 
+    /// What identifies the queue's rows: the search, every filter and the order.
+    public func queueKey(_ search: String) -> String {
+        "\(search)\u{0}\(statusFilter ?? "")\u{0}\(reviewerFilter ?? "")\u{0}\(flaggedOnly)\u{0}\(newestFirst)"
+    }
+
+    /// The line being typed, whatever it is for (nil when none is).
+    public var editedLine: LineEditor? {
+        switch mode {
+        case let .search(e), let .comment(e), let .overrideAnswer(_, e), let .reason(_, e): return e
+        default: return nil
+        }
+    }
+
     public var currentItem: Checklist.Item? {
         let all = items
         return all.indices.contains(itemCursor) ? all[itemCursor].item : nil
     }
+}
+
+/// An item of the open review as it was before a change: what undo puts back.
+public struct UndoStep: Equatable, Sendable {
+    public var session: String
+    public var item: String
+    public var before: ItemEntry?
+}
+
+/// One line of a session's history pane.
+public struct HistoryEntry: Equatable, Sendable {
+    public var at: String
+    public var who: String
+    public var what: String
+    /// The reason, comment or detail, in full.
+    public var detail: String?
+    /// A cited moment (session clock, UTC ms): Enter plays from it.
+    public var moment: Int64?
 }
 
 /// What a lead is giving a reason for.
@@ -113,6 +193,13 @@ public enum Action: Sendable {
     case auditLoaded(ReviewerAuditReport)
     /// The open session's findings read again (after a decision).
     case findingsLoaded([StoredFinding])
+    case historyLoaded([AuditEntry])
+    case checklistsLoaded([String])
+    case reviewersLoaded([String])
+    /// The queue's count stopped at a cap: the total is a lower bound until counted exactly.
+    case countCapped
+    /// The exact size of a queue whose count was capped.
+    case countLoaded(total: Int, queue: String)
 }
 
 /// Work the update asks for; the runner does it against the store and the player and reports
@@ -136,6 +223,19 @@ public enum Effect: Equatable, Sendable {
     case returnReview(session: String, reviewer: String, reason: String)
     case override(session: String, reviewer: String, item: String, answer: String, reason: String)
     case decideFinding(session: String, id: Int64, verdict: FindingVerdict, reason: String)
+    case setEntry(session: String, item: String, entry: ItemEntry?)
+    case claim(session: String)
+    case release(session: String)
+    case chooseChecklist(session: String, checklist: String)
+    case loadHistory(session: String)
+    case loadChecklists
+    case loadReviewers
+    /// Counts the queue exactly (after a capped count): now (`G` needs it), or once the screen
+    /// shows the rows (`later`: the runner defers it past the keystroke).
+    case countQueue(later: Bool)
+    case redraw
+    case suspend
+    case setVolume(by: Double)
     case togglePlay
     case seek(by: Int64)
     case seekTo(Int64)

@@ -25,13 +25,27 @@ struct ReviewEdit: Equatable {
             let offset = state.session.flatMap { Timestamp(rfc3339: $0.summary.startedAt)?.offsetSeconds } ?? 0
             let moment = Timestamp(utcMillis: at / 1000 * 1000, offsetSeconds: offset).description
             self.init(session: session, document: .object([("answers", .object([(item, current.json)])), ("evidence", .object([(item, .array([.string(moment)]))]))]))
+        case let .setEntry(session, item, entry):
+            // An exact replacement (clear, remove a moment, undo), kept apart from score's additions.
+            let e: JSON = entry.map { .object([("answer", $0.answer.json), ("comment", $0.comment.map(JSON.string) ?? .null),
+                                               ("evidence", .array($0.evidence.map { .number(Double($0)) }))]) } ?? .null
+            self.init(session: session, document: .object([("set", .object([("item", .string(item)), ("entry", e)]))]))
         default:
             return nil
         }
     }
 
     func apply(_ service: ReviewService) throws -> ReviewView {
-        try service.score(session: session, answers: document, source: "workstation", checklist: nil, submit: false)
+        if let set = document["set"], let item = set["item"]?.stringValue {
+            var entry: ItemEntry?
+            if let e = set["entry"], e != .null {
+                guard let a = e["answer"], let answer = a.numberValue.map({ ItemAnswer.value(Int($0)) }) ?? a.stringValue.flatMap(ItemAnswer.init(text:)) else { throw ReviewError.answers("a kept change to \(item) holds no answer") }
+                entry = ItemEntry(answer: answer, comment: e["comment"]?.stringValue,
+                                  evidence: (e["evidence"]?.arrayValue ?? []).compactMap { $0.numberValue.map { Int64($0) } })
+            }
+            return try service.setEntry(session: session, item: item, entry: entry)
+        }
+        return try service.score(session: session, answers: document, source: "workstation", checklist: nil, submit: false)
     }
 }
 

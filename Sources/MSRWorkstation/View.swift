@@ -17,8 +17,13 @@ public func view(_ s: AppState) -> Grid {
     case .audit: drawAudit(s, &g)
     }
     drawBottom(s, &g)
-    if s.mode == .help { drawHelp(s, &g) }
-    if let d = s.session, s.screen == .session { drawFindings(s, d, &g) }
+    if case let .help(offset) = s.mode { drawHelp(s, offset: offset, &g) }
+    if let d = s.session, s.screen == .session {
+        drawFindings(s, d, &g)
+        if case let .history(cursor) = s.mode { drawHistory(s, d, cursor: cursor, &g) }
+        if case let .itemText(offset) = s.mode { drawItemText(s, offset: offset, &g) }
+        if case let .pickChecklist(cursor) = s.mode { drawChecklistPicker(s, cursor: cursor, &g) }
+    }
     if let p = s.preview { drawPreview(p.title, p.lines, &g) }
     return g
 }
@@ -34,28 +39,25 @@ func drawQueue(_ s: AppState, _ g: inout Grid) {
     let who = s.reviewer + (s.isLead ? " (lead)" : "")
     var filters = s.filter.isEmpty ? "" : " · /\(s.filter)"
     if let st = s.statusFilter { filters += " · \(st)" }
+    if let r = s.reviewerFilter { filters += " · by \(r)" }
     if s.flaggedOnly { filters += " · flagged" }
     if s.newestFirst { filters += " · newest first" }
-    titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(s.total) session\(s.total == 1 ? "" : "s")" + filters, &g)
-    // Columns fit the data: ids as wide as the widest shown, a short date on narrow screens.
-    let idW = min(19, max(7, s.rows.map { TextWidth.of($0.id) }.max() ?? 7))
-    let shortTime = g.width < 100
-    let timeW = shortTime ? 11 : 16, locW = 8, statusW = 9, findW = 12
-    let empW = max(6, g.width - (idW + timeW + locW + statusW + findW + 6))
-    let cols = [(idW, "SESSION"), (timeW, "STARTED"), (locW, "LOCATION"), (empW, "EMPLOYEE"), (statusW, "STATUS"), (findW, "FINDINGS")]
+    let count = "\(s.total)\(s.totalIsAtLeast ? "+" : "") session\(s.total == 1 && !s.totalIsAtLeast ? "" : "s")"
+    titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(count)" + filters, &g)
+    let columns = queueColumns(s, width: g.width)
     var x = 1
-    for (w, name) in cols { g.put(TextWidth.fit(name, w), x: x, y: 1, style: Style(.muted, bold: true)); x += w + 1 }
+    for c in columns { g.put(TextWidth.fit(c.name, c.width), x: x, y: 1, style: Style(.muted, bold: true)); x += c.width + 1 }
     if s.total == 0 {
         // Say what hides the rows: a search or a filter, before "nothing here at all".
-        let narrowed = !s.filter.isEmpty || s.statusFilter != nil || s.flaggedOnly
+        let narrowed = !s.filter.isEmpty || s.statusFilter != nil || s.flaggedOnly || s.reviewerFilter != nil
         let message = narrowed
-            ? "No session matches" + (s.filter.isEmpty ? "" : " /\(s.filter)") + (s.statusFilter.map { " · \($0)" } ?? "") + (s.flaggedOnly ? " · flagged" : "")
-                + ". / edits the search, s and f change the filters."
-            : s.isLead ? "No sessions. Import bundles with: msreview import PATH" : "Nothing claimed. Press p to pull the next session."
+            ? "No session matches" + (s.filter.isEmpty ? "" : " /\(s.filter)") + (s.statusFilter.map { " · \($0)" } ?? "") + (s.reviewerFilter.map { " · by \($0)" } ?? "")
+                + (s.flaggedOnly ? " · flagged" : "") + ". / edits the search, s and f change the filters."
+            : s.isLead ? "No sessions. Import bundles with: msreview import PATH" : "Nothing claimed. Press \(s.keys.label(.pull, in: .queue)) to pull the next session."
         g.put(message, x: 1, y: 3, style: Style(.muted), maxWidth: g.width - 2)
         return
     }
-    let top = max(0, min(s.cursor - s.listHeight / 2, s.total - s.listHeight))
+    let top = queueTop(s)
     for row in 0..<s.listHeight {
         let index = top + row
         let i = index - s.rowsOffset
@@ -64,15 +66,93 @@ func drawQueue(_ s: AppState, _ g: inout Grid) {
         let selected = index == s.cursor
         let base = Style(selected ? .selection : .normal, reverse: selected)
         if selected { g.fill(x: 0, y: row + 2, width: g.width, height: 1, style: base) }
-        let findings = r.fraud + r.suspect + r.integrity == 0 ? "" : r.findingsText
-        let findStyle = Style(r.fraud > 0 ? .bad : .warn, bold: r.fraud > 0, reverse: selected)
-        let values: [(String, Style)] = [
-            (r.id, base), (String(r.startedAt.prefix(16).dropFirst(shortTime ? 5 : 0)).replacingOccurrences(of: "T", with: " "), base), (r.locationID, base),
-            (r.employeeID + (r.employeeName.map { " " + $0 } ?? ""), base), (r.status, Style(statusRole(r.status), reverse: selected)), (findings, findStyle),
-        ]
         var x = 1
-        for ((w, _), (text, style)) in zip(cols, values) { g.put(TextWidth.fit(text, w), x: x, y: row + 2, style: style); x += w + 1 }
+        for c in columns {
+            let (text, style) = c.cell(r, s, selected)
+            g.put(TextWidth.fit(text, c.width), x: x, y: row + 2, style: selected ? Style(style.role == .normal ? .selection : style.role, bold: style.bold, reverse: true) : style, maxWidth: c.width)
+            x += c.width + 1
+        }
     }
+}
+
+/// One queue column: a heading, a width that fits the rows shown, and how a row fills it.
+struct QueueColumn {
+    var name: String
+    var width: Int
+    var cell: (SessionSummary, AppState, Bool) -> (String, Style)
+}
+
+/// The queue's columns at a width: each as wide as its widest shown value (within bounds), the
+/// employee column taking what is left, so findings and flags are not cut while room is spare.
+/// Leads get the reviewer holding each session; claims show when they run out, shaded by age.
+func queueColumns(_ s: AppState, width: Int) -> [QueueColumn] {
+    let rows = s.rows
+    func widest(_ values: [String], _ lo: Int, _ hi: Int, _ name: String) -> Int {
+        min(hi, max(lo, TextWidth.of(name), values.map(TextWidth.of).max() ?? 0))
+    }
+    let short = width < 100
+    // One zone for every row shown goes in the heading; rows of several zones each say theirs.
+    let zones = Set(rows.map { zoneText(Timestamp(rfc3339: $0.startedAt)?.offsetSeconds ?? 0) })
+    let oneZone = zones.count <= 1
+    let startedName = oneZone ? "STARTED " + (zones.first ?? "") : "STARTED"
+    let startedWidth = (short ? 11 : 16) + (oneZone ? 0 : short ? 3 : 4)
+    var cols: [QueueColumn] = [
+        QueueColumn(name: "SESSION", width: widest(rows.map(\.id), 7, 19, "SESSION")) { r, _, _ in (r.id, .normal) },
+        QueueColumn(name: startedName, width: max(startedWidth, TextWidth.of(startedName))) { r, _, _ in (startedText(r.startedAt, short: short, zone: !oneZone), .normal) },
+        QueueColumn(name: "LOCATION", width: widest(rows.map(\.locationID), 8, 12, "LOCATION")) { r, _, _ in (r.locationID, .normal) },
+        QueueColumn(name: "EMPLOYEE", width: 0) { r, _, _ in (r.employeeID + (r.employeeName.map { " " + $0 } ?? ""), .normal) },
+        QueueColumn(name: "STATUS", width: widest(rows.map(\.status), 6, 9, "STATUS")) { r, _, _ in (r.status, Style(statusRole(r.status))) },
+    ]
+    if s.isLead, rows.contains(where: { $0.reviewer != nil }) {
+        cols.append(QueueColumn(name: "REVIEWER", width: widest(rows.compactMap(\.reviewer), 8, 14, "REVIEWER")) { r, _, _ in (r.reviewer ?? "", .normal) })
+    }
+    let claimTexts = rows.map { claimText($0, now: s.now).0 }
+    if claimTexts.contains(where: { !$0.isEmpty }) {
+        cols.append(QueueColumn(name: "CLAIM", width: widest(claimTexts, 5, 14, "CLAIM")) { r, st, _ in
+            let (text, role) = claimText(r, now: st.now)
+            return (text, Style(role))
+        })
+    }
+    let findings = rows.map { $0.fraud + $0.suspect + $0.integrity == 0 ? "" : $0.findingsText }
+    cols.append(QueueColumn(name: "FINDINGS", width: widest(findings, 8, 40, "FINDINGS")) { r, _, _ in
+        (r.fraud + r.suspect + r.integrity == 0 ? "" : r.findingsText, Style(r.fraud > 0 ? .bad : .warn, bold: r.fraud > 0))
+    })
+    // The employee column takes what is left, at least enough for an id and a short name;
+    // findings give back what a narrow screen lacks, never below their heading.
+    let employees = rows.map { $0.employeeID + ($0.employeeName.map { " " + $0 } ?? "") }
+    let employeeMin = min(widest(employees, 8, 60, "EMPLOYEE"), 12)
+    let e = cols.firstIndex { $0.name == "EMPLOYEE" }!, f = cols.count - 1
+    let fixed = cols.enumerated().filter { $0.offset != e }.reduce(0) { $0 + $1.element.width + 1 } + 2
+    if fixed + employeeMin > width { cols[f].width = max(8, cols[f].width - (fixed + employeeMin - width)) }
+    cols[e].width = max(6, width - (cols.enumerated().filter { $0.offset != e }.reduce(0) { $0 + $1.element.width + 1 } + 2))
+    return cols
+}
+
+/// A start time as the device wrote it, in the location's zone (its offset shown when asked).
+func startedText(_ rfc3339: String, short: Bool, zone: Bool) -> String {
+    // Plain character work: Foundation's replacing was a tenth of a queue redraw.
+    let local = String(rfc3339.prefix(16).map { $0 == "T" ? " " : $0 })
+    let text = short ? String(local.dropFirst(5)) : local
+    guard zone, let t = Timestamp(rfc3339: rfc3339) else { return text }
+    return text + (short ? "" : " ") + zoneText(t.offsetSeconds)
+}
+
+/// A UTC offset as +03 or -04:30.
+func zoneText(_ offset: Int) -> String {
+    let sign = offset < 0 ? "-" : "+", h = abs(offset) / 3600, m = abs(offset) % 3600 / 60
+    return sign + (h < 10 ? "0" : "") + String(h) + (m == 0 ? "" : ":" + (m < 10 ? "0" : "") + String(m))
+}
+
+/// A live claim's remaining time, shaded as it ages: fresh plain, past half warn, nearly out or
+/// out bad — the staleness a spreadsheet's fading rows show.
+func claimText(_ r: SessionSummary, now: Int64) -> (String, Style.Role) {
+    guard ["claimed", "draft"].contains(r.status), let claimed = r.claimedMillis, let expires = r.expiresMillis, expires > claimed else { return ("", .normal) }
+    let left = expires - now
+    if left <= 0 { return ("expired", .bad) }
+    let used = Double(now - claimed) / Double(expires - claimed)
+    let hours = left / 3_600_000, minutes = left / 60_000 % 60
+    let text = "ends in " + (hours > 0 ? "\(hours)h" : "\(minutes)m")
+    return (text, used > 0.9 ? .bad : used > 0.5 ? .warn : .muted)
 }
 
 func statusRole(_ status: String) -> Style.Role {
@@ -175,17 +255,35 @@ func speedText(_ v: Double) -> String {
     return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
 }
 
-func drawChecklist(_ s: AppState, _ g: inout Grid, x: Int, width: Int, top: Int, bottom: Int) {
-    guard let review = s.review, let c = review.checklist, let score = review.score else {
-        g.put(s.review == nil ? "Checklist: read only" : "Checklist not chosen", x: x, y: top, style: Style(.muted))
-        return
-    }
-    let verdict = score.passed ? "PASS" : "FAIL"
-    let whose = s.reviewIsOthers ? "  by \(review.record.reviewer) [\(review.record.status.rawValue)]" : ""
-    g.put("\(c.id) v\(c.version)  \(percentText(score.percent))  \(verdict)\(whose)", x: x, y: top,
-          style: Style(score.passed ? .good : .bad, bold: true), maxWidth: width)
-    var lines: [(String, Style, Int?)] = []  // text, style, item index
+/// The checklist pane's lines where they are drawn: for the view and for mouse clicks.
+struct ChecklistLayout {
+    var x: Int
+    var width: Int
+    var rows: [(y: Int, item: Int)]
+}
+
+/// Where the checklist pane is, its item rows and their y (nil when no checklist is shown).
+func checklistLayout(_ s: AppState) -> ChecklistLayout? {
+    guard s.screen == .session, s.review?.checklist != nil else { return nil }
+    let leftW = max(34, s.width * 45 / 100)
+    let x = leftW + 2, top = 1, bottom = s.height - 2
+    let lines = checklistLines(s)
+    let listRows = max(1, bottom - top - 1 - guidanceRows)
+    let cursorLine = lines.firstIndex { $0.2 == s.itemCursor } ?? 0
+    let first = max(0, min(cursorLine - listRows / 2, lines.count - listRows))
+    var rows: [(y: Int, item: Int)] = []
+    for (row, line) in lines.dropFirst(first).prefix(listRows).enumerated() { if let i = line.2 { rows.append((top + 1 + row, i)) } }
+    return ChecklistLayout(x: x, width: s.width - x - 1, rows: rows)
+}
+
+let guidanceRows = 3
+
+/// Every line of the checklist: section headings and items (text, style, item index).
+func checklistLines(_ s: AppState) -> [(String, Style, Int?)] {
+    guard let review = s.review, let c = review.checklist, let score = review.score else { return [] }
+    var lines: [(String, Style, Int?)] = []
     var index = 0
+    let overridden = Dictionary(review.overrides.map { ($0.itemID, $0) }, uniquingKeysWith: { _, b in b })
     for (section, sc) in zip(c.sections, score.sections) {
         lines.append(("[\(section.id)] \(section.title)  \(percentText(sc.percent))", Style(.accent, bold: true), nil))
         for item in section.items {
@@ -194,15 +292,31 @@ func drawChecklist(_ s: AppState, _ g: inout Grid, x: Int, width: Int, top: Int,
             let failed = score.failedItems.contains(item.id)
             let crit = item.critical != .none ? "!" : " "
             let ev = (e?.evidence.isEmpty ?? true) ? "" : " *"
-            lines.append(("\(crit)\(TextWidth.fit(mark, 3)) \(item.id)\(ev)  \(item.text)", Style(failed ? .bad : e == nil ? .normal : .good), index))
+            // An item a lead overrode says so, with the reviewer's answer before.
+            let o = overridden[item.id].map { "  (overridden: \($0.before?.text ?? "unanswered") → \($0.after.text))" } ?? ""
+            lines.append(("\(crit)\(TextWidth.fit(mark, 3)) \(item.id)\(ev)  \(item.text)\(o)", Style(failed ? .bad : e == nil ? .normal : .good, bold: !o.isEmpty), index))
             index += 1
         }
     }
     for f in score.criticalFailures { lines.insert(("critical failure: \(f.itemID)", Style(.bad, bold: true), nil), at: 0) }
-    let guidanceRows = 3
+    return lines
+}
+
+func drawChecklist(_ s: AppState, _ g: inout Grid, x: Int, width: Int, top: Int, bottom: Int) {
+    guard let review = s.review, review.checklist != nil, let score = review.score, let layout = checklistLayout(s) else {
+        g.put(s.review == nil ? "Checklist: read only" : "Checklist not chosen: \(s.keys.label(.checklist, in: .session)) chooses one", x: x, y: top, style: Style(.muted))
+        return
+    }
+    let whose = s.reviewIsOthers ? "by \(review.record.reviewer) [\(review.record.status.rawValue)] · " : ""
+    let line = scoreLine(review, compact: true)
+    let role: Style.Role = line.hasSuffix("PASS") ? .good : line.contains("FAIL") ? .bad : .accent
+    g.put("\(whose)\(review.checklist!.id) v\(review.checklist!.version) · \(line)", x: x, y: top, style: Style(role, bold: true), maxWidth: width)
+    _ = score
+    let lines = checklistLines(s)
     let listRows = max(1, bottom - top - 1 - guidanceRows)
     let cursorLine = lines.firstIndex { $0.2 == s.itemCursor } ?? 0
     let first = max(0, min(cursorLine - listRows / 2, lines.count - listRows))
+    _ = layout
     for (row, line) in lines.dropFirst(first).prefix(listRows).enumerated() {
         let selected = line.2 == s.itemCursor
         var style = line.1
@@ -211,80 +325,95 @@ func drawChecklist(_ s: AppState, _ g: inout Grid, x: Int, width: Int, top: Int,
     }
     if let item = s.currentItem {
         let gy = bottom - guidanceRows
-        let kind: String
-        switch item.kind {
-        case .yesno: kind = "y/n"
-        case let .scale(n): kind = "1–\(n)"
-        case let .points(n): kind = "0–\(n)"
-        }
-        let tags = [kind, item.allowsNA ? "a=N/A" : nil, item.evidenceOnFail ? "evidence if failed" : nil,
-                    item.critical != .none ? "critical: \(item.critical.rawValue)" : nil].compactMap { $0 }.joined(separator: " · ")
-        g.put(tags, x: x, y: gy, style: Style(.muted, bold: true), maxWidth: width)
+        g.put(itemTags(item), x: x, y: gy, style: Style(.muted, bold: true), maxWidth: width)
         let text = item.guidance.isEmpty ? item.text : item.guidance
-        var rest = Substring(text)
-        for r in 1..<guidanceRows {
-            guard !rest.isEmpty else { break }
-            var cut = rest.startIndex, used = 0
-            while cut < rest.endIndex, used + TextWidth.of(String(rest[cut])) <= width { used += TextWidth.of(String(rest[cut])); cut = rest.index(after: cut) }
-            g.put(String(rest[..<cut]), x: x, y: gy + r, style: Style(.muted), maxWidth: width)
-            rest = rest[cut...].drop { $0 == " " }
+        let wrapped = wrap(text, width: width)
+        for (r, l) in wrapped.prefix(guidanceRows - 1).enumerated() {
+            let more = r == guidanceRows - 2 && wrapped.count > guidanceRows - 1
+            g.put(more ? String(l.dropLast(min(l.count, 12))) + "… Enter: all" : l, x: x, y: gy + 1 + r, style: Style(.muted), maxWidth: width)
         }
     }
 }
 
+func itemTags(_ item: Checklist.Item) -> String {
+    let kind: String
+    switch item.kind {
+    case .yesno: kind = "y/n"
+    case let .scale(n): kind = "1–\(n)"
+    case let .points(n): kind = "0–\(n)"
+    }
+    return [kind, item.allowsNA ? "a=N/A" : nil, item.evidenceOnFail ? "evidence if failed" : nil,
+            item.critical != .none ? "critical: \(item.critical.rawValue)" : nil].compactMap { $0 }.joined(separator: " · ")
+}
+
+/// Text broken into lines of at most `width` cells, at spaces where it can.
+func wrap(_ text: String, width: Int) -> [String] {
+    var out: [String] = []
+    for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var line = "", used = 0
+        for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+            var w = String(word), ww = TextWidth.of(w)
+            if used > 0, used + 1 + ww > width { out.append(line); line = ""; used = 0 }
+            while ww > width {  // a word longer than the line is cut
+                var cut = "", cw = 0
+                for ch in w { let c = TextWidth.of(String(ch)); if cw + c > width { break }; cut.append(ch); cw += c }
+                out.append(cut); w = String(w.dropFirst(cut.count)); ww = TextWidth.of(w)
+            }
+            if used > 0 { line += " "; used += 1 }
+            line += w; used += ww
+        }
+        out.append(line)
+    }
+    return out
+}
+
+/// A line being edited: its label, the visible part of the text with the cursor shown in
+/// reverse, and what Enter and Esc do.
+func drawEditor(_ label: String, _ editor: LineEditor, _ after: String, y: Int, _ g: inout Grid) {
+    let style = Style(.muted, reverse: true)
+    let x0 = g.put(label, x: 1, y: y, style: style, maxWidth: g.width - 2)
+    let field = max(4, g.width - x0 - TextWidth.of(after) - 3)
+    let (text, cursorColumn) = editor.visible(width: field)
+    g.put(text, x: x0, y: y, style: Style(.normal, bold: true, reverse: true), maxWidth: field)
+    let cx = x0 + cursorColumn
+    if cx < g.width {
+        var c = g[cx, y]
+        c.style = Style(.normal, bold: true, reverse: false)
+        if c.continuation { c = Cell(text: " ", style: c.style, continuation: false) }
+        g[cx, y] = c
+    }
+    g.put(after, x: min(g.width - 1, x0 + field + 1), y: y, style: style, maxWidth: g.width - 2)
+}
+
 func drawBottom(_ s: AppState, _ g: inout Grid) {
     let statusY = g.height - 2, keysY = g.height - 1
-    g.put(s.status, x: 1, y: statusY, style: Style(.warn), maxWidth: g.width - 2)
+    g.put(s.status, x: 1, y: statusY, style: Style(s.statusIsError ? .bad : .warn, bold: s.statusIsError), maxWidth: g.width - 2)
+    g.fill(x: 0, y: keysY, width: g.width, height: 1, style: Style(.muted, reverse: true))
     let hint: String
     switch s.mode {
-    case let .search(text): hint = "/" + text + "▏  Enter filter · Esc cancel"
-    case let .comment(text): hint = "comment: " + text + "▏  Enter save · Esc cancel"
-    case .confirmSubmit: hint = "Submit this review? y = submit, any other key = cancel"
-    case .confirmApprove: hint = "Approve this review? y = approve, any other key = cancel"
-    case let .overrideAnswer(item, text): hint = "override \(item) to (yes/no/na/number): " + text + "▏  Enter next · Esc cancel"
-    case let .reason(action, text):
+    case let .search(e): drawEditor("/", e, "Enter keep · Esc clear", y: keysY, &g); return
+    case let .comment(e): drawEditor("comment: ", e, "Enter save · Esc cancel", y: keysY, &g); return
+    case let .overrideAnswer(item, e): drawEditor("override \(item) to (yes/no/na/number): ", e, "Enter next · Esc", y: keysY, &g); return
+    case let .reason(action, e):
         let what: String
         switch action {
         case .returnReview: what = "reason for returning: "
         case .override: what = "reason for the override: "
         case let .decideFinding(id, verdict): what = "reason to \(verdict == .confirmed ? "confirm" : "dismiss") #\(id): "
         }
-        hint = what + text + "▏  Enter save · Esc cancel"
-    case .findings:
-        hint = s.decidesFindings ? "j/k move · c confirm · x dismiss (with a reason) · Esc close" : "j/k move · Esc close"
-    default:
-        hint = s.screen == .audit
-            ? "[ ] previous/next period · q back to the queue"
-            : s.screen == .queue
-            ? "Enter open · p pull · / search · s status · f flagged" + (s.isLead && g.width >= 90 ? " · A audit" : "") + " · ? help · q quit"
-            : s.reviewIsOthers
-            ? "A approve · R return · O override item · space play · ←/→ 5s · v photo · ? help · F findings · q back"
-            : "y/n/a/0-9 answer · m evidence · c comment · S submit · space play · ←/→ 5s · ? help · F findings · q back"
+        drawEditor(what, e, "Enter save · Esc cancel", y: keysY, &g)
+        return
+    case .confirmSubmit: hint = "Submit this review? y = submit, any other key = cancel"
+    case .confirmApprove: hint = "Approve this review? y = approve, any other key = cancel"
+    case .findings: hint = s.keys.hints(s.decidesFindings ? [.findings] : [], width: g.width - 2) + (s.decidesFindings ? "" : "j/k move · Esc close")
+    case .history: hint = s.keys.hints([.history], width: g.width - 2)
+    case .help: hint = "j/k ↑/↓ PgUp/PgDn scroll · any other key closes the help"
+    case .itemText: hint = "any key closes"
+    case .pickChecklist: hint = "j/k choose · Enter score against it · Esc cancel"
+    case .normal: hint = s.keys.hints(s.keyContexts, width: g.width - 2, leaving: s.isLead ? [] : [.audit, .reviewerFilter])
     }
-    g.fill(x: 0, y: keysY, width: g.width, height: 1, style: Style(.muted, reverse: true))
     g.put(hint, x: 1, y: keysY, style: Style(.muted, reverse: true), maxWidth: g.width - 2)
 }
-
-public let helpLines: [String] = [
-    "Queue",
-    "  j/k ↑/↓  move      PgUp/PgDn  page    g/G  top/bottom      r  reload",
-    "  Enter    open      p  pull next       /  search (id, place, name, date)",
-    "  s        status    f  flagged only    o  oldest/newest first",
-    "  A        reviewer audit (leads; [ ] change the period)",
-    "Session",
-    "  j/k ↑/↓  item      y/n  yes/no        a  not applicable  0-9  a number",
-    "  m  evidence at play head    c  comment    S  submit (asks)",
-    "  v        open next photo              i  preview it here",
-    "  F        findings in full: j/k, c confirm, x dismiss (leads, a reason)",
-    "  q/Esc    back to the queue",
-    "Lead, on another reviewer's review",
-    "  A  approve   R  return (reason)   O  override this item (answer, reason)",
-    "Player",
-    "  space    play/pause  ←/→  5 s   [ ] Shift+←/→  30 s   < >  speed",
-    "  N/P      next/previous marker (Q photo P * evidence)",
-    "Every answer is saved at once; reopening resumes where you were.",
-    "                                   any key closes this help",
-]
 
 /// The reviewer audit as a table: flagged reviewers stand out.
 func drawAudit(_ s: AppState, _ g: inout Grid) {
@@ -338,12 +467,73 @@ func drawPreview(_ title: String, _ lines: [String], _ g: inout Grid) {
     for (i, line) in lines.prefix(h - 2).enumerated() { g.put(line, x: x0 + 2, y: y0 + 1 + i, maxWidth: w - 4) }
 }
 
-func drawHelp(_ s: AppState, _ g: inout Grid) {
-    let w = min(g.width - 2, (helpLines.map(TextWidth.of).max() ?? 72) + 4), h = min(g.height - 2, helpLines.count + 2)
+/// The help overlay: generated from the key table, the current screen's keys first, scrolled.
+func drawHelp(_ s: AppState, offset: Int, _ g: inout Grid) {
+    let lines = s.keys.helpLines(width: helpWidth(s), first: s.keyContexts)
+    let footer = "Every answer is saved at once; reopening resumes where you were."
+    let w = min(g.width, max(TextWidth.of(footer), lines.map(TextWidth.of).max() ?? 0) + 6)
+    let h = min(g.height - 2, lines.count + 3)
     let x0 = (g.width - w) / 2, y0 = (g.height - h) / 2
     g.fill(x: x0, y: y0, width: w, height: h, style: Style(.normal, reverse: true))
-    g.put(" Keys ", x: x0 + 2, y: y0, style: Style(.title, bold: true, reverse: true))
-    for (i, line) in helpLines.prefix(h - 2).enumerated() {
+    let shown = h - 3
+    let from = min(offset, max(0, lines.count - shown))
+    let more = lines.count > shown ? " \(from + 1)–\(from + shown) of \(lines.count), j/k scroll " : ""
+    g.put(" Keys " + more, x: x0 + 2, y: y0, style: Style(.title, bold: true, reverse: true), maxWidth: w - 4)
+    for (i, line) in lines.dropFirst(from).prefix(shown).enumerated() {
         g.put(line, x: x0 + 2, y: y0 + 1 + i, style: Style(.normal, bold: !line.hasPrefix(" "), reverse: true), maxWidth: w - 4)
+    }
+    g.put(footer, x: x0 + 2, y: y0 + h - 2, style: Style(.muted, reverse: true), maxWidth: w - 4)
+}
+
+/// A full-width box over the session screen, the title on its top line; returns its inner rows.
+func overlayBox(_ title: String, rows wanted: Int, _ g: inout Grid) -> (x: Int, y: Int, width: Int, rows: Int) {
+    let rows = min(wanted, max(2, g.height - 6))
+    let y0 = max(1, (g.height - rows - 2) / 2)
+    g.fill(x: 0, y: y0, width: g.width, height: rows + 2, style: .normal)
+    g.put(" " + title + " ", x: 1, y: y0, style: Style(.title, bold: true, reverse: true), maxWidth: g.width - 2)
+    return (1, y0 + 1, g.width - 2, rows)
+}
+
+/// The history pane: each entry two lines, what happened, then its reason, comment or detail.
+func drawHistory(_ s: AppState, _ d: SessionDetail, cursor: Int, _ g: inout Grid) {
+    let list = s.history
+    let box = overlayBox("History of \(d.summary.id) (\(list.count))", rows: list.count * 2, &g)
+    let perScreen = max(1, box.rows / 2)
+    let first = max(0, min(cursor - perScreen / 2, list.count - perScreen))
+    for (i, e) in list.dropFirst(first).prefix(perScreen).enumerated() {
+        let selected = first + i == cursor, y = box.y + 2 * i
+        if selected { g.fill(x: 0, y: y, width: g.width, height: 2, style: Style(.selection, reverse: true)) }
+        let when = Timestamp(rfc3339: e.at).map { "\($0.localDate) \($0.local.timeString)" } ?? "          —"
+        let role: Style.Role = e.what.hasPrefix("returned") || e.what.hasPrefix("overrode") ? .warn : e.moment != nil ? .accent : .normal
+        g.put("\(when)  \(e.who)  \(e.what)" + (e.moment != nil ? "  ▶ Enter" : ""), x: box.x, y: y, style: Style(role, bold: true, reverse: selected), maxWidth: box.width)
+        g.put("    " + (e.detail ?? ""), x: box.x, y: y + 1, style: Style(.normal, reverse: selected), maxWidth: box.width)
+    }
+}
+
+/// The current item in full: its id, kind, text and guidance, wrapped to the screen.
+func drawItemText(_ s: AppState, offset: Int, _ g: inout Grid) {
+    guard let item = s.currentItem else { return }
+    let section = s.items.first { $0.item.id == item.id }?.section
+    let width = g.width - 4
+    var lines = ["[\(section?.id ?? "")] \(section?.title ?? "")", itemTags(item), ""] + wrap(item.text, width: width)
+    if !item.guidance.isEmpty { lines += ["", "Guidance"] + wrap(item.guidance, width: width) }
+    if let e = s.review?.entries[item.id] {
+        lines += ["", "Answer: \(e.answer.text)" + (e.evidence.isEmpty ? "" : " · \(e.evidence.count) cited moment\(e.evidence.count == 1 ? "" : "s")")]
+        if let c = e.comment, !c.isEmpty { lines += wrap("Comment: " + c, width: width) }
+    }
+    let box = overlayBox(item.id, rows: lines.count, &g)
+    for (i, l) in lines.dropFirst(offset).prefix(box.rows).enumerated() {
+        g.put(l, x: box.x + 1, y: box.y + i, style: i + offset == 0 || l == "Guidance" ? Style(.accent, bold: true) : .normal, maxWidth: box.width - 1)
+    }
+}
+
+/// The checklists a session naming none can be scored against.
+func drawChecklistPicker(_ s: AppState, cursor: Int, _ g: inout Grid) {
+    let box = overlayBox("Checklist for \(s.session?.summary.id ?? "")", rows: s.checklists.count, &g)
+    let first = max(0, min(cursor - box.rows / 2, s.checklists.count - box.rows))
+    for (i, id) in s.checklists.dropFirst(first).prefix(box.rows).enumerated() {
+        let selected = first + i == cursor
+        if selected { g.fill(x: 0, y: box.y + i, width: g.width, height: 1, style: Style(.selection, reverse: true)) }
+        g.put(id, x: box.x + 1, y: box.y + i, style: Style(.normal, bold: selected, reverse: selected), maxWidth: box.width - 1)
     }
 }

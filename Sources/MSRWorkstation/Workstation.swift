@@ -9,7 +9,7 @@ import MSRTerminal
 /// Runs the workstation's effects against the store, the review service and the player, and
 /// feeds the results back through `update`. Owns the only mutable state outside `AppState`:
 /// the player of the open session.
-public final class Workstation {
+public final class Workstation: @unchecked Sendable {
     public private(set) var state: AppState
     let store: Store
     let service: ReviewService
@@ -32,8 +32,12 @@ public final class Workstation {
     /// The filter the loaded rows came from; nil when they may be stale (after a pull or reload).
     var loadedFilter: String?
 
-    public init(store: Store, reviewer: String, config: Config, device: String, width: Int, height: Int) throws {
+    /// `keys`: the key table with the config's remaps (`KeyTable.standard.remapped`); `background`:
+    /// effects run on the worker (the terminal loop) rather than before `dispatch` returns.
+    public init(store: Store, reviewer: String, config: Config, device: String, width: Int, height: Int,
+                keys: KeyTable = .standard, background: Bool = false) throws {
         self.store = store
+        inBackground = background
         service = ReviewService(store: store, actor: reviewer, config: config)
         access = try SessionAccess(store: store, actor: reviewer)
         media = try LocalMedia(store: store, capBytes: Int64(config["media_cache_mb"]) << 20)
@@ -41,6 +45,10 @@ public final class Workstation {
         let me = try store.reviewer(reviewer)
         state = AppState(width: width, height: height, reviewer: reviewer, isLead: me?.role == .lead,
                          decidesFindings: me?.role == .lead || access.standing == .owner)
+        state.keys = keys
+        state.mouse = config.strings["mouse"] == "on"
+        state.now = Timestamp.now().utcMillis
+        seen = state
         if me == nil { state.status = "\(reviewer) is not a registered reviewer: browsing only (a lead adds you with msreview reviewers add \(reviewer))" }
         journalPath = UnsavedJournal.path(store: store.path, reviewer: reviewer)
         unsaved = UnsavedJournal.read(journalPath)
@@ -48,48 +56,175 @@ public final class Workstation {
         if !unsaved.isEmpty { dispatch(.unsaved(unsaved.count)) }
     }
 
+    /// The state as it was when the running effect was asked for: what effects read. On the
+    /// worker it is a copy, so the input thread's state is never shared.
+    var seen: AppState
+    /// Effects run on `worker`, off the input thread: the screen stays live while a query, a
+    /// viewer being started or a photo being decoded takes its time. Off (tests, ui-timing),
+    /// each key's effects run before `dispatch` returns.
+    let inBackground: Bool
+    let worker = DispatchQueue(label: "msreview-effects")
+    private let inboxLock = NSLock()
+    private var inbox: [Action] = []
+    private var queued = 0
+    /// The latest queue load asked for: an older one still waiting is skipped (typing a search
+    /// runs one query for what was typed by the time the worker gets to it).
+    private var latestQueueLoad = 0
+    private var tickQueued = false
+    /// Ctrl-L and Ctrl-Z, for the terminal loop (they act on the screen, not the store).
+    public var redrawRequested = false
+    public var suspendRequested = false
+
     /// Applies an action and runs the effects it asks for (and the actions they produce).
     public func dispatch(_ action: Action) {
         var pending = [action]
         while !pending.isEmpty {
             let a = pending.removeFirst()
-            for effect in update(&state, a) { pending += run(effect) }
+            for effect in update(&state, a) {
+                switch effect {
+                case .redraw: redrawRequested = true; continue
+                case .suspend: suspendRequested = true; continue
+                default: break
+                }
+                if inBackground { submit(effect) } else if case .countQueue(later: true) = effect { deferred.append(effect) } else { seen = state; pending += run(effect) }
+            }
         }
     }
 
-    /// Polls the player so the play head moves on screen.
+    /// Hands an effect to the worker with the state as it is now; its actions come back through
+    /// `drain`.
+    func submit(_ effect: Effect) {
+        let snapshot = state
+        inboxLock.lock()
+        queued += 1
+        var g = 0
+        switch effect {
+        case .loadQueue: latestQueueLoad += 1; g = latestQueueLoad
+        // A count belongs to the queue loaded before it: a newer load (the search typed on) makes it moot.
+        case .countQueue: g = latestQueueLoad
+        default: break
+        }
+        let generation = g
+        inboxLock.unlock()
+        worker.async { [self] in
+            inboxLock.lock()
+            let stale = generation != 0 && generation != latestQueueLoad
+            inboxLock.unlock()
+            var actions: [Action] = []
+            if !stale {
+                seen = snapshot
+                actions = run(effect)
+            }
+            inboxLock.lock()
+            inbox += actions
+            queued -= 1
+            inboxLock.unlock()
+        }
+    }
+
+    /// Whether effects are still running or their results wait to be applied.
+    public var busy: Bool {
+        inboxLock.lock()
+        defer { inboxLock.unlock() }
+        return queued > 0 || !inbox.isEmpty
+    }
+
+    /// Applies what the worker has finished (on the input thread); true when anything changed.
+    @discardableResult
+    public func drain() -> Bool {
+        inboxLock.lock()
+        let actions = inbox
+        inbox = []
+        inboxLock.unlock()
+        for a in actions { dispatch(a) }
+        return !actions.isEmpty
+    }
+
+    /// Waits for the worker to finish everything asked of it so far, then applies the results.
+    public func settle() {
+        while busy {
+            worker.sync {}
+            drain()
+        }
+    }
+
+    /// Effects put off past the keystroke that asked for them (inline only; the worker's queue
+    /// orders them in the background): run on the next tick.
+    var deferred: [Effect] = []
+    /// Whether `tick` has put-off effects to run (ui-timing times them apart from the keys).
+    public var hasDeferredWork: Bool { !deferred.isEmpty }
+
+    /// Polls the player so the play head moves on screen (on the worker, which owns the player).
     public func tick() {
-        retryUnsaved()
-        guard let p = player else { return }
+        guard inBackground else {
+            let later = deferred
+            deferred = []
+            for e in later { seen = state; for a in run(e) { dispatch(a) } }
+            seen = state
+            for a in poll() { dispatch(a) }
+            return
+        }
+        inboxLock.lock()
+        let already = tickQueued
+        tickQueued = true
+        inboxLock.unlock()
+        if already { return }
+        let snapshot = state
+        worker.async { [self] in
+            seen = snapshot
+            let actions = poll()
+            inboxLock.lock()
+            inbox += actions
+            tickQueued = false
+            inboxLock.unlock()
+        }
+    }
+
+    /// The player's state (and the retried kept edits) as actions.
+    func poll() -> [Action] {
+        var out = retryUnsaved()
+        guard let p = player else { return out }
         if let e = p.error, !soundFailed {
             soundFailed = true
-            dispatch(.audioUnavailable("no sound: \(e)"))
+            out.append(.audioUnavailable("no sound: \(e)"))
         }
         let playing = !p.isPaused && !p.isFinished && p.error == nil
-        if playing != state.playing || p.positionMillis != state.position || p.speed != state.speed {
-            dispatch(.playback(position: p.positionMillis, playing: playing, speed: p.speed))
+        if playing != seen.playing || p.positionMillis != seen.position || p.speed != seen.speed {
+            out.append(.playback(position: p.positionMillis, playing: playing, speed: p.speed))
         }
+        return out
     }
 
     func run(_ effect: Effect) -> [Action] {
         do {
             switch effect {
             case let .loadQueue(offset, limit, filter):
-                var f = SessionFilter()
-                f.search = filter
-                if let status = state.statusFilter { f.statuses = [status] }
-                f.flagged = state.flaggedOnly
-                f.descending = state.newestFirst
-                // The cache key covers every filter and the order, so a change always reloads.
-                let key = "\(filter)\u{0}\(state.statusFilter ?? "")\u{0}\(state.flaggedOnly)\u{0}\(state.newestFirst)"
+                guard let f = queueFilter(filter) else { return [] }
+                let key = queueKey(filter)
                 let total: Int
-                if let c = countCache, c.filter == key { total = c.total } else {
-                    total = try access.sessionCount(f)
-                    countCache = (key, total)
+                var atLeast = false
+                if let c = countCache, c.filter == key { total = c.total } else if offset == 0 {
+                    // The first window of a queue (a search as it is typed, the first paint) comes
+                    // before its count: a window that is not full holds every row, and so is the
+                    // count; a full one says "at least", counted exactly after the keystroke.
+                    var first = f
+                    first.limit = limit
+                    let rows = try access.sessions(first)
+                    loadedFilter = key
+                    if rows.count < limit {
+                        countCache = (key, rows.count)
+                        return [.queueLoaded(rows: rows, offset: 0, total: rows.count)]
+                    }
+                    return [.queueLoaded(rows: rows, offset: 0, total: rows.count), .countCapped]
+                } else {
+                    // A search is counted up to a cap first, so a keystroke never waits for a
+                    // count of everything; past the cap the exact count follows.
+                    total = try access.sessionCount(f, cap: Workstation.searchCountCap)
+                    if total < Workstation.searchCountCap { countCache = (key, total) } else { atLeast = true }
                 }
                 let rows = try window(f, offset: offset, limit: limit, total: total, key: key)
                 loadedFilter = key
-                return [.queueLoaded(rows: rows, offset: offset, total: total)]
+                return [.queueLoaded(rows: rows, offset: offset, total: total)] + (atLeast ? [.countCapped] : [])
             case .reload:
                 countCache = nil
                 loadedFilter = nil
@@ -98,7 +233,7 @@ public final class Workstation {
                 countCache = nil
                 loadedFilter = nil
                 let ids = try service.pull(count: 1, checklist: nil)
-                return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: state.listHeight * 3, filter: state.filter))
+                return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: seen.listHeight * 3, filter: seen.filter))
             case let .openSession(id):
                 let detail = try access.session(id)
                 var notes: [Action] = []
@@ -107,19 +242,24 @@ public final class Workstation {
                     // A blind calibration says so; having no review at all is ordinary.
                     if case .calibrationBlind = e { notes.append(.info(e.description)) }
                 }
-                let mine = all.filter { $0.record.reviewer == state.reviewer }
+                let mine = all.filter { $0.record.reviewer == seen.reviewer }
                 var review = mine.last { $0.record.status.isOpen } ?? mine.last
                 // A lead without a review of their own reads the latest decided one of others.
-                if review == nil, state.isLead {
+                if review == nil, seen.isLead {
                     review = all.last { [.submitted, .approved, .returned].contains($0.record.status) } ?? all.last
                 }
                 // Opening a claimed session starts the review: its checklist (the manifest's) is
                 // bound and the opening time recorded (the reviewer audit measures from it).
-                if let r = review, r.record.reviewer == state.reviewer, r.checklist == nil, r.record.status.isOpen, detail.summary.checklist != nil {
+                if let r = review, r.record.reviewer == seen.reviewer, r.checklist == nil, r.record.status.isOpen, detail.summary.checklist != nil {
                     review = try service.score(session: id, answers: .object([]), source: "workstation", checklist: nil, submit: false)
                 }
                 if review != nil, review?.checklist == nil {
                     notes.append(.info("session names no checklist: choose one with msreview score \(id) --checklist ID"))
+                }
+                // A returned review says why at once; the history pane has the rest.
+                if let r = review, r.record.reviewer == seen.reviewer, r.record.status == .returned,
+                   let why = try service.auditLog(session: id).last(where: { $0.action == "return" && $0.reviewID == r.record.id }) {
+                    notes.append(.info("returned by \(why.actor): \(why.reason ?? "") — H shows the history"))
                 }
                 if let reason = openPlayer(detail) { notes.append(.audioUnavailable(reason)) }
                 if let purged = detail.mediaPurgedAt {
@@ -136,7 +276,7 @@ public final class Workstation {
                 player = nil
                 return []
             case .answer, .comment, .markEvidence:
-                guard let edit = ReviewEdit(effect, state: state) else {
+                guard let edit = ReviewEdit(effect, state: seen) else {
                     if case let .comment(_, item, _) = effect { return [.failed("answer \(item) before commenting on it")] }
                     if case let .markEvidence(_, item, _) = effect { return [.failed("answer \(item) before citing evidence")] }
                     return []
@@ -146,7 +286,7 @@ public final class Workstation {
                 let v = try service.submit(session: session)
                 return [.reviewSaved(v), .info("submitted — \(percentText(v.score?.percent)) \(v.score?.passed == true ? "PASS" : "FAIL")")]
             case let .openPhoto(session, index):
-                guard let photo = state.session?.photos[index], let sha = photo.sha256 else { return [.failed("that photo is missing")] }
+                guard let photo = seen.session?.photos[index], let sha = photo.sha256 else { return [.failed("that photo is missing")] }
                 // What the isolated decoder could not read at import is never decoded here.
                 guard photo.status != .unreadable else { return [.failed("that photo could not be decoded at import; it is not opened")] }
                 return [.info(try PhotoViewer.open(path: media.path(for: sha), name: "\(session)-\(photo.entry.file)",
@@ -165,12 +305,50 @@ public final class Workstation {
                 // Only the findings are read again, not the whole session.
                 return [.findingsLoaded(try store.storedFindings(sessionID: session)), .info("\(verdict.rawValue) finding #\(id)")]
             case let .previewPhoto(session, index, columns, rows):
-                guard let photo = state.session?.photos[index], let sha = photo.sha256,
+                guard let photo = seen.session?.photos[index], let sha = photo.sha256,
                       let bytes = try? readFile(media.path(for: sha)) else { return [.failed("that photo is missing")] }
                 guard photo.status != .unreadable else { return [.failed("that photo could not be decoded at import; it is not opened")] }
                 let taken = photo.entry.takenAt?.local.timeString ?? "—"
                 return [.previewReady(title: "\(session) \(photo.entry.file) · taken \(taken) · \(photo.exifText.map { "EXIF " + $0 } ?? "no EXIF")",
                                       lines: try PhotoFile.preview(bytes, columns: columns, rows: rows))]
+            case .setEntry:
+                guard let edit = ReviewEdit(effect, state: seen) else { return [] }
+                return save(edit)
+            case let .claim(session):
+                try service.claim(session: session)
+                countCache = nil
+                loadedFilter = nil
+                return [.info("claimed \(session)")] + run(.loadQueue(offset: max(0, seen.cursor - seen.listHeight), limit: seen.listHeight * 3, filter: seen.filter))
+            case let .release(session):
+                try service.release(session: session)
+                countCache = nil
+                loadedFilter = nil
+                return [.info("released \(session): back in the queue for anyone")] + run(.loadQueue(offset: max(0, seen.cursor - seen.listHeight), limit: seen.listHeight * 3, filter: seen.filter))
+            case let .chooseChecklist(session, checklist):
+                let v = try service.score(session: session, answers: .object([]), source: "workstation", checklist: checklist, submit: false)
+                return [.reviewSaved(v), .info("scored against \(checklist) v\(v.checklist?.version ?? 0)")]
+            case let .loadHistory(session):
+                return [.historyLoaded(try service.auditLog(session: session))]
+            case .loadChecklists:
+                var latest: [String: Int] = [:]
+                for c in try store.checklistVersions() { latest[c.id] = max(latest[c.id] ?? 0, c.version) }
+                return [.checklistsLoaded(latest.keys.sorted())]
+            case .loadReviewers:
+                return [.reviewersLoaded(try store.reviewers().map(\.id).sorted())]
+            case .countQueue:
+                guard let f = queueFilter(seen.filter) else { return [] }
+                let total = try access.sessionCount(f)
+                countCache = (queueKey(seen.filter), total)
+                return [.countLoaded(total: total, queue: queueKey(seen.filter))]
+            case .redraw:
+                redrawRequested = true
+                return []
+            case .suspend:
+                suspendRequested = true
+                return []
+            case let .setVolume(by):
+                player.map { $0.volume += by }
+                return [.info("volume \(Int(((player?.volume ?? 1) * 100).rounded())) %")]
             case .togglePlay:
                 guard let p = player else { return [.failed("no playable audio")] }
                 if p.isFinished { p.play(from: timeline?.startMillis) } else if p.isPaused { p.play() } else { p.pause() }
@@ -218,15 +396,15 @@ public final class Workstation {
     }
 
     /// Tries the kept edits again (every two seconds at most), oldest first.
-    func retryUnsaved() {
-        guard !unsaved.isEmpty, DispatchTime.now().uptimeNanoseconds > nextRetry else { return }
+    func retryUnsaved() -> [Action] {
+        guard !unsaved.isEmpty, DispatchTime.now().uptimeNanoseconds > nextRetry else { return [] }
         nextRetry = DispatchTime.now().uptimeNanoseconds + 2_000_000_000
         // The store connects again by itself on the next statement once the server answers.
         var actions: [Action] = []
         while let edit = unsaved.first {
             do {
                 let view = try edit.apply(service)
-                if view.record.sessionID == state.session?.summary.id { actions.append(.reviewSaved(view)) }
+                if view.record.sessionID == seen.session?.summary.id { actions.append(.reviewSaved(view)) }
             } catch let e as StoreError where e.isConnectionLost {
                 break
             } catch {
@@ -236,7 +414,7 @@ public final class Workstation {
             unsaved.removeFirst()
             UnsavedJournal.write(unsaved, path: journalPath)
         }
-        for a in actions + [.unsaved(unsaved.count)] { dispatch(a) }
+        return actions + [.unsaved(unsaved.count)]
     }
 
     /// The latest review of a session by a reviewer, as the service shows it now.
@@ -245,11 +423,29 @@ public final class Workstation {
         return v
     }
 
+    /// A search counted up to this many sessions at first.
+    static let searchCountCap = 1000
+
+    /// The queue's filter as the state sets it (nil when none can be shown).
+    func queueFilter(_ search: String) -> SessionFilter? {
+        var f = SessionFilter()
+        f.search = search
+        if let status = seen.statusFilter {
+            if ["released", "expired"].contains(status) { f.reviewStatuses = [status] } else { f.statuses = [status] }
+        }
+        f.reviewer = seen.reviewerFilter
+        f.flagged = seen.flaggedOnly
+        f.descending = seen.newestFirst
+        return f
+    }
+
+    func queueKey(_ search: String) -> String { seen.queueKey(search) }
+
     /// Rows [offset, offset + limit) of the queue without OFFSET scans where it can: rows next to
     /// those already loaded are fetched by key (after the last, before the first); a jump counts
     /// from whichever end is nearer.
     func window(_ base: SessionFilter, offset: Int, limit: Int, total: Int, key: String) throws -> [SessionSummary] {
-        let have = state.rows, haveStart = state.rowsOffset, haveEnd = state.rowsOffset + state.rows.count
+        let have = seen.rows, haveStart = seen.rowsOffset, haveEnd = seen.rowsOffset + seen.rows.count
         let end = min(offset + limit, total)
         guard end > offset else { return [] }
         // In display order, "after" is later for oldest-first and earlier for newest-first.
@@ -301,7 +497,8 @@ public final class Workstation {
             return nil
         }
         timeline = t
-        let p = Player(timeline: t, sink: ALSASink(device: device))
+        // Real time on the null and file PCMs too: unpaced, a recording would end at once (issue 17, bug 1).
+        let p = Player(timeline: t, sink: ALSASink(device: device), realTime: true)
         p.seek(to: t.startMillis ?? 0)
         player = p
         return nil
@@ -309,13 +506,15 @@ public final class Workstation {
 
     /// Adds what was heard of the open session to the reviewer's listening coverage.
     func saveCoverage() {
-        guard let p = player, let id = state.session?.summary.id else { return }
+        guard let p = player, let id = seen.session?.summary.id else { return }
         let bitmap = p.coverage.bitmap
-        if !bitmap.isEmpty { _ = try? store.addListening(session: id, reviewer: state.reviewer, bitmap: bitmap, at: Timestamp.now()) }
+        if !bitmap.isEmpty { _ = try? store.addListening(session: id, reviewer: seen.reviewer, bitmap: bitmap, at: Timestamp.now()) }
     }
 
     /// Called periodically and on exit so coverage survives a crash of the terminal.
-    public func checkpoint() { saveCoverage() }
+    public func checkpoint() {
+        if inBackground { worker.async { [self] in saveCoverage() } } else { saveCoverage() }
+    }
 }
 
 /// Shows a photo outside the terminal: `$MSREVIEW_PHOTO_VIEWER`, else `xdg-open`, on a copy named

@@ -88,7 +88,7 @@ func dateBound(_ inv: Invocation, _ name: String, into filter: inout SessionFilt
 
 let sessionsCommand = Command(
     words: ["sessions"], summary: "List stored sessions in time order.",
-    usage: "sessions [--status S] [--location ID] [--employee ID] [--from DATE] [--to DATE] [--flagged] [--json]",
+    usage: "sessions [--status S] [--held-by REVIEWER] [--location ID] [--employee ID] [--from DATE] [--to DATE] [--flagged] [--json]",
     details: """
     Filters combine; --status, --location and --employee may be given several times.
     DATE is a day (YYYY-MM-DD, the session's local day, inclusive) or an RFC 3339 time.
@@ -96,7 +96,8 @@ let sessionsCommand = Command(
     (as does the one user of a store without registered reviewers).
     """,
     options: [
-        OptionSpec(name: "status", value: "S", help: "only sessions with this status (new, claimed, draft, submitted, approved, returned)", repeatable: true),
+        OptionSpec(name: "status", value: "S", help: "only sessions with this status (new, claimed, draft, submitted, approved, returned; released or expired: with a review given back or run out)", repeatable: true),
+        OptionSpec(name: "held-by", value: "REVIEWER", help: "(leads) only sessions this reviewer holds a claim or review of"),
         OptionSpec(name: "location", value: "ID", help: "only sessions at this location", repeatable: true),
         OptionSpec(name: "employee", value: "ID", help: "only sessions with this employee", repeatable: true),
         OptionSpec(name: "from", value: "DATE", help: "sessions starting on or after DATE"),
@@ -107,10 +108,16 @@ let sessionsCommand = Command(
     ]
 ) { inv in
     var filter = SessionFilter()
-    filter.statuses = inv.all("status")
-    if let bad = filter.statuses.first(where: { !sessionStatuses.contains($0) }) {
-        throw UsageError(message: "--status is one of \(sessionStatuses.joined(separator: ", ")), not \"\(bad)\"", command: inv.command.name)
+    let statuses = inv.all("status")
+    if let bad = statuses.first(where: { !sessionStatuses.contains($0) && !["released", "expired"].contains($0) }) {
+        throw UsageError(message: "--status is one of \(sessionStatuses.joined(separator: ", ")), released, expired, not \"\(bad)\"", command: inv.command.name)
     }
+    filter.statuses = statuses.filter(sessionStatuses.contains)
+    filter.reviewStatuses = statuses.filter { !sessionStatuses.contains($0) }
+    if !filter.statuses.isEmpty, !filter.reviewStatuses.isEmpty {
+        throw UsageError(message: "--status released/expired (a review's) and the session statuses are not combined", command: inv.command.name)
+    }
+    filter.reviewer = inv.value("held-by")
     filter.locations = inv.all("location")
     filter.employees = inv.all("employee")
     filter.flagged = inv.flag("flagged")

@@ -4,13 +4,15 @@ import MSRApp
 import MSRAudio
 import MSRCore
 import MSRStore
+import MSRTerminal
+import MSRWorkstation
 
 let playCommand = Command(
     words: ["play"], summary: "Play a session's recordings in the terminal (no workstation needed).",
     usage: "play SESSION [--from HH:MM:SS|mm:ss] [--speed X] [--volume V] [--device NAME]",
     details: """
-    The recordings play on the session's clock, gaps skipped. Keys: space pause/resume,
-    ←/→ 5 s, [ ] 30 s, < > speed (0.75×–2×, pitch kept), q quit. When standard input is not a
+    The recordings play on the session's clock, gaps skipped. Keys (the workstation's player
+    keys, remapped by the same config lines): \(KeyTable.standard.bindings.filter { $0.context == .player && ![.nextMarker, .previousMarker].contains($0.command) }.map { $0.keys.map(KeyTable.name).joined(separator: " ") + " " + $0.help }.joined(separator: ", ")), q quit. When standard input is not a
     terminal it plays to the end and exits 0. The seconds heard are added to your listening
     coverage (--reviewer / $MSREVIEW_REVIEWER / OS user). The device is --device, else
     $MSREVIEW_AUDIO_DEVICE, else audio_device in the config, else "default".
@@ -25,6 +27,7 @@ let playCommand = Command(
     positionals: 1...1
 ) { inv in
     let store = try openStore(inv)
+    let keys = try keyTable(inv, try loadConfig(inv))
     let session = inv.positionals[0]
     let timeline = try SessionAudio.timeline(store: store, session: session)
     let start = Timestamp(utcMillis: timeline.originMillis, offsetSeconds: (try store.session(session)).flatMap { Timestamp(rfc3339: $0.summary.startedAt)?.offsetSeconds } ?? 0)
@@ -47,7 +50,8 @@ let playCommand = Command(
     do { try sink.open(sampleRate: timeline.tracks[0].sampleRate, channels: timeline.tracks[0].channels) } catch {
         throw CommandError(message: "\(error) — no sound here; choose a device with --device (e.g. plughw:0)")
     }
-    let player = Player(timeline: timeline, sink: sink)
+    // Someone at a terminal listens in real time, even on the null and file PCMs.
+    let player = Player(timeline: timeline, sink: sink, realTime: isatty(0) == 1)
     player.speed = speed
     player.volume = volume
     let started = DispatchTime.now()
@@ -101,18 +105,20 @@ let playCommand = Command(
         writeStderr("\r\u{1B}[K\(state) \(clock)  ×\(String(format: "%.2f", player.speed))  vol \(Int(player.volume * 100))%  [space ←/→ [ ] < > q]")
         if let e = player.error { writeStderr("\r\n"); throw CommandError(message: "\(e)") }
         if Date().timeIntervalSince(lastSave) > 5 { saveCoverage(); lastSave = Date() }
-        guard let key = terminal.readKey(timeoutMillis: 200) else { continue }
-        switch key {
-        case "q", "\u{3}": writeStderr("\r\n"); return 0
-        case " ": if player.isFinished { player.play(from: timeline.startMillis) } else { player.togglePause() }
-        case "left": player.seek(by: -5000)
-        case "right": player.seek(by: 5000)
-        case "[": player.seek(by: -30000)
-        case "]": player.seek(by: 30000)
-        case "<": player.speed = max(Player.speeds.lowerBound, player.speed - 0.25)
-        case ">": player.speed = min(Player.speeds.upperBound, player.speed + 0.25)
-        case "+": player.volume += 0.1
-        case "-": player.volume -= 0.1
+        guard let raw = terminal.readKey(timeoutMillis: 200) else { continue }
+        let key: Key = raw == "left" ? .left : raw == "right" ? .right : .char(raw.first ?? " ")
+        // The workstation's player keys, from the same table (remaps included); q quits.
+        if raw == "\u{3}" || keys.command(for: key, in: [.queue]) == .quit { writeStderr("\r\n"); return 0 }
+        switch keys.command(for: key, in: [.player]) {
+        case .play: if player.isFinished { player.play(from: timeline.startMillis) } else { player.togglePause() }
+        case .back5: player.seek(by: -5000)
+        case .forward5: player.seek(by: 5000)
+        case .back30: player.seek(by: -30000)
+        case .forward30: player.seek(by: 30000)
+        case .slower: player.speed = max(Player.speeds.lowerBound, player.speed - 0.25)
+        case .faster: player.speed = min(Player.speeds.upperBound, player.speed + 0.25)
+        case .volumeUp: player.volume += 0.1
+        case .volumeDown: player.volume -= 0.1
         default: break
         }
     }

@@ -16,11 +16,13 @@ let byOption = OptionSpec(name: "by", value: "REVIEWER", help: "the review of th
 
 let pullCommand = Command(
     words: ["pull"], summary: "Claim the next unclaimed sessions for review, oldest first.",
-    usage: "pull [--count N] [--checklist ID] [--json]",
+    usage: "pull [SESSION...] [--count N] [--checklist ID] [--json]",
     details: """
     Claims are atomic: several reviewers pulling at once never get the same session. A claim (and
     a draft not touched since) expires after claim_hours (config, default 24); an expired claim
     goes to whoever pulls next. --checklist takes only sessions naming that checklist, or none.
+    Given SESSION ids, claims exactly those (each must be free: new, or its claim run out),
+    refusing with a reason any that is not.
     On a team store (PostgreSQL) the media of the claimed sessions are fetched into this
     machine's cache ($XDG_CACHE_HOME/msreview/media), with progress on a terminal.
     """,
@@ -28,10 +30,25 @@ let pullCommand = Command(
         OptionSpec(name: "count", value: "N", help: "how many sessions (default 1)"),
         OptionSpec(name: "checklist", value: "ID", help: "only sessions scored against this checklist (or naming none)"),
         OptionSpec(name: "json", value: nil, help: "print {\"claimed\": [session ids]}"),
-    ]
+    ],
+    positionals: 0...1000
 ) { inv in
     let service = try reviewService(inv)
-    let ids = try service.pull(count: try inv.int("count", default: 1, range: 1...10_000), checklist: inv.value("checklist"))
+    var ids: [String] = []
+    // Each free session named is claimed; one that is not does not hold up the others, and is named after.
+    var refused: [String] = []
+    if inv.positionals.isEmpty {
+        ids = try service.pull(count: try inv.int("count", default: 1, range: 1...10_000), checklist: inv.value("checklist"))
+    } else {
+        for id in inv.positionals {
+            do {
+                try service.claim(session: id)
+                ids.append(id)
+            } catch let e as ReviewError {
+                refused.append("\(id): \(e)")
+            }
+        }
+    }
     if service.store.keepsMediaInDatabase, !ids.isEmpty {
         // A team store: the claimed sessions' media come to this machine now, so the review needs no round trip.
         let media = try LocalMedia(store: service.store, capBytes: Int64(service.config["media_cache_mb"]) << 20)
@@ -43,8 +60,9 @@ let pullCommand = Command(
     }
     if inv.flag("json") { Output.json(.object([("claimed", ids.json)])) } else {
         for id in ids { Output.line(id) }
-        if ids.isEmpty { Output.line("(nothing to claim)") }
+        if ids.isEmpty, refused.isEmpty { Output.line("(nothing to claim)") }
     }
+    if !refused.isEmpty { throw CommandError(message: "not claimed: " + refused.joined(separator: "; ")) }
     return 0
 }
 

@@ -15,7 +15,7 @@ let commands: [Command] = [
     calibrateCommand, auditReviewersCommand, auditCalibrationCommand, auditSampleCommand, auditReauditsCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,
     reviewersAddCommand, reviewersListCommand, reviewersRoleCommand,
-    photosMatchCommand, photosIndexTimingCommand, purgeCommand, verifyCommand, storeCopyCommand, samplesGenerateCommand, uiTimingCommand, workstationCommand,
+    photosMatchCommand, photosIndexTimingCommand, purgeCommand, verifyCommand, storeCopyCommand, samplesGenerateCommand, uiTimingCommand, workstationCommand, keysCommand,
 ]
 
 func topHelp() -> String {

@@ -139,7 +139,8 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(all.arrayValue?.compactMap { $0["session_id"]?.stringValue }, ["S-1", "S-2"])
         let first = try XCTUnwrap(all.arrayValue?.first)
         XCTAssertEqual(first.objectValue?.map(\.0), ["session_id", "started_at", "ended_at", "location_id", "location_name",
-                                                      "employee_id", "employee_name", "device_id", "checklist", "status", "findings"])
+                                                      "employee_id", "employee_name", "device_id", "checklist", "status", "findings",
+                                                      "reviewer", "claim_expires_at"])
         func ids(_ args: String...) throws -> [String] {
             let r = Executable.run(["--db", db, "sessions", "--json"] + args)
             XCTAssertEqual(r.status, 0, r.stderr)

@@ -61,6 +61,62 @@ final class ReviewCLITests: XCTestCase {
         XCTAssertEqual(try store.db.scalar("SELECT count(DISTINCT session_id) FROM reviews")?.int, 150)
     }
 
+    /// `pull SESSION...` claims exactly the sessions named; one held by someone else is refused
+    /// with its reason (exit 1) and does not stop the others. `sessions` shows who holds each and
+    /// when the claim runs out, filters by holder (leads), and lists released reviews.
+    func testPullNamedSessionsHeldByAndReleased() throws {
+        try setUpStore(reviewers: ["anna", "boris"])
+        XCTAssertEqual(msreview("boris", "pull", "S-20261120-0003").status, 0)
+        let r = msreview("anna", "pull", "S-20261120-0005", "S-20261120-0003", "S-20261120-0002", "--json")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(try JSON.parse(r.stdout)["claimed"]?.arrayValue?.compactMap(\.stringValue), ["S-20261120-0005", "S-20261120-0002"])
+        XCTAssertTrue(r.stderr.hasPrefix("msreview: not claimed: S-20261120-0003: "), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line")
+
+        let held = try JSON.parse(msreview("lead", "sessions", "--held-by", "anna", "--json").stdout)
+        XCTAssertEqual(Set(held.arrayValue?.compactMap { $0["session_id"]?.stringValue } ?? []), ["S-20261120-0002", "S-20261120-0005"])
+        XCTAssertEqual(held.arrayValue?.compactMap { $0["reviewer"]?.stringValue }, ["anna", "anna"])
+        // The pinned clock (2026-11-25T12:00:00Z) plus claim_hours (24).
+        XCTAssertEqual(held.arrayValue?.first?["claim_expires_at"]?.stringValue, "2026-11-26T12:00:00Z")
+        XCTAssertEqual(msreview("lead", "sessions", "--held-by", "boris").stdout.components(separatedBy: "S-20261120-0003").count, 2)
+
+        XCTAssertEqual(msreview("anna", "release", "S-20261120-0005").status, 0)
+        let released = try JSON.parse(msreview("lead", "sessions", "--status", "released", "--held-by", "anna", "--json").stdout)
+        XCTAssertEqual(released.arrayValue?.compactMap { $0["session_id"]?.stringValue }, ["S-20261120-0005"])
+        XCTAssertEqual(released.arrayValue?.first?["status"]?.stringValue, "new", "back in the queue")
+        XCTAssertEqual(msreview("boris", "pull", "S-20261120-0005").status, 0, "free again for anyone")
+    }
+
+    /// `keys` lists the one key table, with the config's remaps; a wrong line is a usage error.
+    func testKeysListsTheTableWithTheConfigsRemaps() throws {
+        try setUpStore(reviewers: [])
+        let config = dir + "/config"
+        try FileManager.default.createDirectory(atPath: config + "/msreview", withIntermediateDirectories: true)
+        let env = ["XDG_CONFIG_HOME": config]
+        func keys(_ r: ProcessResult) throws -> [String: [String]] {
+            var out: [String: [String]] = [:]
+            for b in try JSON.parse(r.stdout).arrayValue ?? [] {
+                out["\(b["context"]?.stringValue ?? "").\(b["command"]?.stringValue ?? "")"] = b["keys"]?.arrayValue?.compactMap(\.stringValue)
+            }
+            return out
+        }
+        let standard = try keys(Executable.run(["--db", db, "keys", "--json"], environment: env))
+        XCTAssertEqual(standard["review.yes"], ["y"])
+        XCTAssertEqual(standard["queue.down"], ["j", "↓"])
+        XCTAssertEqual(standard["global.redraw"], ["Ctrl-L"])
+        try writeFile(config + "/msreview/config", Array("key.review.yes = Y, Ctrl-Y\nkey.queue.down = ↓\n".utf8))
+        let remapped = try keys(Executable.run(["--db", db, "keys", "--json"], environment: env))
+        XCTAssertEqual(remapped["review.yes"], ["Y", "Ctrl-Y"], "the names keys prints are accepted back")
+        XCTAssertEqual(remapped["queue.down"], ["↓"])
+        XCTAssertEqual(remapped.count, standard.count)
+        let text = Executable.run(["--db", db, "keys"], environment: env).stdout
+        XCTAssertTrue(text.contains("review    yes"), text)
+        try writeFile(config + "/msreview/config", Array("key.review.yess = Y\n".utf8))
+        let bad = Executable.run(["--db", db, "keys"], environment: env)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("config:1: review has no command \"yess\""), bad.stderr)
+    }
+
     /// kill -9 while drafts are being saved: the last completed change is intact, nothing torn.
     func testKillDuringDraftSaveKeepsTheLastCompletedChange() throws {
         try setUpStore(reviewers: ["anna"])

@@ -137,6 +137,48 @@ final class PlayerTests: XCTestCase {
         assertSame(Array(written.suffix(tail.count)), tail, "after resuming")
     }
 
+    /// Issue 17, bug 1: once the end was reached, a seek back or play again plays (the device is
+    /// made ready again after draining), for the file PCM and the null one.
+    func testPlaysAgainAfterReachingTheEnd() throws {
+        let path = source(.wav, seconds: 1, name: "end")
+        for device in ["file:FILE=\(dir)/again.wav,FORMAT=wav", "null"] {
+            let player = Player(timeline: Timeline(tracks: [track(path, start: 0)]), sink: ALSASink(device: device))
+            player.play()
+            XCTAssertTrue(player.waitUntilFinished(timeout: 30), device)
+            let first = player.framesWritten
+            XCTAssertEqual(first, 8000, device)
+            player.seek(to: 500)
+            XCTAssertTrue(player.waitUntilFinished(timeout: 30), device)
+            XCTAssertNil(player.error, device)
+            XCTAssertEqual(player.framesWritten - first, 4000, "\(device): the second half again after a seek back")
+            player.play(from: 0)
+            XCTAssertTrue(player.waitUntilFinished(timeout: 30), device)
+            XCTAssertNil(player.error, device)
+            XCTAssertEqual(player.framesWritten - first, 12000, "\(device): the whole again after play from the start")
+            player.stop()
+        }
+    }
+
+    /// For a listener the unpaced PCMs keep real time: a second of audio is not over at once,
+    /// and after the end a seek back plays the rest again at the same pace.
+    func testRealTimeOnAnUnpacedSinkLastsAsLongAsTheAudio() throws {
+        let path = source(.wav, seconds: 1, name: "rt")
+        let player = Player(timeline: Timeline(tracks: [track(path, start: 0)]), sink: ALSASink(device: "null"), realTime: true)
+        let t0 = Date()
+        player.play()
+        XCTAssertTrue(player.waitUntilFinished(timeout: 30))
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(t0), 0.9, "a second of audio took at least about a second")
+        let t1 = Date()
+        player.seek(to: 600)
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertFalse(player.isFinished, "after a seek back it plays again")
+        XCTAssertLessThan(player.positionMillis, 1000)
+        XCTAssertTrue(player.waitUntilFinished(timeout: 30))
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(t1), 0.3)
+        XCTAssertEqual(player.framesWritten, 8000 + 3200)
+        player.stop()
+    }
+
     func testCoverageBitmapRoundTrips() {
         var c = Coverage()
         c.add(from: 1_500, to: 3_200, origin: 0)

@@ -110,5 +110,64 @@ final class StoreTests: XCTestCase {
         }
         let intervals = try store.intervals(devices: [m.deviceID], employees: [], from: m.startedAt.utcMillis, to: m.endedAt.utcMillis)
         XCTAssertEqual(intervals.map(\.sessionID), [m.sessionID])
+        // Migration 11 folded and indexed the stored session: found in any case, by index or scan.
+        for q in [m.sessionID.lowercased(), "20261120-00", String(m.employee.id.prefix(2)).lowercased()] {
+            var f = SessionFilter()
+            f.search = q
+            XCTAssertEqual(try store.sessions(f).map(\.id), [m.sessionID], q)
+        }
+    }
+
+    /// A search reads the trigram index in the queue's order, also when sessions of one
+    /// millisecond arrive out of id order: every page, either way, equals the plain listing's.
+    func testSearchWindowsFollowTheQueuesOrderThroughTies() throws {
+        let store = try Store(path: dir + "/s.sqlite")
+        func add(_ id: String, _ ms: Int64, _ name: String) throws {
+            try store.db.execute("""
+                INSERT INTO sessions (id, device_id, location_id, employee_id, employee_name, started_at, started_ms, ended_at, ended_ms,
+                  local_date, manifest_sha256, bundle_digest, source, imported_at, imported_ms, search_fold)
+                VALUES (?, 'D', 'L', 'E', ?, 't', ?, 't', ?, '2026-11-20', 'm', 'd', 'src', 'now', 0, ?)
+                """, [.text(id), .text(name), .integer(ms), .integer(ms), .text((id + " " + name).lowercased())])
+        }
+        // Arrival order differs from (started_ms, id): ties at 1000 and 3000 come highest id first.
+        let rows: [(String, Int64, String)] = [("S-5", 3000, "Анна"), ("S-2", 1000, "Анна"), ("S-9", 500, "Борис"), ("S-1", 1000, "Анна"),
+                                               ("S-4", 3000, "Анна"), ("S-3", 1000, "Борис"), ("S-0", 1000, "анна"), ("S-6", 4000, "Анна")]
+        for (id, ms, name) in rows { try add(id, ms, name) }
+        let expected = rows.filter { $0.2.lowercased() == "анна" }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
+        XCTAssertEqual(expected, ["S-0", "S-1", "S-2", "S-4", "S-5", "S-6"])
+        for query in ["АННА", "нна", "ан"] {   // the index (3+ characters) and the scan (shorter)
+            var f = SessionFilter()
+            f.search = query
+            XCTAssertEqual(try store.sessions(f).map(\.id), expected, query)
+            XCTAssertEqual(try store.sessionCount(f), 6)
+            XCTAssertEqual(try store.sessionCount(f, cap: 4), 4)
+            f.descending = true
+            XCTAssertEqual(try store.sessions(f).map(\.id), expected.reversed(), query)
+            // Two at a time by key, both ways, across the ties.
+            for descending in [false, true] {
+                var pages: [String] = []
+                var g = SessionFilter()
+                g.search = query
+                g.descending = descending
+                g.limit = 2
+                while true {
+                    let page = try store.sessions(g)
+                    if page.isEmpty { break }
+                    pages += page.map(\.id)
+                    if descending { g.before = (page.last!.startedMillis, page.last!.id) } else { g.after = (page.last!.startedMillis, page.last!.id) }
+                }
+                XCTAssertEqual(pages, descending ? expected.reversed() : expected, "\(query) paged, descending: \(descending)")
+            }
+        }
+        var index = SessionFilter()
+        index.search = "анна"
+        let plan = try store.db.query("EXPLAIN QUERY PLAN SELECT s.id \(store.sessionSource(index).from) WHERE session_search MATCH '\"анна\"' ORDER BY session_search.rowid LIMIT 3") { $0.text(3) ?? "" }
+        XCTAssertFalse(plan.joined().contains("TEMP B-TREE"), "the index's order is the queue's, up to ties: \(plan)")
+        // Deleting a session takes it out of the index.
+        try store.db.execute("DELETE FROM sessions WHERE id = 'S-1'")
+        XCTAssertEqual(try store.sessions(index).map(\.id), ["S-0", "S-2", "S-4", "S-5", "S-6"])
+        // A bound: 4096 sessions to a millisecond (each arrival costs the same, in any order).
+        try store.write { for i in (0..<4096).reversed() { try add("T-\(i)", 7000, "x") } }
+        XCTAssertThrowsError(try add("T-z", 7000, "x")) { XCTAssertTrue("\($0)".contains("more than 4096 sessions start in the same millisecond"), "\($0)") }
     }
 }

@@ -66,12 +66,13 @@ final class DailyUseTests: SampleStoreTestCase {
         let lead = try workstation("lena", 120, 40)
         press(lead, .char("/")); type(lead, "Казань")
         press(lead, .char("\u{15}"))
-        XCTAssertEqual(lead.state.mode, .search(""), "Ctrl-U clears the line")
+        XCTAssertEqual(lead.state.editedLine?.text, "", "Ctrl-U clears the line")
         type(lead, "ул. Баумана")
         press(lead, .char("\u{17}"))
-        XCTAssertEqual(lead.state.mode, .search("ул. "), "Ctrl-W removes the last word")
-        press(lead, .char("\u{01}"), .char("\u{1B}"), .char("\u{7F}"))
-        XCTAssertEqual(lead.state.mode, .search("ул. "), "other control characters are not typed")
+        XCTAssertEqual(lead.state.editedLine?.text, "ул. ", "Ctrl-W removes the last word")
+        press(lead, .char("\u{01}"), .char("\u{1B}"), .char("\u{7F}"), .char("\u{07}"))
+        XCTAssertEqual(lead.state.editedLine?.text, "ул. ", "other control characters are not typed (Ctrl-A moves the cursor)")
+        XCTAssertEqual(lead.state.editedLine?.cursor, 0)
         XCTAssertFalse(view(lead.state).text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
 
         let ws = try annaInHerSession()
@@ -122,10 +123,17 @@ final class DailyUseTests: SampleStoreTestCase {
         let ws = try workstation("lena", 80, 24)
         press(ws, .char("?"))
         let text = view(ws.state).text
-        XCTAssertTrue(text.contains("r  reload"), text)
-        XCTAssertTrue(text.contains("o  oldest/newest first"), text)
-        for line in helpLines where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            XCTAssertTrue(text.contains(line.trimmingTrailingSpaces().trimmingCharacters(in: .whitespaces)), "clipped: \(line)")
+        XCTAssertTrue(text.contains("reload the queue"), text)
+        XCTAssertTrue(text.contains("oldest or newest first"), text)
+        // Every line of the generated help shows whole, scrolling through it.
+        let lines = ws.state.keys.helpLines(width: 74, first: ws.state.keyContexts)
+        var seen = ""
+        for _ in 0..<lines.count { seen += view(ws.state).text + "\n"; press(ws, .char("j")) }
+        for line in lines where !line.allSatisfy({ $0 == " " }) {
+            var trimmed = line
+            while trimmed.hasSuffix(" ") { trimmed.removeLast() }
+            XCTAssertTrue(seen.contains(trimmed), "clipped: \(line)")
+            XCTAssertLessThanOrEqual(TextWidth.of(line), 74, line)
         }
     }
 
@@ -146,10 +154,11 @@ final class DailyUseTests: SampleStoreTestCase {
         XCTAssertEqual(lead.state.review?.record.reviewer, "anna")
         for _ in 0..<40 where lead.state.currentItem?.id != "tone" { press(lead, .down) }
         press(lead, .char("O")); type(lead, "9"); press(lead, .enter)
-        XCTAssertEqual(lead.state.mode, .overrideAnswer(item: "tone", text: "9"), "the answer stays to be corrected")
+        XCTAssertEqual(lead.state.editedLine?.text, "9", "the answer stays to be corrected")
+        guard case .overrideAnswer(item: "tone", _) = lead.state.mode else { return XCTFail("\(lead.state.mode)") }
         XCTAssertTrue(lead.state.status.contains("tone takes 1 to 5, not 9"), lead.state.status)
         press(lead, .backspace); type(lead, "2"); press(lead, .enter)
-        XCTAssertEqual(lead.state.mode, .reason(.override(item: "tone", answer: "2"), ""))
+        XCTAssertEqual(lead.state.mode, .reason(.override(item: "tone", answer: "2"), LineEditor()))
     }
 
     /// Bug 10: a photo line names its own findings, never `ok` beside one.

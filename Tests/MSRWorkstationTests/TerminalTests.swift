@@ -40,7 +40,7 @@ final class TerminalTests: XCTestCase {
     }
 
     func start(as reviewer: String = "anna") {
-        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color \(Clock.variable)=\(PinnedNow.text) MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer \(reviewer)"
+        let cmd = "env LANG=C.UTF-8 TERM=xterm-256color XDG_CONFIG_HOME='\(dir)/config' \(Clock.variable)=\(PinnedNow.text) MSREVIEW_AUDIO_DEVICE='file:FILE=\(dir)/heard.wav,FORMAT=wav' '\(Executable.path)' --db '\(db)' --reviewer \(reviewer)"
         tmuxArgs(["new-session", "-d", "-x", "110", "-y", "32", "-s", "w", cmd])
     }
 
@@ -72,9 +72,11 @@ final class TerminalTests: XCTestCase {
         waitFor("public-services v1")
         XCTAssertTrue(screen.contains("Елена Кузнецова"), screen)
         keys("Space")
-        waitFor("Ⅱ")  // the file PCM is not paced: the recording plays out at once and stops
+        waitFor("▶")  // the file PCM is paced to real time for a listener (bug 1): it plays on
+        keys("Space")
+        waitFor("Ⅱ")
         keys("y", "y", "n")
-        waitFor("FAIL")
+        waitFor("3/22")
         keys("Up", "m")
         waitFor("waiting *")
         usleep(300_000)
@@ -158,5 +160,103 @@ final class TerminalTests: XCTestCase {
         waitFor("No reviews submitted in this period.")
         keys("q")
         waitFor("A audit")
+    }
+
+    func review(_ session: String, by who: String) throws -> (ReviewRecord, [String: ItemEntry])? {
+        let store = try Store(path: db)
+        guard let r = try store.reviews(session: session).last(where: { $0.reviewer == who }) else { return nil }
+        return (r, try store.answers(review: r.id))
+    }
+
+    /// A contractor works with the Russian layout on: pulls (з), answers (н, т), submits (Ы, н).
+    func testAContractorWorksInTheRussianLayout() throws {
+        start()
+        waitFor("Nothing claimed")
+        keys("з")
+        waitFor("pulled S-20261120-0005")
+        keys("Enter")
+        waitFor("public-services v1")
+        keys("н", "т")
+        waitFor("2/22")
+        let (_, given) = try XCTUnwrap(try review("S-20261120-0005", by: "anna"))
+        XCTAssertEqual(Set(given.values.map(\.answer.text)), ["yes", "no"])
+        keys("Ы")
+        waitFor("Submit this review?")
+        keys("н")
+        // Unanswered items block the submit, said in words; the answers stay.
+        waitFor("unanswered")
+        keys("й")
+        waitFor("my queue")
+        keys("Z")
+        waitFor("key not bound, ? for help")
+    }
+
+    /// A lead returns a review with a reason; the contractor sees it, fixes the item, resubmits.
+    func testALeadReturnsTheContractorSeesWhyFixesAndResubmits() throws {
+        let session = "S-20261120-0001"
+        func cli(_ who: String, _ args: String...) -> ProcessResult { Executable.run(["--db", db, "--reviewer", who] + args) }
+        XCTAssertEqual(cli("anna", "pull", session).status, 0)
+        let checklist = try ReviewService(store: try Store(path: db), actor: "lena").checklist("bank-branch")
+        let file = try writeAnswersFile(dir + "/a.json", topAnswers(checklist))
+        XCTAssertEqual(cli("anna", "score", session, "--answers", file, "--submit").status, 0)
+
+        start(as: "lena")
+        waitFor(session)
+        keys("/"); keys(session); keys("Enter")
+        waitFor("search: \(session)")
+        keys("Enter")
+        waitFor("by anna [submitted]")
+        keys("R")
+        waitFor("reason for returning")
+        keys("Нет приветствия в начале записи")
+        keys("Enter")
+        waitFor("returned to anna")
+        keys("q"); keys("q")
+        tmux("kill-server")
+        usleep(300_000)
+
+        start(as: "anna")
+        waitFor(session)
+        keys("Enter")
+        waitFor("returned by lena: Нет приветствия в начале записи")
+        keys("H")
+        waitFor("returned the review to anna")
+        keys("Escape")
+        let first = checklist.sections[0].items[0].id
+        keys("g", "n")
+        waitFor("saved")
+        keys("S")
+        waitFor("Submit this review?")
+        keys("y")
+        waitFor("submitted —")
+        let (r, given) = try XCTUnwrap(try review(session, by: "anna"))
+        XCTAssertEqual(r.status, .submitted)
+        XCTAssertEqual(given[first]?.answer, .no, "the fix is in the resubmitted review")
+    }
+
+    /// A key remapped in the config file works, the old one says it is not bound, and the hint
+    /// line and help show the new key.
+    func testARemappedKeyFromTheConfigFileWorks() throws {
+        try makeDirectories(dir + "/config/msreview")
+        try writeFile(dir + "/config/msreview/config", Array("# my keys\nkey.queue.pull = P\nkey.review.yes = Y\n".utf8))
+        start()
+        waitFor("P pull")
+        keys("p")
+        waitFor("key not bound, ? for help")
+        keys("P")
+        waitFor("pulled S-20261120-0005")
+        keys("Enter")
+        waitFor("Y/n/a/0-9 answer")
+        keys("Y")
+        waitFor("1/22")
+        keys("?")
+        waitFor("Keys")
+        XCTAssertTrue(screen.contains("Y         yes"), screen)
+
+        // A wrong line stops the start with one line naming it, exit 2.
+        try writeFile(dir + "/config/msreview/config", Array("key.queue.pul = P\n".utf8))
+        let r = Executable.run(["--db", db, "--reviewer", "anna", "play", "S-20261120-0005"], environment: ["XDG_CONFIG_HOME": dir + "/config"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("config:1: queue has no command \"pul\""), r.stderr)
     }
 }
