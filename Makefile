@@ -7,7 +7,7 @@ SHELL := /bin/bash
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := pkg-config libsqlite3-dev libarchive-dev libsndfile1-dev libjpeg-dev libexif-dev \
                 libssl-dev libncurses-dev libasound2-dev librubberband-dev libchafa-dev libglib2.0-dev alsa-utils sox \
-                sqlite3 openssl tmux python3 time chromium strace \
+                sqlite3 openssl tmux python3 time chromium poppler-utils strace \
                 libpq-dev postgresql imagemagick libjpeg-turbo-progs exiv2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift

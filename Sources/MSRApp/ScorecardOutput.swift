@@ -80,6 +80,7 @@ extension ScorecardReport {
                     ("trend", .array(zip(periods, c.trend).map { p, e in
                         .object([("period", p.label.json), ("from", p.fromDate.json), ("to", p.toDate.json), ("mean_percent", Self.estimateJSON(e))])
                     })),
+                    ("rank_lowest", c.rankLowest.map { $0.json } ?? .null),
                 ])
             })),
         ])
@@ -103,6 +104,7 @@ extension ScorecardReport {
             "questionnaires", "questionnaires_left_out_for_fraud", "questionnaires_left_out_confirmed", "questionnaires_kept_in_dismissed", "callback_requests",
             "previous_sessions_reviewed", "previous_mean_percent", "previous_pass_rate", "previous_csi", "previous_nps",
             "change_sessions_reviewed", "change_mean_percent", "change_pass_rate", "change_csi", "change_nps",
+            "rank_lowest",
         ]]
         var sections: [[String]] = [[subject.rawValue + "_id", "period", "checklist_id", "section_id", "section",
                                      "mean_percent", "mean_percent_low", "mean_percent_high", "reviews"]]
@@ -119,7 +121,8 @@ extension ScorecardReport {
                 + [String(f.questionnaires), String(f.questionnairesLeftOutForFraud), String(f.questionnairesLeftOutConfirmed),
                    String(f.questionnairesKeptInDismissed), String(f.callbackRequests), String(p.sessionsReviewed)]
                 + [p.meanPercent?.value, p.passRate.map { $0.value * 100 }, p.csi?.value, p.nps?.value].map { Exporter.cell(Score.percentJSON($0)) }
-                + ["sessions_reviewed", "mean_percent", "pass_rate", "csi", "nps"].map { Exporter.cell(changes[$0] ?? .null) })
+                + ["sessions_reviewed", "mean_percent", "pass_rate", "csi", "nps"].map { Exporter.cell(changes[$0] ?? .null) }
+                + [c.rankLowest.map(String.init) ?? ""])
             for (label, figures) in [(period.label, f), (previousPeriod.label, p)] {
                 for s in figures.sections {
                     sections.append([c.key, label, s.checklistID, s.sectionID, s.title] + Self.cells(s.percent))
@@ -193,9 +196,15 @@ public enum HTMLReport {
         table.index { font-size: 9pt; } table.index th, table.index td { padding: 1mm 1.2mm; }
         table.audit { font-size: 8pt; } table.audit th, table.audit td { padding: 0.8mm 1mm; } td.who { min-width: 30mm; }
         .note { color: #57606a; font-size: 9pt; }
-        svg { display: block; } svg text { font-family: inherit; font-size: 8px; fill: #57606a; }
+        svg { display: block; } svg text { font-family: inherit; font-size: 8px; fill: #57606a; } svg text.axis { font-size: 12px; }
         a { color: #0b57d0; text-decoration: none; }
-        @media print { a { color: inherit; } body { padding: 0; } h2 { page-break-after: avoid; } }
+        @media print {
+          a { color: inherit; } body { padding: 0; font-size: 9pt; } h2 { page-break-after: avoid; }
+          h1 { font-size: 14pt; margin-bottom: 1mm; } h2 { font-size: 10.5pt; margin: 3mm 0 1mm; padding-bottom: 0.5mm; }
+          .sub { margin-bottom: 2mm; } p.note { font-size: 8pt; margin: 1mm 0; } th, td { padding: 0.5mm 1.2mm; }
+          /* On paper a table may not run past the right margin: cells wrap, bars shrink. */
+          td.n, th.n { white-space: normal; } td.who { overflow-wrap: anywhere; } table.index svg { width: 24mm; height: auto; }
+        }
         """
 
     static func page(title: String, body: String) -> String {
@@ -219,6 +228,14 @@ public enum HTMLReport {
         let v = Score.text(e.value * scale)
         guard e.count > 1 || scale != 1 else { return "\(v) <span class=\"ci\">(n=1)</span>" }
         return "\(v) <span class=\"ci\">[\(Score.text(e.low * scale))–\(Score.text(e.high * scale))] n=\(e.count)</span>"
+    }
+
+    /// CSI or NPS on the index: the value with its answer count; from fewer than five answers it is
+    /// shown grey, so an NPS of ±100 from one answer does not read as a finding.
+    static func answered(_ e: Estimate?) -> String {
+        guard let e else { return "—" }
+        let v = Score.text(e.value)
+        return (e.count < 5 ? "<span class=\"flat\">\(v)</span>" : v) + " <span class=\"ci\">n=\(e.count)</span>"
     }
 
     static func changeCell(_ a: Estimate?, _ b: Estimate?, scale: Double = 1) -> String {
@@ -249,16 +266,40 @@ public enum HTMLReport {
     }
 
     /// The trend of the mean review percent with its intervals, one point per period.
+    /// The trend's axis labels, short enough for a readable size: a month as "Dec" with its year
+    /// beneath the first and every January, a week as "W47", a day as "20" with its month beneath
+    /// the first and every 1st, a range by its first day.
+    static func axisLabels(_ periods: [ReportingPeriod]) -> [(String, String?)] {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return periods.enumerated().map { i, p in
+            let date = p.fromDate   // YYYY-MM-DD
+            let year = String(date.prefix(4)), month = Int(date.dropFirst(5).prefix(2)) ?? 1, day = Int(date.suffix(2)) ?? 1
+            switch p.unit {
+            case .month: return (months[max(0, min(11, month - 1))], i == 0 || month == 1 ? year : nil)
+            case .week:
+                let label = p.label   // YYYY-Www
+                return (String(label.suffix(3)), i == 0 || label.hasSuffix("W01") ? String(label.prefix(4)) : nil)
+            case .day: return (String(day), i == 0 || day == 1 ? String(date.prefix(7)) : nil)
+            case .range: return (String(date.dropFirst(5)), i == 0 ? year : nil)
+            }
+        }
+    }
+
     static func trendChart(_ periods: [ReportingPeriod], _ trend: [Estimate?], passMark: Double?) -> String {
-        let (w, h, left, top, bottom) = (640.0, 170.0, 28.0, 8.0, 30.0)
+        // Axis text at 12 px: 9 pt when printed (96 px to the inch); periods without reviews are
+        // shaded gaps, the line is not drawn across them.
+        let (w, h, left, top, bottom) = (640.0, 190.0, 34.0, 8.0, 40.0)
         let plotH = h - top - bottom
         let step = (w - left - 10) / Double(max(periods.count, 1))
         func y(_ v: Double) -> Double { top + (1 - min(max(v, 0), 100) / 100) * plotH }
         func x(_ i: Int) -> Double { left + step * (Double(i) + 0.5) }
         var s = "<svg width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"trend of the mean review percent\">"
+        for (i, e) in trend.enumerated() where e == nil {
+            s += "<rect x=\"\(num(x(i) - step / 2 + 1))\" y=\"\(num(top))\" width=\"\(num(step - 2))\" height=\"\(num(plotH))\" fill=\"#f6f8fa\"/>"
+        }
         for g in [0.0, 25, 50, 75, 100] {
             s += "<line x1=\"\(num(left))\" y1=\"\(num(y(g)))\" x2=\"\(num(w - 10))\" y2=\"\(num(y(g)))\" stroke=\"#eaeef2\"/>"
-            s += "<text x=\"\(num(left - 4))\" y=\"\(num(y(g) + 3))\" text-anchor=\"end\">\(Int(g))</text>"
+            s += "<text class=\"axis\" x=\"\(num(left - 4))\" y=\"\(num(y(g) + 4))\" text-anchor=\"end\">\(Int(g))</text>"
         }
         if let passMark {
             s += "<line x1=\"\(num(left))\" y1=\"\(num(y(passMark)))\" x2=\"\(num(w - 10))\" y2=\"\(num(y(passMark)))\" stroke=\"#cf222e\" stroke-dasharray=\"4 3\" stroke-width=\"0.8\"/>"
@@ -276,9 +317,12 @@ public enum HTMLReport {
         for (i, e) in trend.enumerated() {
             if let e { s += "<circle cx=\"\(num(x(i)))\" cy=\"\(num(y(e.value)))\" r=\"2.5\" fill=\"#0b3a8c\"/>" }
         }
-        for (i, p) in periods.enumerated() {
-            let label = p.unit == .range ? p.fromDate : p.label
-            s += "<text x=\"\(num(x(i)))\" y=\"\(num(h - bottom + 12))\" text-anchor=\"middle\">\(escape(label))</text>"
+        for (i, (label, under)) in axisLabels(periods).enumerated() {
+            s += "<text class=\"axis\" x=\"\(num(x(i)))\" y=\"\(num(h - bottom + 15))\" text-anchor=\"middle\">\(escape(label))</text>"
+            if let under { s += "<text class=\"axis\" x=\"\(num(x(i)))\" y=\"\(num(h - bottom + 30))\" text-anchor=\"middle\">\(escape(under))</text>" }
+        }
+        if trend.contains(where: { $0 == nil }) {
+            s += "<text class=\"axis\" x=\"\(num(w - 10))\" y=\"\(num(h - 2))\" text-anchor=\"end\">shaded: no reviews</text>"
         }
         return s + "</svg>"
     }
@@ -289,18 +333,18 @@ public enum HTMLReport {
         for c in report.cards {
             let f = c.current
             let name = report.includesNames && c.name != nil ? "<br><span class=\"ci\">\(escape(c.name!))</span>" : ""
-            rows += "<tr><td class=\"n\">\(c.rank.map(String.init) ?? "—")</td>"
-            rows += "<td><a href=\"\(fileName(report.subject, c.key))\">\(escape(c.key))</a>\(name)</td>"
+            rows += "<tr><td class=\"n\">\(c.rankText ?? "—")</td>"
+            rows += "<td class=\"who\"><a href=\"\(fileName(report.subject, c.key))\">\(escape(c.key))</a>\(name)</td>"
             rows += "<td class=\"n\">\(f.sessionsReviewed)</td><td class=\"n stack\">\(pct(f.meanPercent))</td><td>\(intervalBar(f.meanPercent, width: 110))</td>"
             rows += "<td class=\"n stack\">\(pct(f.passRate, scale: 100))</td>"
             rows += "<td class=\"n\(f.criticalFailures.isEmpty ? "" : " crit")\">\(f.criticalFailures.count)</td>"
             rows += changeCell(f.meanPercent, c.previous.meanPercent)
-            rows += "<td class=\"n\">\(f.csi.map { Score.text($0.value) } ?? "—")</td><td class=\"n\">\(f.nps.map { Score.text($0.value) } ?? "—")</td></tr>\n"
+            rows += "<td class=\"n stack\">\(answered(f.csi))</td><td class=\"n stack\">\(answered(f.nps))</td></tr>\n"
         }
         let body = """
             <h1>\(what) scorecards — \(escape(report.period.label))</h1>
             <p class="sub">\(escape(report.period.fromDate)) to \(escape(report.period.toDate)), local time of each location; compared with \(escape(report.previousPeriod.label)). \(report.cards.count) \(report.subject.rawValue)s.</p>
-            <p class="note">Ranked by mean review percent. Intervals are 95 % (Student's t for means, Wilson for rates); a rank counts only those whose whole interval lies above, so subjects whose intervals overlap share a rank. A single review has no interval and is not ranked apart from anyone.</p>
+            <p class="note">Ranked by mean review percent. Intervals are 95 % (Student's t for means, Wilson for rates). A rank is the range of places the figures allow: from one more than the number whose whole interval lies above, to the number not wholly below — so two whose intervals overlap always get ranges that meet, and neither is shown as placed above the other. A single review has no interval and may be anywhere.</p>
             <table class="index">
             <thead><tr><th class="n">Rank</th><th>\(what)</th><th class="n">Sessions</th><th class="n">Mean %</th><th>0 – 100</th><th class="n">Pass %</th><th class="n">Crit.</th><th class="n">Δ mean</th><th class="n">CSI</th><th class="n">NPS</th></tr></thead>
             <tbody>
@@ -308,6 +352,9 @@ public enum HTMLReport {
             """
         return page(title: "\(what) scorecards \(report.period.label)", body: body)
     }
+
+    /// Critical failures listed on a card (one A4 page); the others are counted.
+    static let criticalFailuresShown = 8
 
     public static func card(_ c: Scorecard, in report: ScorecardReport) -> String {
         let passMark = c.passMark
@@ -336,9 +383,14 @@ public enum HTMLReport {
             sections += "<tr><td>\(escape(s.title)) <span class=\"ci\">\(escape(s.checklistID))</span></td><td>\(intervalBar(s.percent, width: 200, bar: true))</td>"
             sections += "<td class=\"n\">\(pct(s.percent))</td>\(changeCell(s.percent, before))</tr>\n"
         }
+        // The card is one A4 page: the first critical failures are listed, the rest counted
+        // (the CSV lists every one).
         var critical = ""
-        for x in f.criticalFailures {
+        for x in f.criticalFailures.prefix(Self.criticalFailuresShown) {
             critical += "<tr><td>\(escape(x.localDate))</td><td>\(escape(x.sessionID))</td><td>\(escape(x.itemText)) <span class=\"ci\">\(escape(x.checklistID)) / \(escape(x.itemID))</span></td><td>\(x.scope == .session ? "whole review" : "section")</td></tr>\n"
+        }
+        if f.criticalFailures.count > Self.criticalFailuresShown {
+            critical += "<tr><td colspan=\"4\" class=\"ci\">… and \(f.criticalFailures.count - Self.criticalFailuresShown) more: scorecards --format csv lists every one (critical-failures.csv)</td></tr>\n"
         }
         let indices = """
             <table><tbody>
@@ -350,7 +402,7 @@ public enum HTMLReport {
         let body = """
             <p class="note"><a href="index.html">← all \(report.subject.rawValue)s</a></p>
             <h1>\(what) \(escape(c.key))\(name)</h1>
-            <p class="sub">\(escape(report.period.label)): \(escape(report.period.fromDate)) to \(escape(report.period.toDate)) · rank \(c.rank.map(String.init) ?? "—") of \(report.cards.filter { $0.rank != nil }.count)</p>
+            <p class="sub">\(escape(report.period.label)): \(escape(report.period.fromDate)) to \(escape(report.period.toDate)) · rank \(c.rankText ?? "—") of \(report.cards.filter { $0.rank != nil }.count)</p>
             <table>
             <thead><tr><th></th><th class="n">\(escape(report.period.label))</th><th class="n">\(escape(report.previousPeriod.label))</th><th class="n">Change</th></tr></thead>
             <tbody>

@@ -108,10 +108,13 @@ public struct CalibrationReport: Equatable, Sendable {
     /// Over the scale and points items, on fractions of each item's scale (so items of different
     /// ranges are comparable).
     public var alphaInterval: Double?
-    /// Max − min of the review percents.
+    /// Max − min of the review percents as shown (each rounded to one decimal first, so the
+    /// figures beside it add up).
     public var spread: Double?
     /// Per reviewer: mean absolute difference from the consensus, in percentage points of each
-    /// item's scale, over items where both the answer and the consensus have a value.
+    /// item's scale, over the items the reviewer answered that have a consensus. N/A against a
+    /// consensus with a value, or a value against an N/A consensus, is a full disagreement (100);
+    /// N/A against N/A is agreement (0).
     public var deviations: [Double?]
 
     public init(checklist: Checklist, reviewers: [String], answers: [[String: ItemAnswer]]) {
@@ -134,12 +137,17 @@ public struct CalibrationReport: Equatable, Sendable {
         }
         alphaNominal = Krippendorff.alpha(units { if case .yesno = $0 { return true }; return false }, metric: .nominal)
         alphaInterval = Krippendorff.alpha(units { if case .yesno = $0 { return false }; return true }, metric: .interval)
-        let known = percents.compactMap { $0 }
-        spread = known.isEmpty ? nil : known.max()! - known.min()!
+        let shown = percents.compactMap { $0 }.map { ($0 * 10).rounded() / 10 }
+        spread = shown.isEmpty ? nil : ((shown.max()! - shown.min()!) * 10).rounded() / 10
         deviations = reviewers.indices.map { r in
             let diffs = items.compactMap { item -> Double? in
-                guard let a = item.answers[r].flatMap({ Score.fraction($0, kind: item.kind) }), let c = item.consensus.fraction(item.kind) else { return nil }
-                return abs(a - c) * 100
+                guard let given = item.answers[r], item.consensus != .none else { return nil }
+                let a = Score.fraction(given, kind: item.kind), c = item.consensus.fraction(item.kind)
+                switch (a, c) {
+                case let (a?, c?): return abs(a - c) * 100
+                case (nil, nil): return 0
+                default: return 100
+                }
             }
             return diffs.isEmpty ? nil : diffs.reduce(0, +) / Double(diffs.count)
         }

@@ -172,9 +172,12 @@ public struct Scorecard: Equatable, Sendable {
     public var previous: ScorecardFigures
     /// Mean review percent per period of the series, oldest first; the last is the current period.
     public var trend: [Estimate?]
-    /// Rank by mean review percent among the subjects with reviews (nil without any); ties where
-    /// the intervals overlap (`Statistics.rank`).
+    /// The places it may hold by mean review percent among the subjects with reviews (nil without
+    /// any): `rank` the highest, `rankLowest` the lowest (`Statistics.rank`; equal when certain).
     public var rank: Int?
+    public var rankLowest: Int? = nil
+    /// "3" or "2–9".
+    public var rankText: String? { rank.map { r in rankLowest.map { $0 == r ? "\(r)" : "\(r)–\($0)" } ?? "\(r)" } }
     /// The pass mark of the checklists of its reviews, when they all share one.
     public var passMark: Double?
 }
@@ -332,10 +335,12 @@ public struct ScorecardBuilder {
             let e = cards[i].current.meanPercent!
             return e.count < 2 ? Estimate(value: e.value, low: 0, high: 100, count: e.count) : e
         }
-        for (i, r) in zip(ranked, Statistics.rank(estimates)) { cards[i].rank = r }
+        for (i, r) in zip(ranked, Statistics.rank(estimates)) { (cards[i].rank, cards[i].rankLowest) = (r.lowerBound, r.upperBound) }
         cards.sort {
             let (a, b) = ($0.rank ?? Int.max, $1.rank ?? Int.max)
             if a != b { return a < b }
+            let (l, m) = ($0.rankLowest ?? Int.max, $1.rankLowest ?? Int.max)
+            if l != m { return l < m }
             let (x, y) = ($0.current.meanPercent?.value ?? -1, $1.current.meanPercent?.value ?? -1)
             if x != y { return x > y }
             return $0.key < $1.key

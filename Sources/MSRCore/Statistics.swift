@@ -1,3 +1,5 @@
+import Foundation
+
 /// Confidence intervals for the small samples of scorecards (scoring.md: Wilson for rates,
 /// Student's t for means, 95 %), and a ranking that never orders overlapping intervals.
 public struct Estimate: Equatable, Sendable {
@@ -39,17 +41,41 @@ public enum Statistics {
         return Estimate(value: m, low: max(bounds.lowerBound, m - half), high: min(bounds.upperBound, m + half), count: values.count)
     }
 
-    /// The 0.975 quantile of Student's t: exact table values to 30 degrees of freedom, then the
-    /// Cornish–Fisher expansion (within 0.001 from 30 on).
+    /// The 0.975 quantile of Student's t, exact to 1e-9 for every number of degrees of freedom:
+    /// to 200 the root of the distribution function's closed form for whole degrees of freedom
+    /// (Abramowitz & Stegun 26.7.3–4), found by bisection once per process; above, the
+    /// Cornish–Fisher expansion, whose first omitted term is below 1e-9 there.
     public static func tQuantile975(degreesOfFreedom df: Int) -> Double {
-        let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                               2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                               2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-        if df >= 1 && df <= 30 { return table[df - 1] }
-        let z = z95, v = Double(max(df, 1))
+        let v = max(df, 1)
+        if v <= exactTQuantiles.count { return exactTQuantiles[v - 1] }
+        let z = z95, n = Double(v)
         let z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z
-        return z + (z3 + z) / (4 * v) + (5 * z5 + 16 * z3 + 3 * z) / (96 * v * v)
-            + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * v * v * v)
+        return z + (z3 + z) / (4 * n) + (5 * z5 + 16 * z3 + 3 * z) / (96 * n * n)
+            + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * n * n * n)
+    }
+
+    static let exactTQuantiles: [Double] = (1...200).map { v in
+        var low = 1.0, high = 20.0
+        for _ in 0..<100 {
+            let mid = (low + high) / 2
+            if tCentralProbability(mid, degreesOfFreedom: v) < 0.95 { low = mid } else { high = mid }
+        }
+        return (low + high) / 2
+    }
+
+    /// P(|T| ≤ t) for Student's t with v degrees of freedom, in closed form (θ = atan(t/√v)):
+    /// for even v, sin θ · Σ, for odd v, (2/π)(θ + sin θ · Σ), Σ a finite series in cos² θ.
+    static func tCentralProbability(_ t: Double, degreesOfFreedom v: Int) -> Double {
+        let theta = atan(t / Double(v).squareRoot()), c = cos(theta), c2 = c * c, s = sin(theta)
+        if v % 2 == 0 {
+            var term = 1.0, sum = 1.0
+            for k in stride(from: 2, through: v - 2, by: 2) { term *= Double(k - 1) / Double(k) * c2; sum += term }
+            return s * sum
+        }
+        guard v > 1 else { return 2 * theta / Double.pi }
+        var term = c, sum = c
+        for k in stride(from: 3, through: v - 2, by: 2) { term *= Double(k - 1) / Double(k) * c2; sum += term }
+        return 2 / Double.pi * (theta + s * sum)
     }
 
     /// CSI per scoring.md: mean of (value − 1) / 4 × 100 over scale5 answers.
@@ -63,10 +89,16 @@ public enum Statistics {
         mean(answers.map { $0 >= 9 ? 100 : $0 <= 6 ? -100 : 0 }, within: -100...100)
     }
 
-    /// Ranks by value, highest first, without pretending to know more than the samples show:
-    /// a rank is 1 + the number of others whose whole interval lies above this one's. Entries whose
-    /// intervals overlap can share a rank.
-    public static func rank(_ estimates: [Estimate]) -> [Int] {
-        estimates.map { e in 1 + estimates.filter { $0.low > e.high }.count }
+    /// Ranks by value, highest first, without pretending to know more than the samples show: each
+    /// entry gets the range of places it could hold — from 1 + the number of others whose whole
+    /// interval lies above its own, to the count less the number of others whose whole interval
+    /// lies below. Two entries whose intervals overlap always get ranges that meet, so none is
+    /// shown as placed above another it may equal.
+    public static func rank(_ estimates: [Estimate]) -> [ClosedRange<Int>] {
+        estimates.map { e in
+            let best = 1 + estimates.filter { $0.low > e.high }.count
+            let worst = estimates.count - estimates.filter { $0.high < e.low }.count
+            return best...worst
+        }
     }
 }

@@ -19,6 +19,8 @@ struct OptionSpec: Sendable {
     var value: String?
     var help: String
     var repeatable = false
+    /// A run without it is a usage error (exit 2), whatever the command.
+    var required = false
 }
 
 /// One command: its words, help text, options and what it does.
@@ -144,6 +146,10 @@ enum CLI {
             let r = command.positionals
             let expected = r.lowerBound == r.upperBound ? "\(r.lowerBound)" : r.upperBound == Int.max ? "at least \(r.lowerBound)" : "\(r.lowerBound) to \(r.upperBound)"
             throw UsageError(message: "expected \(expected) argument(s), got \(inv.positionals.count)", command: command.name)
+        }
+        // Blank counts as missing: a reason of spaces explains nothing.
+        for spec in command.options where spec.required && (inv.value(spec.name) ?? "").allSatisfy(\.isWhitespace) {
+            throw UsageError(message: "--\(spec.name) \(spec.value ?? "") is required" + (inv.value(spec.name) == nil ? "" : " (not blank)"), command: command.name)
         }
         return inv
     }

@@ -113,7 +113,7 @@ func findingDecisionCommand(_ verdict: FindingVerdict) -> Command {
         made on when the check derives that finding again unchanged.
         """,
         options: [
-            OptionSpec(name: "reason", value: "TEXT", help: "why (required)"),
+            OptionSpec(name: "reason", value: "TEXT", help: "why (required)", required: true),
             OptionSpec(name: "json", value: nil, help: "print the finding with its decision as JSON"),
         ],
         positionals: 1...1
@@ -121,8 +121,7 @@ func findingDecisionCommand(_ verdict: FindingVerdict) -> Command {
         guard let id = Int64(inv.positionals[0].drop { $0 == "#" }), id > 0 else {
             throw UsageError(message: "ID is a finding's number (as #N in msreview fraud), not \"\(inv.positionals[0])\"", command: inv.command.name)
         }
-        guard let reason = inv.value("reason") else { throw UsageError(message: "--reason TEXT is required", command: inv.command.name) }
-        let decided = try reviewService(inv).decideFinding(id: id, verdict, reason: reason)
+        let decided = try reviewService(inv).decideFinding(id: id, verdict, reason: inv.value("reason") ?? "")
         if inv.flag("json") { Output.json(decided.json) } else { Output.line(findingLine(decided)) }
         return 0
     }

@@ -86,14 +86,14 @@ let scoreCommand = Command(
     --submit refuses while an item is unanswered or a failing evidence item cites no moment.
     """,
     options: [
-        OptionSpec(name: "answers", value: "FILE", help: "the answers (JSON); - reads standard input"),
+        OptionSpec(name: "answers", value: "FILE", help: "the answers (JSON); - reads standard input (required)", required: true),
         OptionSpec(name: "checklist", value: "ID", help: "checklist for a session whose manifest names none"),
         OptionSpec(name: "submit", value: nil, help: "submit the review after saving"),
         OptionSpec(name: "json", value: nil, help: "print the review (see review --json)"),
     ],
     positionals: 1...1
 ) { inv in
-    guard let file = inv.value("answers") else { throw UsageError(message: "--answers FILE is required", command: inv.command.name) }
+    let file = inv.value("answers") ?? "-"
     let bytes: [UInt8]
     do { bytes = file == "-" ? try readStandardInput(maxBytes: answersMaxBytes) : try readFile(file, maxBytes: answersMaxBytes) } catch {
         throw CommandError(message: (error as? FileError)?.errno == EFBIG ? "\(file): over the \(answersMaxBytes >> 20) MiB an answers file may hold"
@@ -175,7 +175,7 @@ func printReview(_ v: ReviewView) {
 let returnCommand = Command(
     words: ["return"], summary: "Send a submitted review back to its reviewer (leads).",
     usage: "return SESSION --reason TEXT [--by REVIEWER]",
-    options: [OptionSpec(name: "reason", value: "TEXT", help: "why (required; recorded in the audit log)"), byOption],
+    options: [OptionSpec(name: "reason", value: "TEXT", help: "why (required; recorded in the audit log)", required: true), byOption],
     positionals: 1...1
 ) { inv in
     try reviewService(inv).returnReview(session: inv.positionals[0], reviewer: inv.value("by"), reason: inv.value("reason") ?? "")
@@ -197,19 +197,16 @@ let overrideCommand = Command(
     usage: "override SESSION --item ID --answer VALUE --reason TEXT [--by REVIEWER] [--json]",
     details: "The submitted review is not changed in place: the override (who, when, why, before and after) is appended to the audit log and the score is recomputed with it.",
     options: [
-        OptionSpec(name: "item", value: "ID", help: "the checklist item"),
-        OptionSpec(name: "answer", value: "VALUE", help: "yes, no, na or a number"),
-        OptionSpec(name: "reason", value: "TEXT", help: "why (required)"),
+        OptionSpec(name: "item", value: "ID", help: "the checklist item (required)", required: true),
+        OptionSpec(name: "answer", value: "VALUE", help: "yes, no, na or a number (required)", required: true),
+        OptionSpec(name: "reason", value: "TEXT", help: "why (required)", required: true),
         byOption,
         OptionSpec(name: "json", value: nil, help: "print the review afterwards"),
     ],
     positionals: 1...1
 ) { inv in
-    guard let item = inv.value("item"), let answer = inv.value("answer") else {
-        throw UsageError(message: "--item and --answer are required", command: inv.command.name)
-    }
-    let view = try reviewService(inv).override(session: inv.positionals[0], reviewer: inv.value("by"), item: item, answer: answer,
-                                               reason: inv.value("reason") ?? "")
+    let view = try reviewService(inv).override(session: inv.positionals[0], reviewer: inv.value("by"), item: inv.value("item") ?? "",
+                                               answer: inv.value("answer") ?? "", reason: inv.value("reason") ?? "")
     if inv.flag("json") { Output.json(view.json) } else { printReview(view) }
     return 0
 }

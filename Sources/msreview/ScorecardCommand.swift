@@ -13,7 +13,8 @@ let scorecardsCommand = Command(
     failures with item and session, percent per section, CSI and NPS with their counts (questionnaires
     with a fraud finding left out and counted), callback requests; the same for the previous period
     of equal length and the change; a trend of the mean percent over --trend periods (default 12).
-    The index ranks by mean percent: subjects whose intervals overlap share a rank.
+    The index ranks by mean percent as a range of places ("2–9"): subjects whose intervals overlap
+    get ranges that meet, never one placed above the other.
 
     Periods are local days of each location's time zone. --period day|week|month reports the day,
     ISO week or calendar month holding --at DATE, else the latest reviewed session; YYYY-MM,

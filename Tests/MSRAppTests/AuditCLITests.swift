@@ -118,6 +118,8 @@ final class AuditCLITests: XCTestCase {
         let text = msreview("lena", "audit", "reviewers").stdout
         XCTAssertTrue(text.contains("anna") && text.contains("straight-lining"), text)
 
+        // A reviewer whose long id would stretch the first column past the page's right margin.
+        XCTAssertEqual(msreview("lena", "reviewers", "add", "konstantin.konstantinopolsky-quality-assurance-contractor").status, 0)
         XCTAssertEqual(msreview("lena", "audit", "reviewers", "--format", "html", "--out", dir + "/audit.html").status, 0)
         let html = String(decoding: try readFile(dir + "/audit.html"), as: UTF8.self)
         XCTAssertFalse(html.lowercased().contains("<script"))
@@ -127,6 +129,13 @@ final class AuditCLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.console, [], "no console errors")
         XCTAssertGreaterThan(try readFile(dir + "/audit.png").count, 10_000)
+        // Printed: A4 portrait, nothing cut at the right (the flags are the last column).
+        guard PrintedPDF.isInstalled else { return XCTFail("poppler-utils is not installed: run make test") }
+        let pdf = dir + "/audit.pdf"
+        XCTAssertEqual(Chromium.render(dir + "/audit.html", pdf: pdf).status, 0)
+        XCTAssertEqual(PrintedPDF.pages(pdf), 1)
+        let printed = PrintedPDF.text(pdf)
+        XCTAssertTrue(printed.contains("Re-audit") && printed.contains("Calib."), "the right-hand columns are printed: \(printed)")
     }
 
     func testReauditSampleIsReproducibleAndShowsDisagreement() throws {

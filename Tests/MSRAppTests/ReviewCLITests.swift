@@ -199,15 +199,29 @@ final class ReviewCLITests: XCTestCase {
         XCTAssertEqual(submitted.status, 0, submitted.stderr)
         XCTAssertEqual(try JSON.parse(submitted.stdout)["percent"], 100)
 
+        // A missing or blank required option is a usage error (2), before anything is done.
         let noReason = msreview("lead", "override", "S-20261120-0001", "--item", "greet", "--answer", "no")
-        XCTAssertEqual(noReason.status, 1)
-        XCTAssertEqual(noReason.stderr, "msreview: override needs a reason (--reason TEXT)\n")
+        XCTAssertEqual(noReason.status, 2)
+        XCTAssertEqual(noReason.stderr, "msreview: --reason TEXT is required\nTry 'msreview override --help'.\n")
+        XCTAssertEqual(msreview("lead", "override", "S-20261120-0001", "--item", "greet", "--reason", "r").status, 2, "--answer")
+        XCTAssertEqual(msreview("lead", "override", "S-20261120-0001", "--answer", "no", "--reason", "r").status, 2, "--item")
+        let blank = msreview("lead", "return", "S-20261120-0001", "--reason", "  ")
+        XCTAssertEqual(blank.status, 2)
+        XCTAssertTrue(blank.stderr.hasPrefix("msreview: --reason TEXT is required (not blank)\n"), blank.stderr)
+        XCTAssertEqual(msreview("lead", "return", "S-20261120-0001").status, 2)
+        XCTAssertEqual(msreview("anna", "score", "S-20261120-0001").status, 2, "--answers")
+        XCTAssertEqual(msreview("lead", "log", "S-20261120-0001").stdout.components(separatedBy: "\n").filter { $0.contains("return") || $0.contains("override") }, [],
+                       "nothing was done")
         let notLead = msreview("anna", "override", "S-20261120-0001", "--item", "greet", "--answer", "no", "--reason", "r")
         XCTAssertEqual(notLead.stderr, "msreview: only a lead may override reviews (anna is a reviewer)\n")
         let ok = msreview("lead", "override", "S-20261120-0001", "--item", "greet", "--answer", "no", "--reason", "нет приветствия", "--json")
         XCTAssertEqual(ok.status, 0, ok.stderr)
         let j = try JSON.parse(ok.stdout)
         XCTAssertEqual(j["overrides"]?.arrayValue?.first?["reason"], "нет приветствия")
+        // score --json and override --json: one object, the shape of review --json's elements (docs/cli.md).
+        let listed = try JSON.parse(msreview("lead", "review", "S-20261120-0001", "--json").stdout).arrayValue?.first
+        XCTAssertEqual(j.objectValue?.map(\.0), listed?.objectValue?.map(\.0))
+        XCTAssertEqual(try JSON.parse(submitted.stdout).objectValue?.map(\.0), listed?.objectValue?.map(\.0))
         let log = try JSON.parse(msreview("lead", "log", "S-20261120-0001", "--json").stdout)
         let last = try XCTUnwrap(log.arrayValue?.last)
         XCTAssertEqual(last.objectValue?.map(\.0), ["id", "at", "actor", "action", "session_id", "review_id", "reason", "detail"])

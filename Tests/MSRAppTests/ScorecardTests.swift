@@ -167,6 +167,8 @@ final class ScorecardTests: XCTestCase {
         XCTAssertEqual(try card(doc, "E-3")["current"]?["critical_failures"]?.arrayValue?.count, 6)
         // Ranks: E-1's interval overlaps both others, so E-1 and E-2 share rank 1; only E-2 lies wholly above E-3.
         XCTAssertEqual(try ["E-1", "E-2", "E-3"].map { try card(doc, $0)["rank"] }, [1, 1, 2])
+        // The lowest places: E-1 may be last of three; E-2 is above E-3 for certain.
+        XCTAssertEqual(try ["E-1", "E-2", "E-3"].map { try card(doc, $0)["rank_lowest"] }, [3, 2, 3])
         XCTAssertEqual(try card(doc, "E-2")["name"], .null, "no names without --include-personal-data")
     }
 
@@ -211,7 +213,8 @@ final class ScorecardTests: XCTestCase {
         let refused = run("anna", ["findings", "dismiss", String(id), "--reason", "looks fine"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertEqual(refused.stderr, "msreview: only a lead may dismiss findings (anna is a reviewer)\n")
-        XCTAssertEqual(run("lena", ["findings", "dismiss", String(id), "--reason", "   "]).status, 1, "a reason is required")
+        XCTAssertEqual(run("lena", ["findings", "dismiss", String(id), "--reason", "   "]).status, 2, "a reason is required")
+        XCTAssertEqual(run("lena", ["findings", "dismiss", String(id)]).status, 2, "a reason is required")
         XCTAssertEqual(run("lena", ["findings", "dismiss", "x7", "--reason", "r"]).status, 2)
         XCTAssertEqual(run("lena", ["findings", "dismiss", "999999", "--reason", "r"]).stderr,
                        "msreview: no finding #999999 (msreview fraud lists them with their ids)\n")
@@ -286,6 +289,7 @@ final class ScorecardTests: XCTestCase {
         XCTAssertEqual(try column("E-1", "previous_mean_percent"), "0")
         XCTAssertEqual(try column("E-1", "change_mean_percent"), "59.7")
         XCTAssertEqual(try column("E-3", "rank"), "2")
+        XCTAssertEqual(try column("E-3", "rank_lowest"), "3")
         let critical = try pythonCSV(dir + "/csv/critical-failures.csv")
         XCTAssertEqual(critical.count - 1, 1 + 1 + 6, "E-1 now and before, E-3 twice three times")
         let sections = try pythonCSV(dir + "/csv/sections.csv")
@@ -307,6 +311,16 @@ final class ScorecardTests: XCTestCase {
             XCTAssertTrue(page.contains("<svg"))
         }
         XCTAssertTrue(index.contains("href=\"employee-E-1.html\""))
+        XCTAssertTrue(index.contains("<tr><td class=\"n\">1–2</td><td class=\"who\"><a href=\"employee-E-2.html\""), "a rank is the range of places")
+        // The trend's axis: short month names at 12 px (9 pt printed), the year under the first
+        // month and January, and months without reviews shaded as gaps.
+        XCTAssertTrue(card.contains("<text class=\"axis\"") && card.contains(">Dec</text>") && card.contains(">Jan</text>"), card)
+        XCTAssertTrue(card.contains(">2025</text>") && card.contains(">2026</text>"))
+        XCTAssertTrue(card.contains("fill=\"#f6f8fa\"") && card.contains("shaded: no reviews"))
+        XCTAssertTrue(card.contains("svg text.axis { font-size: 12px; }"))
+        XCTAssertTrue(card.contains("rank 1–2 of 3"), card)
+        // CSI and NPS on the index carry their answer counts; from a handful of answers, grey.
+        XCTAssertTrue(index.range(of: "<td class=\"n stack\">(<span class=\"flat\">)?-?[0-9.]+(</span>)? <span class=\"ci\">n=[0-9]+</span></td>", options: .regularExpression) != nil, index)
         XCTAssertTrue(card.contains("size: A4"))
         XCTAssertTrue(card.contains("97.5 <span class=\"ci\">[65.7–100.0] n=2</span>"), card)
         XCTAssertEqual(ScorecardHTML.fileName(.employee, "../x y"), "employee-.._2fx_20y.html")
@@ -342,5 +356,19 @@ extension ScorecardTests {
         XCTAssertEqual(printed.console, [])
         let text = String(decoding: try readFile(pdf), as: UTF8.self)
         XCTAssertTrue(text.contains("/MediaBox [0 0 594.95996 841.91998]"), "printed on A4 (@page size)")
+        // Each card on one A4 page, customer satisfaction included; the index whole, its last column too.
+        guard PrintedPDF.isInstalled else { return XCTFail("poppler-utils is not installed: run make test") }
+        for page in ["employee-E-1.html", "employee-E-2.html", "employee-E-3.html", "index.html"] {
+            let out = dir + "/" + page + ".pdf"
+            XCTAssertEqual(Chromium.render(dir + "/html/" + page, pdf: out).status, 0)
+            XCTAssertEqual(PrintedPDF.pages(out), 1, "\(page) prints on one A4 page")
+            let printedText = PrintedPDF.text(out)
+            if page == "index.html" {
+                // The last column's heading and E-3's NPS, the right-most figure of the last row.
+                XCTAssertTrue(printedText.contains("NPS") && printedText.contains("-100.0"), "the right-hand column is printed: \(printedText)")
+            } else {
+                XCTAssertTrue(printedText.contains("NPS") && printedText.contains("CSI"), "customer satisfaction on the same page: \(printedText)")
+            }
+        }
     }
 }

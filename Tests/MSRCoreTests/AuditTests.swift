@@ -55,11 +55,38 @@ final class CalibrationReportTests: XCTestCase {
         XCTAssertEqual(r.items.map(\.consensus), [.answer(.yes), .median(4), .median(4)])
         XCTAssertEqual(r.items.map(\.agreed), [false, false, true])
         XCTAssertEqual(try XCTUnwrap(r.percentAgreement), 100.0 / 3, accuracy: 1e-9)
-        // Percents: a 3/3 = 100; b (1 + 0.5 + 1)/3 = 83.3; c (0 + 0.75 + 1)/3 = 58.3.
-        XCTAssertEqual(try XCTUnwrap(r.spread), 100 - 175.0 / 3, accuracy: 1e-9)
+        // Percents: a 3/3 = 100; b (1 + 0.5 + 1)/3 = 83.3; c (0 + 0.75 + 1)/3 = 58.3: the spread
+        // of the figures shown, 100.0 − 58.3 = 41.7 (not 41.666… rounded).
+        XCTAssertEqual(try XCTUnwrap(r.spread), 41.7, accuracy: 1e-9)
         // a: |1−1|, |1−0.75|, 0 → 25/3 points; b: 0, 25, 0; c: 100, 0, 0.
         XCTAssertEqual(r.deviations.map { $0.map { ($0 * 1000).rounded() / 1000 } }, [8.333, 8.333, 33.333])
         XCTAssertNotNil(r.alphaInterval)
+    }
+
+    /// N/A where the consensus has a value counts as a full disagreement; so does a value where the
+    /// consensus is N/A; N/A with an N/A consensus agrees. (It used to drop out: 11 N/A answers
+    /// against a "yes" consensus gave a deviation of 0.)
+    func testNotApplicableAgainstTheConsensusIsADisagreement() throws {
+        let answers: [[String: ItemAnswer]] = [
+            ["greet": .yes, "tone": .value(4), "offer": .value(4)],
+            ["greet": .yes, "tone": .value(4), "offer": .value(4)],
+            ["greet": .yes, "tone": .notApplicable, "offer": .value(4)],
+        ]
+        let r = CalibrationReport(checklist: checklist, reviewers: ["a", "b", "c"], answers: answers)
+        XCTAssertEqual(r.items.map(\.consensus), [.answer(.yes), .median(4), .median(4)])
+        // c: greet 0, tone N/A against 4 → 100, offer 0: 100/3.
+        XCTAssertEqual(try XCTUnwrap(r.deviations[2]), 100.0 / 3, accuracy: 1e-9)
+        XCTAssertEqual(r.deviations[0], 0)
+
+        let mostlyNA: [[String: ItemAnswer]] = [
+            ["greet": .yes, "tone": .notApplicable],
+            ["greet": .yes, "tone": .notApplicable],
+            ["greet": .yes, "tone": .value(5)],
+        ]
+        let n = CalibrationReport(checklist: checklist, reviewers: ["a", "b", "c"], answers: mostlyNA)
+        XCTAssertEqual(n.items[1].consensus, .answer(.notApplicable))
+        // a, b: greet 0, tone N/A = N/A 0 (offer unanswered: left out) → 0; c: 0 and 100 → 50.
+        XCTAssertEqual(n.deviations, [0, 0, 50])
     }
 
     func testConsensusRules() {

@@ -45,8 +45,11 @@ final class ReportingPeriodTests: XCTestCase {
         b.addReview(key: "Z", name: nil, localDate: "2026-12-01", sessionID: "z", reviewID: 9, checklist: c,
                     score: Score.review(c, answers: ["i": .yes]))
         let cards = b.build()
-        XCTAssertEqual(cards.map(\.key), ["A", "C", "B"], "outside the periods is ignored; equal means by key")
-        // C (100 ± 0) lies wholly above B (0 ± 0); A's one review could be anywhere, so it ties with both.
+        // Outside the periods is ignored. C (100 ± 0) lies wholly above B (0 ± 0): C is first or
+        // second, B second or third; A's one review could be anywhere (1–3), listed after C, whose
+        // range is narrower at the same top.
+        XCTAssertEqual(cards.map(\.key), ["C", "A", "B"])
         XCTAssertEqual(cards.map(\.rank), [1, 1, 2])
+        XCTAssertEqual(cards.map(\.rankText), ["1–2", "1–3", "2–3"])
     }
 }

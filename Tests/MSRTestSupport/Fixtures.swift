@@ -271,6 +271,23 @@ public enum Chromium {
     }
 }
 
+/// A printed PDF read back with poppler (`pdfinfo`, `pdftotext`), which `make` installs.
+public enum PrintedPDF {
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/pdfinfo") }
+
+    /// The page count `pdfinfo` reports (0 when it cannot read the file).
+    public static func pages(_ path: String) -> Int {
+        let r = Executable.run([path], program: "/usr/bin/pdfinfo")
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("Pages:") }
+        return line.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
+    }
+
+    /// The text of every page, laid out as printed.
+    public static func text(_ path: String) -> String {
+        Executable.run(["-layout", path, "-"], program: "/usr/bin/pdftotext").stdout
+    }
+}
+
 /// Every item of a checklist at its top answer (yes, N of a scale, N points), except `changes`:
 /// the `answers` object of an answers file, as (item, value) members.
 public func topAnswers(_ checklist: Checklist, except changes: [String: JSON] = [:]) -> [(String, JSON)] {
