@@ -22,7 +22,28 @@ public enum TextWidth {
         return 1
     }
 
-    public static func of(_ s: String) -> Int { s.unicodeScalars.reduce(0) { $0 + of($1) } }
+    public static func of(_ s: String) -> Int {
+        // One- and two-byte UTF-8 (Latin, Cyrillic: the names on every queue row) decoded in
+        // place; anything longer goes through the scalar view.
+        var copy = s
+        let fast: Int? = copy.withUTF8 { b in
+            var width = 0, i = 0
+            while i < b.count {
+                let lead = b[i]
+                if lead < 0x80 {
+                    width += lead >= 0x20 && lead != 0x7F ? 1 : 0
+                    i += 1
+                } else if lead & 0xE0 == 0xC0, i + 1 < b.count, let scalar = Unicode.Scalar(UInt32(lead & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F)) {
+                    width += of(scalar)
+                    i += 2
+                } else {
+                    return nil
+                }
+            }
+            return width
+        }
+        return fast ?? s.unicodeScalars.reduce(0) { $0 + of($1) }
+    }
 
     /// `s` cut to at most `width` cells (with `…` when cut), then padded with spaces to exactly `width`.
     public static func fit(_ s: String, _ width: Int) -> String {

@@ -89,6 +89,16 @@ final class TimestampTests: XCTestCase {
         XCTAssertNil(parseUTCOffset("+3"))
     }
 
+    /// The UTF-8 fast path gives every string the width its scalars give: control characters,
+    /// combining marks (two-byte U+0301, U+0483), the soft hyphen, Cyrillic, and wide text after them.
+    func testTextWidthOfAStringIsTheSumOfItsScalars() {
+        for text in ["", "S-20261120-0001", "Анна Петрова", "e\u{301}te\u{301}", "а\u{483}б", "soft\u{AD}hyphen", "a\u{7}b\u{7F}c",
+                     "Ёжик ёлка", "ՀայԱ", "Ωμέγα", "日本 Анна", "ǅ ß ÿ", "\u{200B}zero width"] {
+            XCTAssertEqual(TextWidth.of(text), text.unicodeScalars.reduce(0) { $0 + TextWidth.of($1) }, text)
+        }
+        XCTAssertEqual(TextWidth.of("e\u{301}"), 1)
+    }
+
     func testTextWidthAlignsCyrillicAndWideCharacters() {
         XCTAssertEqual(TextWidth.of("Анна"), 4)
         XCTAssertEqual(TextWidth.of("日本"), 4)
