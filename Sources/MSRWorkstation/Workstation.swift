@@ -226,12 +226,10 @@ public final class Workstation: @unchecked Sendable {
                 loadedFilter = key
                 return [.queueLoaded(rows: rows, offset: offset, total: total)] + (atLeast ? [.countCapped] : [])
             case .reload:
-                countCache = nil
-                loadedFilter = nil
+                forgetQueue()
                 return []
             case .pull:
-                countCache = nil
-                loadedFilter = nil
+                forgetQueue()
                 let ids = try service.pull(count: 1, checklist: nil)
                 return [.info(ids.isEmpty ? "nothing left to pull" : "pulled \(ids[0])")] + run(.loadQueue(offset: 0, limit: seen.listHeight * 3, filter: seen.filter))
             case let .openSession(id):
@@ -316,14 +314,10 @@ public final class Workstation: @unchecked Sendable {
                 return save(edit)
             case let .claim(session):
                 try service.claim(session: session)
-                countCache = nil
-                loadedFilter = nil
-                return [.info("claimed \(session)")] + run(.loadQueue(offset: max(0, seen.cursor - seen.listHeight), limit: seen.listHeight * 3, filter: seen.filter))
+                return [.info("claimed \(session)")] + reloadAroundCursor()
             case let .release(session):
                 try service.release(session: session)
-                countCache = nil
-                loadedFilter = nil
-                return [.info("released \(session): back in the queue for anyone")] + run(.loadQueue(offset: max(0, seen.cursor - seen.listHeight), limit: seen.listHeight * 3, filter: seen.filter))
+                return [.info("released \(session): back in the queue for anyone")] + reloadAroundCursor()
             case let .chooseChecklist(session, checklist):
                 let v = try service.score(session: session, answers: .object([]), source: "workstation", checklist: checklist, submit: false)
                 return [.reviewSaved(v), .info("scored against \(checklist) v\(v.checklist?.version ?? 0)")]
@@ -340,12 +334,8 @@ public final class Workstation: @unchecked Sendable {
                 let total = try access.sessionCount(f)
                 countCache = (queueKey(seen.filter), total)
                 return [.countLoaded(total: total, queue: queueKey(seen.filter))]
-            case .redraw:
-                redrawRequested = true
-                return []
-            case .suspend:
-                suspendRequested = true
-                return []
+            case .redraw, .suspend:
+                return []   // answered in `dispatch`, on the input thread
             case let .setVolume(by):
                 player.map { $0.volume += by }
                 return [.info("volume \(Int(((player?.volume ?? 1) * 100).rounded())) %")]
@@ -415,6 +405,19 @@ public final class Workstation: @unchecked Sendable {
             UnsavedJournal.write(unsaved, path: journalPath)
         }
         return actions + [.unsaved(unsaved.count)]
+    }
+
+    /// The queue's membership may have changed (a pull, claim, release or reload): its count and
+    /// loaded rows are not reused.
+    func forgetQueue() {
+        countCache = nil
+        loadedFilter = nil
+    }
+
+    /// The queue read again around the cursor, after a change of membership.
+    func reloadAroundCursor() -> [Action] {
+        forgetQueue()
+        return run(.loadQueue(offset: max(0, seen.cursor - seen.listHeight), limit: seen.listHeight * 3, filter: seen.filter))
     }
 
     /// The latest review of a session by a reviewer, as the service shows it now.
