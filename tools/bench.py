@@ -243,6 +243,8 @@ def seed_reviews(db, n, employees=1, months=1, names=False):
                     yield (r, item_id, a)
         con.executemany("INSERT INTO review_answers (review_id, item_id, answer, updated_ms) VALUES (?, ?, ?, 0)", answers())
         con.execute("UPDATE reviews SET status = 'submitted'")
+        # As `msreview import` leaves the search index once it has grown by a tenth (Store.compactSearchIndex).
+        con.execute("INSERT INTO session_search(session_search) VALUES ('optimize')")
     con.close()
     return items
 
@@ -509,7 +511,8 @@ a window of three screens around the cursor, by key next to the rows it has (no 
 
 The costliest search keystrokes are session-id fragments (`S-0012`, `S-00123`): every id shares
 their first trigrams, so the index walks long lists to find the few sessions holding the whole
-text (about 4 ms of the keystroke in FTS5 alone on this machine); and two-letter searches, which
+text (1 to 2 ms in FTS5 on an index merged into one segment, as `import` leaves it once it has
+grown by a tenth; about twice that on the fragmented index of many small imports); and two-letter searches, which
 the trigram index cannot serve, scan rows until a window is found. Drawing a 120×40 queue costs
 about 0.5 ms: text widths are measured on the UTF-8 bytes (Latin and Cyrillic without the Unicode
 property tables), the dates cut without Foundation.

@@ -114,6 +114,10 @@ public final class Importer {
             done = end
             progress?(done, sources.count)
         }
+        // The sessions are in; a search index left fragmented would only make searches slower.
+        do { try store.write { try store.compactSearchIndex(added: report.imported) } } catch {
+            report.warnings.append("the search index was not merged (searches stay correct, a little slower): \(error)")
+        }
         return report
     }
 

@@ -63,6 +63,11 @@ final class ImportTests: XCTestCase {
         let sha = try XCTUnwrap(s.photos.first?.sha256)
         XCTAssertTrue(FileManager.default.fileExists(atPath: store.mediaRoot + "/" + sha.prefix(2) + "/" + sha))
         XCTAssertEqual(count("import_log"), 1)
+        // The import merged the search index it grew (StoreTests covers the rule); PostgreSQL has none to merge.
+        if !store.isPostgres {
+            XCTAssertEqual((try store.db.scalar("SELECT value FROM meta WHERE key = 'search_unmerged'"))?.int, 0)
+            XCTAssertEqual((try store.db.scalar("SELECT count(DISTINCT segid) FROM session_search_idx"))?.int, 1)
+        }
     }
 
     func testImportsTarAndGzipBundlesAndFormats() throws {

@@ -170,4 +170,47 @@ final class StoreTests: XCTestCase {
         try store.write { for i in (0..<4096).reversed() { try add("T-\(i)", 7000, "x") } }
         XCTAssertThrowsError(try add("T-z", 7000, "x")) { XCTAssertTrue("\($0)".contains("more than 4096 sessions start in the same millisecond"), "\($0)") }
     }
+
+    /// Each import transaction leaves index segments of its own; once the sessions added since
+    /// the last merge are a tenth of all, the import merges them into one, and searches find the same.
+    func testSearchIndexIsMergedOnceItGrowsByATenth() throws {
+        let store = try Store(path: dir + "/s.sqlite")
+        var n = 0
+        func addBatch(_ count: Int) throws {
+            try store.write {
+                for _ in 0..<count {
+                    let id = "S-\(n)"
+                    try store.db.execute("""
+                        INSERT INTO sessions (id, device_id, location_id, employee_id, employee_name, started_at, started_ms, ended_at, ended_ms,
+                          local_date, manifest_sha256, bundle_digest, source, imported_at, imported_ms, search_fold)
+                        VALUES (?, 'D', 'L', 'E', 'Анна', 't', ?, 't', ?, '2026-11-20', 'm', 'd', 'src', 'now', 0, ?)
+                        """, [.text(id), .integer(Int64(n)), .integer(Int64(n)), .text(id.lowercased() + " анна")])
+                    n += 1
+                }
+            }
+        }
+        func segments() throws -> Int { (try store.db.scalar("SELECT count(DISTINCT segid) FROM session_search_idx")?.int).map { Int($0) } ?? 0 }
+        func unmerged() throws -> Int { (try store.db.scalar("SELECT value FROM meta WHERE key = 'search_unmerged'")?.int).map { Int($0) } ?? -1 }
+        var search = SessionFilter()
+        search.search = "анна"
+        search.limit = 1000
+        for _ in 0..<5 { try addBatch(20) }
+        XCTAssertGreaterThan(try segments(), 1)
+        try store.write { try store.compactSearchIndex(added: 100) }
+        XCTAssertEqual(try segments(), 1)
+        XCTAssertEqual(try unmerged(), 0)
+        XCTAssertEqual(try store.sessions(search).count, 100)
+        // 9 more on 109 is under a tenth: left as it is, and counted towards the next merge.
+        try addBatch(9)
+        try store.write { try store.compactSearchIndex(added: 9) }
+        XCTAssertGreaterThan(try segments(), 1)
+        XCTAssertEqual(try unmerged(), 9)
+        try addBatch(3)
+        try store.write { try store.compactSearchIndex(added: 3) }
+        XCTAssertEqual(try segments(), 1)
+        XCTAssertEqual(try unmerged(), 0)
+        XCTAssertEqual(try store.sessions(search).count, 112)
+        search.search = "s-11"
+        XCTAssertEqual(Set(try store.sessions(search).map(\.id)), ["S-11", "S-110", "S-111"])
+    }
 }
