@@ -7,9 +7,12 @@ import MSRStore
 ///   person sees everything.
 /// - Once reviewers exist, a lead sees every session with its customers' personal data; a
 ///   reviewer sees only the sessions they hold a claim or review of, without customers' names
-///   and phones; someone not registered sees no session.
+///   and phones; an exporter sees every session and its personal data, and the submitted and
+///   approved reviews only (`ReviewService.reviews`); someone not registered sees no session.
+/// - Exports, scorecards and fraud reports are for the owner, leads and exporters; personal
+///   data in them is recorded in the audit log (`recordPersonalData`).
 public struct SessionAccess {
-    public enum Standing: String, Sendable { case owner, lead, reviewer, stranger }
+    public enum Standing: String, Sendable { case owner, lead, reviewer, exporter, stranger }
 
     public let store: Store
     public let actor: String
@@ -19,15 +22,38 @@ public struct SessionAccess {
         self.store = store
         self.actor = actor
         if let me = try store.reviewer(actor) {
-            standing = me.role == .lead ? .lead : .reviewer
+            switch me.role {
+            case .lead: standing = .lead
+            case .reviewer: standing = .reviewer
+            case .exporter: standing = .exporter
+            }
         } else {
             standing = try store.reviewers().isEmpty ? .owner : .stranger
         }
     }
 
-    public var seesEverySession: Bool { standing == .owner || standing == .lead }
-    /// Customers' names and phones (callback requests).
+    public var seesEverySession: Bool { standing == .owner || standing == .lead || standing == .exporter }
+    /// Customers' names and phones (callback requests), employees' names in reports.
     public var seesPersonalData: Bool { seesEverySession }
+
+    /// Exports, scorecards and fraud reports (`what` names the one asked for, for the refusal).
+    public func requireReports(_ what: String) throws {
+        switch standing {
+        case .owner, .lead, .exporter: return
+        case .stranger: throw ReviewError.notRegistered(actor)
+        case .reviewer: throw ReviewError.reportsOnly(actor: actor, what: what)
+        }
+    }
+
+    /// Records in the audit log that personal data left the store: who, when, which report
+    /// and with which filter. Written before the report, so even one that fails midway is on record.
+    public func recordPersonalData(_ report: String, filter: [(String, JSON)], at: Timestamp) throws {
+        try requireReports(report)
+        try store.write {
+            try store.audit(actor: actor, action: "personal-data", sessionID: nil, reviewID: nil, reason: nil,
+                            detail: .object([("report", .string(report))] + filter), at: at)
+        }
+    }
 
     /// The filter narrowed to what this actor may see.
     public func restrict(_ filter: SessionFilter) -> SessionFilter {

@@ -187,6 +187,7 @@ public final class AuditService {
         let (from, to) = (Int64(period.from) * 86_400_000, Int64(period.to + 1) * 86_400_000)
         var checklists: [String: Checklist] = [:]
         var audited: [AuditedReview] = []
+        let overturned = try store.overturnedReviews(fromMillis: from, toMillis: to)
         for r in try store.submittedReviews(fromMillis: from, toMillis: to, purposes: [.work, .reaudit]) {
             guard let cid = r.checklistID, let v = r.checklistVersion else { continue }
             let key = "\(cid)@\(v)"
@@ -194,12 +195,13 @@ public final class AuditService {
             let checklist = checklists[key]!
             let answers = try store.answers(review: r.id).mapValues(\.answer)
             let fractions = checklist.items.compactMap { item in answers[item.id].flatMap { Score.fraction($0, kind: item.kind) } }
-            let audio = try store.audioSeconds(session: r.sessionID)
-            let heard = audio > 0 ? min(1, Double(try store.heardSeconds(session: r.sessionID, reviewer: r.reviewer)) / Double(audio)) : nil
+            let audio = try store.audioMillis(session: r.sessionID)
+            let heard = audio > 0 ? min(1, Double(try store.heardMillis(session: r.sessionID, reviewer: r.reviewer)) / Double(audio)) : nil
             let seconds = r.openedMillis.flatMap { o in r.submittedMillis.map { Double($0 - o) / 1000 } }
             audited.append(AuditedReview(reviewer: r.reviewer, checklistID: cid, percent: Score.review(checklist, answers: answers).percent,
                                          seconds: seconds, listened: heard, fractions: fractions, answers: answers.count,
-                                         notApplicable: answers.values.filter { $0 == .notApplicable }.count))
+                                         notApplicable: answers.values.filter { $0 == .notApplicable }.count,
+                                         overturned: overturned.contains(r.id)))
         }
         // Calibration deviations of complete rounds whose last submission falls in the period
         // (chosen before any report is computed).
@@ -245,7 +247,7 @@ extension ReviewerAuditReport {
     public var textLines: [String] {
         let r = self
         var lines = ["Reviewer audit \(r.period.label) (\(r.period.fromDate) to \(r.period.toDate), by day of submission); team median review time \(ReviewerAuditReport.duration(r.teamMedianSeconds))"]
-        let header = ["reviewer", "reviews", "time", "listened", "unheard", "straight", "N/A (team)", "bias", "calib.", "re-audit", "flags"]
+        let header = ["reviewer", "reviews", "time", "listened", "unheard", "straight", "N/A (team)", "bias", "calib.", "re-audit", "flags", "overturned (team)"]
         var rows = [header]
         for a in r.rows {
             rows.append([a.reviewer, "\(a.reviews)", ReviewerAuditReport.duration(a.medianSeconds), Score.text(a.listened?.value), "\(a.unheardSubmits)", "\(a.straightLined)",
@@ -253,7 +255,8 @@ extension ReviewerAuditReport {
                          a.bias.map { ($0.value > 0 ? "+" : "") + Score.text($0.value) } ?? "—",
                          a.calibrationDeviation.map { Score.text($0) } ?? "—",
                          a.reaudits == 0 ? "—" : "\(a.reaudits): \(Score.text(a.reauditDisagreement))% items",
-                         a.flags.joined(separator: ",")])
+                         a.flags.joined(separator: ","),
+                         a.overturned.map { "\(Score.text($0.value * 100)) (\(Score.text(a.teamOverturned.map { $0 * 100 })))" } ?? "—"])
         }
         let widths = header.indices.map { c in rows.map { TextWidth.of($0[c]) }.max() ?? 0 }
         lines += rows.map { row in row.enumerated().map { $0.element.padding(toLength: widths[$0.offset]) }.joined(separator: "  ").trimmingTrailingSpaces() }

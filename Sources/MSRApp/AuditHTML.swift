@@ -7,6 +7,7 @@ extension HTMLReport {
     static let flagNames: [String: String] = [
         "unheard-submits": "submitted unheard", "listened-little": "listens little", "straight-lining": "straight-lining",
         "na-rate": "many N/A", "lenient": "lenient", "harsh": "harsh", "calibration": "off the consensus", "fast": "very fast",
+        "overturned": "often overturned",
     ]
 
     public static func reviewers(_ report: ReviewerAuditReport) -> String {
@@ -20,6 +21,7 @@ extension HTMLReport {
             rows += "<td class=\"n stack\">\(a.bias.map { pct($0) } ?? "—")</td>"
             rows += "<td class=\"n\">\(a.calibrationDeviation.map { Score.text($0) } ?? "—") <span class=\"ci\">n=\(a.calibrations)</span></td>"
             rows += "<td class=\"n\">\(a.reaudits == 0 ? "—" : "\(Score.text(a.reauditDisagreement)) % <span class=\"ci\">n=\(a.reaudits)</span>")</td>"
+            rows += "<td class=\"n stack\">\(a.overturned.map { pct($0, scale: 100) } ?? "—") <span class=\"ci\">team \(Score.text(a.teamOverturned.map { $0 * 100 }))</span></td>"
             rows += "</tr>\n"
         }
         var reaudits = ""
@@ -32,10 +34,10 @@ extension HTMLReport {
             <h1>Reviewer audit — \(escape(report.period.label))</h1>
             <p class="sub">Reviews submitted \(escape(report.period.fromDate)) to \(escape(report.period.toDate)) (UTC days). Team median review time \(ReviewerAuditReport.duration(report.teamMedianSeconds)).</p>
             <table class="index audit">
-            <thead><tr><th>Reviewer <span class="ci">flags</span></th><th class="n">Reviews</th><th class="n">Median time</th><th class="n">Heard %</th><th class="n">Unheard</th><th class="n">Straight</th><th class="n">N/A %</th><th class="n">Bias</th><th class="n">Calib.</th><th class="n">Re-audit</th></tr></thead>
+            <thead><tr><th>Reviewer <span class="ci">flags</span></th><th class="n">Reviews</th><th class="n">Median time</th><th class="n">Heard %</th><th class="n">Unheard</th><th class="n">Straight</th><th class="n">N/A %</th><th class="n">Bias</th><th class="n">Calib.</th><th class="n">Re-audit</th><th class="n">Overturned</th></tr></thead>
             <tbody>
             \(rows)</tbody></table>
-            <p class="note">Listened: share of the session's audio played (mean, 95 % t interval). Unheard: submitted with under half heard. Straight: every applicable answer the same. Bias: mean percent minus the mean of all reviews on the same checklist. Calibration: mean absolute difference from the consensus, points of each item's scale. Re-audit: share of items a lead answered differently.</p>
+            <p class="note">Listened: share of the session's audio played (mean, 95 % t interval). Unheard: submitted with under half heard. Straight: every applicable answer the same. Bias: mean percent minus the mean of all reviews on the same checklist. Calibration: mean absolute difference from the consensus, points of each item's scale. Re-audit: share of items a lead answered differently. Overturned: share of reviews with an item a dispute overturned (95 % Wilson interval), beside the team's.</p>
             <h2>Re-audits</h2>
             \(reaudits.isEmpty ? "<p class=\"note\">None submitted in the period.</p>" : "<table><thead><tr><th>Session</th><th>Reviewer</th><th class=\"n\">%</th><th>Lead</th><th class=\"n\">%</th><th>Where they differ</th></tr></thead><tbody>\n\(reaudits)</tbody></table>")
             \(report.calibrations.isEmpty ? "" : "<h2>Calibrations</h2>\n" + calibrationTables(report.calibrations))

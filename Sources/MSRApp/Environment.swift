@@ -87,6 +87,8 @@ public struct Config: Sendable {
         "audit_max_calibration_deviation": 15,
         "audit_min_time_share": 0.5,
         "media_cache_mb": 4096,
+        "dispute_days": 14,
+        "audit_max_overturn_share": 0.1,
     ]
     public static let descriptions: [String: String] = [
         "claim_hours": "hours a claim or untouched draft is held before others may pull the session",
@@ -108,6 +110,8 @@ public struct Config: Sendable {
         "audit_max_calibration_deviation": "flag a calibration deviation above this many points",
         "audit_min_time_share": "flag a median review time under this share of the team's median",
         "media_cache_mb": "largest size (MiB) of this machine's cache of a team store's media; least recently used files go first",
+        "dispute_days": "days after a review's approval (or its submission, while not approved) in which a dispute may be opened",
+        "audit_max_overturn_share": "flag reviewers whose share of reviews overturned by a dispute is above the team's and this",
     ]
     /// Every setting's range: a value outside it is refused naming the setting (a usage error),
     /// so no setting can overflow a later computation (hours to milliseconds, and so on).
@@ -118,7 +122,7 @@ public struct Config: Sendable {
         "similar_probably": 0...1, "similar_maybe": 0...1,
         "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_na_excess": 0...100,
         "audit_max_bias": 0...100, "audit_max_calibration_deviation": 0...100, "audit_min_time_share": 0...1,
-        "media_cache_mb": 16...16_777_216,
+        "media_cache_mb": 16...16_777_216, "dispute_days": 0...3_650, "audit_max_overturn_share": 0...1,
     ]
 
     public var auditThresholds: AuditThresholds {
@@ -130,6 +134,7 @@ public struct Config: Sendable {
         t.maxBias = self["audit_max_bias"]
         t.maxCalibrationDeviation = self["audit_max_calibration_deviation"]
         t.minTimeShare = self["audit_min_time_share"]
+        t.maxOverturnShare = self["audit_max_overturn_share"]
         return t
     }
 

@@ -45,7 +45,8 @@ public enum SessionAudio {
             let path = media + "/" + sha.prefix(2) + "/" + sha
             // A recording whose stored copy is gone is said, not played as silence.
             guard access(path, F_OK) == 0 else { throw MediaGone(session: session, file: r.entry.file) }
-            tracks.append(Track(path: path, startMillis: r.entry.startedAt.utcMillis, frames: frames, sampleRate: rate, channels: channels))
+            tracks.append(Track(path: path, startMillis: r.entry.startedAt.utcMillis, frames: frames, sampleRate: rate, channels: channels,
+                                recording: r.entry.file))
         }
         guard !tracks.isEmpty else { throw NoAudio(session: session) }
         let origin = Timestamp(rfc3339: detail.summary.startedAt)?.utcMillis

@@ -7,6 +7,8 @@ import MSRStore
 public enum ReviewError: Error, CustomStringConvertible, Equatable {
     case notRegistered(String)
     case leadOnly(actor: String, action: String)
+    case exporterDoesNoReviews(String)
+    case reportsOnly(actor: String, what: String)
     case noSession(String)
     case noOpenReview(session: String, reviewer: String)
     case noReview(session: String, reviewer: String?)
@@ -25,7 +27,9 @@ public enum ReviewError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .notRegistered(id): return "reviewer \"\(id)\" is not registered; a lead adds it with: msreview reviewers add \(id)"
-        case let .leadOnly(actor, action): return "only a lead may \(action) (\(actor) is a reviewer)"
+        case let .leadOnly(actor, action): return "only a lead may \(action) (\(actor) is not a lead)"
+        case let .exporterDoesNoReviews(actor): return "\(actor) is an exporter: exporters run exports, scorecards and fraud reports, and do no reviews"
+        case let .reportsOnly(actor, what): return "only a lead or an exporter may \(what) (\(actor) is a reviewer)"
         case let .noSession(id): return "no session \"\(id)\""
         case let .noOpenReview(s, r): return "\(r) holds no claim or draft of session \(s) (pull it first)"
         case let .noReview(s, r): return r.map { "no review of session \(s) by \($0)" } ?? "no review of session \(s)"
@@ -87,6 +91,11 @@ public final class ReviewService {
         return r
     }
 
+    /// Claims, answers, submits: reviewers and leads; an exporter does no reviews.
+    func requireReviewing() throws {
+        if try me().role == .exporter { throw ReviewError.exporterDoesNoReviews(actor) }
+    }
+
     @discardableResult
     func requireLead(_ action: String) throws -> Reviewer {
         let r = try me()
@@ -119,7 +128,7 @@ public final class ReviewService {
         try store.write {
             try requireLead("change roles")
             guard let r = try store.reviewer(id) else { throw ReviewError.notRegistered(id) }
-            if r.role == .lead, role == .reviewer, try store.leadCount() == 1 {
+            if r.role == .lead, role != .lead, try store.leadCount() == 1 {
                 throw ReviewError.reviewer("\(id) is the only lead; make another lead first")
             }
             try store.setRole(id, role)
@@ -144,7 +153,7 @@ public final class ReviewService {
 
     /// Claims the next unclaimed sessions, oldest first, in one IMMEDIATE transaction.
     public func pull(count: Int, checklist: String?) throws -> [String] {
-        _ = try me()
+        try requireReviewing()
         let t = now()
         return try store.write {
             try store.claim(reviewer: actor, count: count, checklist: checklist, now: t, expiresMillis: t.utcMillis + claimMillis)
@@ -165,7 +174,7 @@ public final class ReviewService {
 
     /// Claims one chosen session (not the oldest): refused, saying why, when it is not free.
     public func claim(session: String) throws {
-        _ = try me()
+        try requireReviewing()
         guard try store.sessionExists(session) else { throw ReviewError.noSession(session) }
         let t = now()
         let ids = try store.write {
@@ -179,7 +188,7 @@ public final class ReviewService {
     /// Sets one item of the caller's open review exactly as given — nil clears its answer, comment
     /// and evidence — where `score` only adds. The workstation's clear, remove-evidence and undo.
     public func setEntry(session: String, item: String, entry: ItemEntry?) throws -> ReviewView {
-        _ = try me()
+        try requireReviewing()
         let t = now()
         let saved = try store.write {
             let r = try openReview(session)
@@ -212,7 +221,7 @@ public final class ReviewService {
 
     /// Gives a claim or draft back to the queue (its answers stay as history).
     public func release(session: String) throws {
-        _ = try me()
+        try requireReviewing()
         try store.write {
             var r = try openReview(session)
             guard r.status != .returned else { throw ReviewError.status("a returned review cannot be released; fix and submit it") }
@@ -227,7 +236,7 @@ public final class ReviewService {
     /// Fills (part of) the caller's open review from an answers document and saves it as a draft
     /// in one transaction; with `submit`, submits it if nothing blocks.
     public func score(session: String, answers document: JSON, source: String, checklist chosen: String?, submit: Bool) throws -> ReviewView {
-        _ = try me()
+        try requireReviewing()
         let t = now()
         // The draft is saved in its own transaction, so a refused submit never loses it.
         let saved = try store.write {
@@ -269,7 +278,7 @@ public final class ReviewService {
     /// Submits the caller's open review, unless an item is unanswered or a failing evidence
     /// item cites no moment. A submitted review never changes in place afterwards.
     public func submit(session: String) throws -> ReviewView {
-        _ = try me()
+        try requireReviewing()
         let t = now()
         return try store.write {
             var r = try openReview(session)
@@ -354,7 +363,7 @@ public final class ReviewService {
     }
 
     /// Reviews of a session the caller may see: a reviewer only their own, a lead all
-    /// (or one reviewer's with `reviewer`).
+    /// (or one reviewer's with `reviewer`), an exporter the submitted and approved ones.
     /// Calibration reviews stay hidden from everyone but their author until the whole round has
     /// submitted; then the round's reviewers and leads may read them.
     public func reviews(session: String, reviewer: String? = nil) throws -> [ReviewView] {
@@ -370,13 +379,14 @@ public final class ReviewService {
                 guard submitted == round.count else { blind = (submitted, round.count); return false }
                 return caller.role == .lead || round.contains { $0.reviewer == actor }
             }
-            return caller.role == .lead
+            return caller.role == .lead || (caller.role == .exporter && (r.status == .submitted || r.status == .approved))
         }
-        let who = reviewer ?? (caller.role == .lead ? nil : actor)
+        // An exporter reads the submitted and approved reviews of anyone, never a draft or a claim.
+        let who = reviewer ?? (caller.role == .reviewer ? actor : nil)
         let list = all.filter { (who == nil || $0.reviewer == who) && mayRead($0) }
         guard !list.isEmpty else {
             if let (n, of) = blind { throw ReviewError.calibrationBlind(session: session, submitted: n, of: of) }
-            if let who, who != actor, caller.role != .lead { throw ReviewError.othersReview(actor: actor) }
+            if let who, who != actor, caller.role == .reviewer { throw ReviewError.othersReview(actor: actor) }
             throw ReviewError.noReview(session: session, reviewer: who)
         }
         return try list.map(view)

@@ -51,6 +51,8 @@ extension ScorecardReport {
             ("questionnaires_left_out_confirmed", f.questionnairesLeftOutConfirmed.json),
             ("questionnaires_kept_in_dismissed", f.questionnairesKeptInDismissed.json),
             ("callback_requests", f.callbackRequests.json),
+            ("disputed_items", f.disputedItems.json),
+            ("overturned_items", f.overturnedItems.json),
         ])
     }
 
@@ -104,7 +106,7 @@ extension ScorecardReport {
             "questionnaires", "questionnaires_left_out_for_fraud", "questionnaires_left_out_confirmed", "questionnaires_kept_in_dismissed", "callback_requests",
             "previous_sessions_reviewed", "previous_mean_percent", "previous_pass_rate", "previous_csi", "previous_nps",
             "change_sessions_reviewed", "change_mean_percent", "change_pass_rate", "change_csi", "change_nps",
-            "rank_lowest",
+            "rank_lowest", "disputed_items", "overturned_items",
         ]]
         var sections: [[String]] = [[subject.rawValue + "_id", "period", "checklist_id", "section_id", "section",
                                      "mean_percent", "mean_percent_low", "mean_percent_high", "reviews"]]
@@ -122,7 +124,7 @@ extension ScorecardReport {
                    String(f.questionnairesKeptInDismissed), String(f.callbackRequests), String(p.sessionsReviewed)]
                 + [p.meanPercent?.value, p.passRate.map { $0.value * 100 }, p.csi?.value, p.nps?.value].map { Exporter.cell(Score.percentJSON($0)) }
                 + ["sessions_reviewed", "mean_percent", "pass_rate", "csi", "nps"].map { Exporter.cell(changes[$0] ?? .null) }
-                + [c.rankLowest.map(String.init) ?? ""])
+                + [c.rankLowest.map(String.init) ?? "", String(f.disputedItems), String(f.overturnedItems)])
             for (label, figures) in [(period.label, f), (previousPeriod.label, p)] {
                 for s in figures.sections {
                     sections.append([c.key, label, s.checklistID, s.sectionID, s.title] + Self.cells(s.percent))
@@ -376,6 +378,7 @@ public enum HTMLReport {
         figures += row("… of them confirmed by a lead", "\(f.questionnairesLeftOutConfirmed)", "\(p.questionnairesLeftOutConfirmed)", "<td></td>")
         figures += row("Kept in: fraud findings dismissed", "\(f.questionnairesKeptInDismissed)", "\(p.questionnairesKeptInDismissed)", "<td></td>")
         figures += row("Callback requests", "\(f.callbackRequests)", "\(p.callbackRequests)", "<td></td>")
+        figures += row("Items disputed (overturned)", "\(f.disputedItems) (\(f.overturnedItems))", "\(p.disputedItems) (\(p.overturnedItems))", "<td></td>")
 
         var sections = ""
         for s in f.sections {

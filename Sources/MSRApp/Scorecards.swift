@@ -92,6 +92,10 @@ public struct ScorecardService {
             builder.addCallbackRequests(key: key, name: name, localDate: day, count: count)
             return true
         }
+        try store.forEachDisputeCount(recentSessions, by: subject, names: showName) { key, name, day, disputed, overturned in
+            builder.addDisputes(key: key, name: name, localDate: day, disputed: disputed, overturned: overturned)
+            return true
+        }
         return ScorecardReport(subject: subject, periods: builder.periods, cards: builder.build(), includesNames: showName)
     }
 }

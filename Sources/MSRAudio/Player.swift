@@ -1,6 +1,7 @@
 import CRubberBand
 import CSndFile
 import Foundation
+import MSRCore
 
 /// Plays a session's recordings: a decoder thread (libsndfile, Rubber Band for speed) fills a
 /// short queue of chunks; an output thread writes them to the sink. Every control call only
@@ -19,6 +20,8 @@ public final class Player: @unchecked Sendable {
         var sourceStart: Int64
         var sourceEnd: Int64
         var endOfStream = false
+        /// The timeline's track the samples come from.
+        var track = 0
     }
 
     private let state = NSCondition()
@@ -265,7 +268,10 @@ public final class Player: @unchecked Sendable {
             if firstWrite == nil { firstWrite = DispatchTime.now() }
             framesWrittenTotal += chunk.frames
             if chunk.generation == generation {
-                coverageStore.add(from: chunk.sourceStart, to: chunk.sourceEnd, origin: timeline.originMillis)
+                if !chunk.endOfStream, timeline.tracks.indices.contains(chunk.track) {
+                    let t = timeline.tracks[chunk.track]
+                    coverageStore.add(recording: t.recording, from: chunk.sourceStart - t.startMillis, to: chunk.sourceEnd - t.startMillis)
+                }
                 position = max(chunk.sourceStart, chunk.sourceEnd - delayMillis)
             }
             if realTime {
@@ -291,6 +297,9 @@ final class Decoder {
     var info = SF_INFO()
     var speed = 1.0
     var stretcher: RubberBandState?
+    /// Where the input Rubber Band holds without output yet began: the next chunk it gives
+    /// covers from there (so what was heard counts whole, at any speed).
+    var heldFrom: Int64?
     var flushed = false
     var input: [Float] = []
 
@@ -306,6 +315,7 @@ final class Decoder {
     }
 
     func seek(to ms: Int64, speed: Double) {
+        heldFrom = nil
         closeFile()
         self.speed = speed
         if let (t, f) = timeline.locate(ms) { track = t; frame = f } else { track = timeline.tracks.count; frame = 0 }
@@ -344,20 +354,23 @@ final class Decoder {
             frame += Int64(max(got, 0))
             let end = timeline.millis(track: track, frame: frame)
             let last = got < block
+            let from = track
             if stretcher == nil {
                 if got > 0 {
                     if last { closeFile(); track += 1; frame = 0 }
                     return Player.Chunk(generation: 0, samples: Array(input[0..<(got * channels)]), frames: got, rate: rate,
-                                        channels: channels, sourceStart: start, sourceEnd: end)
+                                        channels: channels, sourceStart: start, sourceEnd: end, track: from)
                 }
             } else {
                 let out = stretch(got: max(got, 0), channels: channels, final: last)
+                let spanStart = heldFrom ?? start
+                heldFrom = nil
                 if last { closeFile(); track += 1; frame = 0 }
                 if !out.isEmpty {
                     return Player.Chunk(generation: 0, samples: out, frames: out.count / channels, rate: rate, channels: channels,
-                                        sourceStart: start, sourceEnd: end)
+                                        sourceStart: spanStart, sourceEnd: end, track: from)
                 }
-                if got > 0 { continue }
+                if got > 0 { if !last { heldFrom = spanStart }; continue }
             }
             if last { closeFile(); track += 1; frame = 0 }
         }

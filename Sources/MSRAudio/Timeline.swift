@@ -7,9 +7,12 @@ public struct Track: Equatable, Sendable {
     public var frames: Int64
     public var sampleRate: Int
     public var channels: Int
+    /// The recording's file in the bundle: what listening coverage is kept by.
+    public var recording: String
 
-    public init(path: String, startMillis: Int64, frames: Int64, sampleRate: Int, channels: Int) {
+    public init(path: String, startMillis: Int64, frames: Int64, sampleRate: Int, channels: Int, recording: String? = nil) {
         (self.path, self.startMillis, self.frames, self.sampleRate, self.channels) = (path, startMillis, frames, sampleRate, channels)
+        self.recording = recording ?? path
     }
 
     public var endMillis: Int64 { startMillis + frames * 1000 / Int64(max(sampleRate, 1)) }
@@ -46,35 +49,3 @@ public struct Timeline: Equatable, Sendable {
     }
 }
 
-/// Distinct whole seconds of a session that were played, counted from the session's start.
-public struct Coverage: Equatable, Sendable {
-    public private(set) var seconds = Set<Int>()
-
-    public init(seconds: Set<Int> = []) { self.seconds = seconds }
-
-    /// Marks every second that the session-clock span [from, to) touches.
-    public mutating func add(from: Int64, to: Int64, origin: Int64) {
-        guard to > from else { return }
-        let a = Int((from - origin) / 1000), b = Int((to - 1 - origin) / 1000)
-        guard b >= a else { return }
-        for s in max(a, 0)...max(b, 0) { seconds.insert(s) }
-    }
-
-    public mutating func formUnion(_ other: Coverage) { seconds.formUnion(other.seconds) }
-
-    /// As a bitmap, one bit per second (for storage).
-    public var bitmap: [UInt8] {
-        guard let top = seconds.max() else { return [] }
-        var out = [UInt8](repeating: 0, count: top / 8 + 1)
-        for s in seconds { out[s / 8] |= 1 << UInt8(s % 8) }
-        return out
-    }
-
-    public init(bitmap: [UInt8]) {
-        var s = Set<Int>()
-        for (i, byte) in bitmap.enumerated() where byte != 0 {
-            for b in 0..<8 where byte & (1 << UInt8(b)) != 0 { s.insert(i * 8 + b) }
-        }
-        seconds = s
-    }
-}

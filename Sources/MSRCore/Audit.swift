@@ -170,6 +170,9 @@ public struct AuditThresholds: Equatable, Sendable {
     public var maxCalibrationDeviation = 15.0
     /// Flag: median review time under this share of the team's median.
     public var minTimeShare = 0.5
+    /// Flag: a share of reviews overturned by disputes above this, and (by its Wilson interval)
+    /// surely above the team's.
+    public var maxOverturnShare = 0.1
 
     public init() {}
 }
@@ -187,11 +190,13 @@ public struct AuditedReview: Sendable {
     public var fractions: [Double]
     public var answers: Int
     public var notApplicable: Int
+    /// An item of it was overturned: a dispute accepted by a lead.
+    public var overturned: Bool
 
     public init(reviewer: String, checklistID: String, percent: Double?, seconds: Double?, listened: Double?,
-                fractions: [Double], answers: Int, notApplicable: Int) {
+                fractions: [Double], answers: Int, notApplicable: Int, overturned: Bool = false) {
         (self.reviewer, self.checklistID, self.percent, self.seconds, self.listened) = (reviewer, checklistID, percent, seconds, listened)
-        (self.fractions, self.answers, self.notApplicable) = (fractions, answers, notApplicable)
+        (self.fractions, self.answers, self.notApplicable, self.overturned) = (fractions, answers, notApplicable, overturned)
     }
 
     /// Every applicable answer the same value (as a fraction of its scale: yes and 5 of 5 alike),
@@ -220,6 +225,10 @@ public struct ReviewerAudit: Equatable, Sendable {
     public var reauditDisagreement: Double?
     /// Mean of (the lead's percent − this reviewer's percent).
     public var reauditDifference: Double?
+    /// Share of the reviews with an item overturned by an accepted dispute (0–1, Wilson interval).
+    public var overturned: Estimate?
+    /// The same share over every reviewer's reviews of the period (0–1).
+    public var teamOverturned: Double?
     public var flags: [String] = []
 
     public init(reviewer: String) { self.reviewer = reviewer }
@@ -245,6 +254,7 @@ public enum ReviewerAuditing {
         }
         let checklistMean = checklistPercents.mapValues { $0.reduce(0, +) / Double($0.count) }
         let teamMedian = median(reviews.compactMap(\.seconds))
+        let teamOverturned = reviews.isEmpty ? nil : Double(reviews.filter(\.overturned).count) / Double(reviews.count)
         let byReviewer = Dictionary(grouping: reviews, by: \.reviewer)
         let everyone = Set(reviewers).union(byReviewer.keys).union(calibration.keys).sorted()
         let rows = everyone.map { who -> ReviewerAudit in
@@ -270,6 +280,8 @@ public enum ReviewerAuditing {
             let deviations = calibration[who] ?? []
             a.calibrations = deviations.count
             a.calibrationDeviation = deviations.isEmpty ? nil : deviations.reduce(0, +) / Double(deviations.count)
+            a.overturned = Statistics.wilson(successes: mine.filter(\.overturned).count, of: mine.count)
+            a.teamOverturned = teamOverturned
 
             if a.unheardSubmits > 0 { a.flags.append("unheard-submits") }
             if let l = a.listened, l.value < thresholds.minListened * 100 { a.flags.append("listened-little") }
@@ -278,6 +290,7 @@ public enum ReviewerAuditing {
             if let b = a.bias, b.count > 1, abs(b.value) > thresholds.maxBias, b.low > 0 || b.high < 0 { a.flags.append(b.value > 0 ? "lenient" : "harsh") }
             if let d = a.calibrationDeviation, d > thresholds.maxCalibrationDeviation { a.flags.append("calibration") }
             if let m = a.medianSeconds, let t = teamMedian, t > 0, m < t * thresholds.minTimeShare { a.flags.append("fast") }
+            if let o = a.overturned, let t = teamOverturned, o.value > thresholds.maxOverturnShare, o.low > t { a.flags.append("overturned") }
             return a
         }
         return (rows, teamMedian)

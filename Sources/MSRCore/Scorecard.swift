@@ -156,11 +156,14 @@ public struct ScorecardFigures: Equatable, Sendable {
     /// Counted although they had fraud findings: a lead dismissed every one.
     public var questionnairesKeptInDismissed = 0
     public var callbackRequests = 0
+    /// Items of this subject's reviews disputed, and of them overturned (a dispute accepted).
+    public var disputedItems = 0
+    public var overturnedItems = 0
 
     public init() {}
 
     /// True when nothing happened in the period.
-    public var isEmpty: Bool { sessionsReviewed == 0 && questionnaires == 0 && callbackRequests == 0 }
+    public var isEmpty: Bool { sessionsReviewed == 0 && questionnaires == 0 && callbackRequests == 0 && disputedItems == 0 }
 }
 
 /// One scorecard: a subject (employee or location) in a period, beside the previous period and
@@ -208,6 +211,8 @@ public struct ScorecardBuilder {
         var leftOutConfirmed = 0
         var keptInDismissed = 0
         var callbacks = 0
+        var disputed = 0
+        var overturned = 0
     }
 
     struct Subject {
@@ -295,6 +300,14 @@ public struct ScorecardBuilder {
         withSample(key, name, localDate) { $0.callbacks += count }
     }
 
+    /// Adds the disputed and overturned items of one session's reviews.
+    public mutating func addDisputes(key: String, name: String?, localDate: String, disputed: Int, overturned: Int) {
+        withSample(key, name, localDate) { s in
+            s.disputed += disputed
+            s.overturned += overturned
+        }
+    }
+
     func figures(_ s: Sample) -> ScorecardFigures {
         var f = ScorecardFigures()
         f.sessionsReviewed = s.sessions.count
@@ -313,6 +326,8 @@ public struct ScorecardBuilder {
         f.questionnairesLeftOutConfirmed = s.leftOutConfirmed
         f.questionnairesKeptInDismissed = s.keptInDismissed
         f.callbackRequests = s.callbacks
+        f.disputedItems = s.disputed
+        f.overturnedItems = s.overturned
         return f
     }
 

@@ -28,17 +28,33 @@ public enum Statistics {
     }
 
     /// Mean with a Student's t interval (nil for no values; a single value has no interval:
-    /// low = high = the value). With `bounds`, the interval is cut to the scale the values live on
-    /// (a mean percent cannot lie below 0 whatever a small sample's t interval says).
+    /// low = high = the value).
+    ///
+    /// With `bounds` [a, b] (a percent's 0–100), the values live on a bounded scale and a few of
+    /// them cannot show their own spread: nine identical reviews have no variance at all, yet
+    /// nine reviews cannot prove the next will be the same. So the variance is the sample's
+    /// combined with one pseudo-value of the largest variance a quantity on [a, b] can have near
+    /// its mean (Bhatia–Davis: (μ − a)(b − μ)), the mean first drawn half a value towards the
+    /// middle so that a mean at the edge still has room:
+    ///   μ̃ = (n·m + (a + b)/2) / (n + 1),  s̃² = ((μ̃ − a)(b − μ̃) + (n − 1)·s²) / n,
+    /// with n degrees of freedom (the pseudo-value adds one), and the interval is cut to [a, b].
+    /// Nine reviews of 100 % give [94.5–100]; three give [64.9–100]; with many values the
+    /// pseudo-value's weight (1/n) fades and the interval is the sample's own.
     public static func mean(_ values: [Double], within bounds: ClosedRange<Double>? = nil) -> Estimate? {
         guard !values.isEmpty else { return nil }
         let n = Double(values.count)
         let m = values.reduce(0, +) / n
         guard values.count > 1 else { return Estimate(value: m, low: m, high: m, count: 1) }
         let variance = values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)
-        let half = tQuantile975(degreesOfFreedom: values.count - 1) * (variance / n).squareRoot()
-        guard let bounds else { return Estimate(value: m, low: m - half, high: m + half, count: values.count) }
-        return Estimate(value: m, low: max(bounds.lowerBound, m - half), high: min(bounds.upperBound, m + half), count: values.count)
+        guard let bounds else {
+            let half = tQuantile975(degreesOfFreedom: values.count - 1) * (variance / n).squareRoot()
+            return Estimate(value: m, low: m - half, high: m + half, count: values.count)
+        }
+        let (a, b) = (bounds.lowerBound, bounds.upperBound)
+        let centre = (n * m + (a + b) / 2) / (n + 1)
+        let shrunk = ((centre - a) * (b - centre) + (n - 1) * variance) / n
+        let half = tQuantile975(degreesOfFreedom: values.count) * (shrunk / n).squareRoot()
+        return Estimate(value: m, low: max(a, m - half), high: min(b, m + half), count: values.count)
     }
 
     /// The 0.975 quantile of Student's t, exact to 1e-9 for every number of degrees of freedom:

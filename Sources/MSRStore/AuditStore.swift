@@ -121,11 +121,6 @@ extension Store {
                      + (sample == nil ? "" : " AND audit_sample_id = ?") + " ORDER BY id", sample.map { [.integer($0)] } ?? [], Store.reviewRecord)
     }
 
-    /// Seconds of the session's audio the reviewer has played.
-    public func heardSeconds(session: String, reviewer: String) throws -> Int {
-        Int(try db.scalar("SELECT heard FROM listening WHERE session_id = ? AND reviewer = ?", [.text(session), .text(reviewer)])?.int ?? 0)
-    }
-
     /// The latest submission time of any review, if any.
     public func latestSubmissionMillis() throws -> Int64? {
         try db.scalar("SELECT max(submitted_ms) FROM reviews WHERE status IN ('submitted', 'approved')")?.int

@@ -13,6 +13,8 @@ public struct SessionFilter: Sendable {
     public var fromMillis: Int64?
     public var toMillis: Int64?
     public var flagged: Bool = false
+    /// Only sessions with an open dispute.
+    public var disputed: Bool = false
     /// Only sessions this reviewer holds a claim or review of (released and expired ones aside).
     public var reviewer: String?
     /// Only sessions with a review (by `reviewer`, when given) in one of these statuses — for
@@ -90,6 +92,7 @@ extension Store {
         if let t = f.fromMillis { conds.append("s.started_ms >= ?"); params.append(.integer(t)) }
         if let t = f.toMillis { conds.append("s.started_ms <= ?"); params.append(.integer(t)) }
         if f.flagged { conds.append("EXISTS (SELECT 1 FROM findings x WHERE x.session_id = s.id)") }
+        if f.disputed { conds.append("EXISTS (SELECT 1 FROM disputes x WHERE x.session_id = s.id AND x.status = 'open')") }
         if let a = f.after {
             conds.append("(s.started_ms > ? OR (s.started_ms = ? AND s.id > ?))")
             params += [.integer(a.millis), .integer(a.millis), .text(a.id)]

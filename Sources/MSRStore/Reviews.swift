@@ -3,7 +3,9 @@ import MSRCore
 
 /// A reviewer and their role.
 public struct Reviewer: Equatable, Sendable {
-    public enum Role: String, Sendable { case reviewer, lead }
+    /// A reviewer fills checklists; a lead also audits and decides; an exporter runs exports,
+    /// scorecards and fraud reports, and reads no drafts and does no reviews.
+    public enum Role: String, Sendable, CaseIterable { case reviewer, lead, exporter }
     public var id: String
     public var name: String?
     public var role: Role
@@ -155,9 +157,9 @@ extension Store {
         if try db.scalar("SELECT 1 FROM pg_roles WHERE rolname = ?", [.text(login)]) == nil {
             try db.execute("CREATE ROLE \(quoted) LOGIN")
         }
-        let (grant, revoke) = role == .lead ? (PostgresSchema.leadRole, PostgresSchema.reviewerRole) : (PostgresSchema.reviewerRole, PostgresSchema.leadRole)
-        try db.execute("GRANT \(grant) TO \(quoted)")
-        try db.execute("REVOKE \(revoke) FROM \(quoted)")
+        let groups: [Reviewer.Role: String] = [.reviewer: PostgresSchema.reviewerRole, .lead: PostgresSchema.leadRole, .exporter: PostgresSchema.exporterRole]
+        try db.execute("GRANT \(groups[role]!) TO \(quoted)")
+        for (other, group) in groups where other != role { try db.execute("REVOKE \(group) FROM \(quoted)") }
     }
 
     // MARK: Claims

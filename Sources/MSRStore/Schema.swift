@@ -394,5 +394,49 @@ enum Schema {
             UPDATE session_search SET search_fold = new.search_fold WHERE rowid = old.search_rowid;
         END;
         """,
+        // 12: the exporter role (exports, scorecards, fraud reports; no reviews, no drafts),
+        // disputes of reviewed items, and listening kept as exact spans of each recording's own
+        // time (`spans`, filled from the old whole seconds by `Store.convertListening`). The
+        // reviewers table is rebuilt for its wider CHECK, with foreign keys off around the
+        // migration (`Schema.rebuildsTables`), as SQLite's ALTER TABLE documentation describes.
+        """
+        CREATE TABLE reviewers_new (
+            id TEXT PRIMARY KEY,
+            name TEXT,
+            role TEXT NOT NULL CHECK (role IN ('reviewer', 'lead', 'exporter')),
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO reviewers_new (id, name, role, added_at, added_by) SELECT id, name, role, added_at, added_by FROM reviewers;
+        DROP TABLE reviewers;
+        ALTER TABLE reviewers_new RENAME TO reviewers;
+        CREATE TABLE disputes (
+            id INTEGER PRIMARY KEY,
+            review_id INTEGER NOT NULL REFERENCES reviews(id),
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            item_id TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            opened_by TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            opened_ms INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+            decided_by TEXT,
+            decided_at TEXT,
+            decided_ms INTEGER,
+            decision_reason TEXT,
+            answer TEXT
+        );
+        CREATE INDEX disputes_review ON disputes(review_id);
+        CREATE INDEX disputes_opened ON disputes(opened_ms);
+        CREATE UNIQUE INDEX disputes_open_item ON disputes(review_id, item_id) WHERE status = 'open';
+        CREATE TRIGGER disputes_no_delete BEFORE DELETE ON disputes BEGIN SELECT RAISE(ABORT, 'disputes are kept'); END;
+        ALTER TABLE listening ADD COLUMN spans TEXT;
+        ALTER TABLE listening ADD COLUMN heard_ms INTEGER;
+        """,
     ]
+
+    /// Migrations that rebuild a table others refer to: run with foreign keys off (a pragma
+    /// that has no effect inside a transaction) and checked with `foreign_key_check` before commit.
+    static let rebuildsTables: Set<Int> = [12]
+    static let listeningSpansVersion = 12
 }

@@ -74,6 +74,59 @@ enum PostgresSchema {
         REVOKE ALL ON FUNCTION msr_claim_session(TEXT, TEXT, BIGINT, TEXT, BIGINT) FROM PUBLIC;
         GRANT EXECUTE ON FUNCTION msr_claim_session(TEXT, TEXT, BIGINT, TEXT, BIGINT) TO \(reviewerRole), \(leadRole);
         """,
+        // The exporter: reads what exports, scorecards and fraud reports need — submitted and
+        // approved reviews only, never a draft, a claim or listening — and writes nothing but its
+        // own audit entries (the record of personal data it exported). Disputes: leads open and
+        // decide them, a reviewer reads those on their own reviews, an exporter reads all.
+        // Listening as exact spans of each recording's time.
+        12: """
+        ALTER TABLE reviewers DROP CONSTRAINT reviewers_role_check;
+        ALTER TABLE reviewers ADD CONSTRAINT reviewers_role_check CHECK (role IN ('reviewer', 'lead', 'exporter'));
+        ALTER TABLE listening ADD COLUMN spans TEXT;
+        ALTER TABLE listening ADD COLUMN heard_ms BIGINT;
+        CREATE TABLE disputes (
+            id \(id),
+            review_id BIGINT NOT NULL REFERENCES reviews(id),
+            session_id \(t) NOT NULL REFERENCES sessions(id),
+            item_id \(t) NOT NULL,
+            reason \(t) NOT NULL CHECK (length(trim(reason)) > 0),
+            opened_by \(t) NOT NULL,
+            opened_at \(t) NOT NULL,
+            opened_ms BIGINT NOT NULL,
+            status \(t) NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+            decided_by \(t),
+            decided_at \(t),
+            decided_ms BIGINT,
+            decision_reason \(t),
+            answer \(t)
+        );
+        CREATE INDEX disputes_review ON disputes(review_id);
+        CREATE INDEX disputes_opened ON disputes(opened_ms);
+        CREATE UNIQUE INDEX disputes_open_item ON disputes(review_id, item_id) WHERE status = 'open';
+        CREATE TRIGGER disputes_no_delete BEFORE DELETE ON disputes FOR EACH ROW EXECUTE FUNCTION msr_refuse('disputes are kept');
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(exporterRole)') THEN CREATE ROLE \(exporterRole) NOLOGIN; END IF;
+        END $$;
+        GRANT USAGE ON SCHEMA public TO \(exporterRole);
+        GRANT SELECT ON sessions, manifests, media, media_chunks, recordings, photos, questionnaires, answers, findings,
+            checklists, reviewers, calibrations, meta, msreview_schema, photo_uses, callback_requests, finding_decisions,
+            review_overrides, reviews, review_answers, disputes TO \(exporterRole);
+        GRANT SELECT, INSERT ON audit_log TO \(exporterRole);
+        GRANT SELECT ON disputes TO \(reviewerRole);
+        GRANT SELECT, INSERT, UPDATE ON disputes TO \(leadRole);
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(reviewerRole), \(leadRole), \(exporterRole);
+        CREATE POLICY exporter_reads_submitted ON reviews FOR SELECT TO \(exporterRole) USING (status IN ('submitted', 'approved'));
+        CREATE POLICY exporter_reads_submitted ON review_answers FOR SELECT TO \(exporterRole)
+            USING (EXISTS (SELECT 1 FROM reviews r WHERE r.id = review_id AND r.status IN ('submitted', 'approved')));
+        CREATE POLICY exporter_reads ON review_overrides FOR SELECT TO \(exporterRole) USING (true);
+        CREATE POLICY exporter_own_read ON audit_log FOR SELECT TO \(exporterRole) USING (actor = current_user);
+        CREATE POLICY exporter_own_write ON audit_log FOR INSERT TO \(exporterRole) WITH CHECK (actor = current_user);
+        ALTER TABLE disputes ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY lead_all ON disputes TO \(leadRole) USING (true) WITH CHECK (true);
+        CREATE POLICY own_read ON disputes FOR SELECT TO \(reviewerRole)
+            USING (EXISTS (SELECT 1 FROM reviews r WHERE r.id = review_id AND r.reviewer = current_user));
+        CREATE POLICY exporter_reads ON disputes FOR SELECT TO \(exporterRole) USING (true);
+        """,
     ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }
@@ -81,6 +134,7 @@ enum PostgresSchema {
     /// Group roles every login of a team is granted one of (`msreview reviewers add`).
     static let reviewerRole = "msreview_reviewer"
     static let leadRole = "msreview_lead"
+    static let exporterRole = "msreview_exporter"
 
     /// Who may read and write what, enforced by the server itself (grants and row-level
     /// security), not only by the client. The store's owner (who created it: the importer and

@@ -96,13 +96,20 @@ public final class Store {
         while true {
             let version = schemaVersion
             guard version < Schema.migrations.count else { return }
+            let rebuilds = Schema.rebuildsTables.contains(version + 1)
             do {
+                if rebuilds { try db.execute("PRAGMA foreign_keys = OFF") }
+                defer { if rebuilds { _ = try? db.execute("PRAGMA foreign_keys = ON") } }
                 try db.transaction {
                     // Re-read under the write lock: another process may have migrated meanwhile.
                     let current = Int(try db.scalar("PRAGMA user_version")?.int ?? 0)
                     guard current == version else { return }
                     try db.executeScript(Schema.migrations[version])
                     if version + 1 == Store.searchTextVersion { try fillSearchText() }
+                    if version + 1 == Schema.listeningSpansVersion { try convertListening() }
+                    if rebuilds, try !db.query("PRAGMA foreign_key_check", [], { _ in 0 }).isEmpty {
+                        throw StoreError(code: 1, message: "a rebuilt table breaks a foreign key", context: "migration \(version + 1)")
+                    }
                     try db.execute("PRAGMA user_version = \(version + 1)")
                 }
             } catch let e as StoreError {
@@ -130,6 +137,7 @@ public final class Store {
                     guard let script = PostgresSchema.migrations[v] else { continue }
                     try db.executeScript(script)
                     if v == Store.searchTextVersion { try fillSearchText() }
+                    if v == Schema.listeningSpansVersion { try convertListening() }
                     try db.execute("UPDATE msreview_schema SET version = ?", [.integer(Int64(v))])
                 }
             }

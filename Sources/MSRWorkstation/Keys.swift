@@ -27,7 +27,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
 public enum KeyCommand: String, CaseIterable, Sendable {
     case help, redraw, suspend
     case quit, back, down, up, pageDown = "page-down", pageUp = "page-up", top, bottom, open
-    case search, status, flagged, order, pull, claim, release, reviewerFilter = "reviewer", audit, reload
+    case search, status, flagged, disputed, order, pull, claim, release, reviewerFilter = "reviewer", audit, reload
     case photo, preview, findings, history, itemText = "item-text", checklist
     case nextUnanswered = "next-unanswered", nextSection = "next-section", previousSection = "previous-section"
     case play, back5 = "back-5s", forward5 = "forward-5s", back30 = "back-30s", forward30 = "forward-30s"
@@ -110,6 +110,7 @@ public struct KeyTable: Sendable {
             b(.queue, .search, ch("/"), "search id, place, name, date", hint: "search"),
             b(.queue, .status, ch("s"), "cycle the status filter", hint: "status"),
             b(.queue, .flagged, ch("f"), "only sessions with findings", hint: "flagged"),
+            b(.queue, .disputed, ch("D"), "only sessions with open disputes"),
             b(.queue, .reviewerFilter, ch("w"), "cycle reviewers (leads)"),
             b(.queue, .order, ch("o"), "oldest or newest first"),
             b(.queue, .reload, ch("r"), "reload the queue"),

@@ -58,6 +58,8 @@ public struct AppState: Sendable {
     /// Queue filters: one status (nil = all) and only sessions with findings.
     public var statusFilter: String?
     public var flaggedOnly = false
+    /// Only sessions with an open dispute.
+    public var disputedOnly = false
     /// Newest first instead of oldest first.
     public var newestFirst = false
     /// Leads: only sessions this reviewer holds (nil: everyone's); `w` cycles through `reviewers`.
@@ -134,7 +136,7 @@ public struct AppState: Sendable {
 
     /// What identifies the queue's rows: the search, every filter and the order.
     public func queueKey(_ search: String) -> String {
-        "\(search)\u{0}\(statusFilter ?? "")\u{0}\(reviewerFilter ?? "")\u{0}\(flaggedOnly)\u{0}\(newestFirst)"
+        "\(search)\u{0}\(statusFilter ?? "")\u{0}\(reviewerFilter ?? "")\u{0}\(flaggedOnly)\u{0}\(disputedOnly)\u{0}\(newestFirst)"
     }
 
     /// The line being typed, whatever it is for (nil when none is).

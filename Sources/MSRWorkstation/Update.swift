@@ -312,6 +312,9 @@ func queueCommand(_ s: inout AppState, _ command: KeyCommand) -> [Effect] {
     case .flagged:
         s.flaggedOnly.toggle()
         return refilter(s.flaggedOnly ? "only sessions with findings" : "all sessions, flagged or not")
+    case .disputed:
+        s.disputedOnly.toggle()
+        return refilter(s.disputedOnly ? "only sessions with open disputes" : "all sessions, disputed or not")
     case .reviewerFilter:
         guard s.isLead else { setStatus(&s, "the reviewer filter is for leads: you see your own sessions"); return [] }
         return s.reviewers.isEmpty ? [.loadReviewers] : cycleReviewer(&s)
@@ -628,7 +631,8 @@ public func markers(_ session: SessionDetail, _ review: ReviewView?) -> [Int64] 
 }
 
 /// The history pane's lines: the audit log of the session (claims, submits, returns with their
-/// reasons, overrides with before and after, approvals, decisions on findings), then the review's
+/// reasons, overrides with before and after, approvals, decisions on findings, disputes opened
+/// and decided), then the review's
 /// comments and cited moments, in time order.
 func sessionHistory(_ log: [AuditEntry], review: ReviewView?, session: SessionDetail?) -> [HistoryEntry] {
     var out: [HistoryEntry] = log.map { e in
@@ -648,6 +652,13 @@ func sessionHistory(_ log: [AuditEntry], review: ReviewView?, session: SessionDe
             what = "overrode \(d["item"]?.stringValue ?? "?"): \(before) → \(after) (\(percentText(d["percent_before"]?.numberValue)) → \(percentText(d["percent_after"]?.numberValue)))"
         case "confirm-finding", "dismiss-finding":
             what = "\(e.action == "confirm-finding" ? "confirmed" : "dismissed") finding \(d["code"]?.stringValue ?? "")"
+        case "dispute-open":
+            what = "opened dispute #\(d["dispute"]?.numberValue.map { String(Int($0)) } ?? "?") on \(d["item"]?.stringValue ?? "?")"
+        case "dispute-accept", "dispute-reject":
+            let n = d["dispute"]?.numberValue.map { String(Int($0)) } ?? "?"
+            what = e.action == "dispute-accept"
+                ? "upheld dispute #\(n) on \(d["item"]?.stringValue ?? "?"): now \(d["answer"]?.stringValue ?? "?")"
+                : "turned down dispute #\(n) on \(d["item"]?.stringValue ?? "?")"
         default:
             if case let .object(m) = d, !m.isEmpty, detail == nil { detail = d.serialized() }
         }

@@ -41,6 +41,7 @@ func drawQueue(_ s: AppState, _ g: inout Grid) {
     if let st = s.statusFilter { filters += " · \(st)" }
     if let r = s.reviewerFilter { filters += " · by \(r)" }
     if s.flaggedOnly { filters += " · flagged" }
+    if s.disputedOnly { filters += " · disputed" }
     if s.newestFirst { filters += " · newest first" }
     let count = "\(s.total)\(s.totalIsAtLeast ? "+" : "") session\(s.total == 1 && !s.totalIsAtLeast ? "" : "s")"
     titleBar("msreview — " + (s.isLead ? "all sessions" : "my queue"), right: "\(who) · \(count)" + filters, &g)
@@ -49,10 +50,10 @@ func drawQueue(_ s: AppState, _ g: inout Grid) {
     for c in columns { g.put(TextWidth.fit(c.name, c.width), x: x, y: 1, style: Style(.muted, bold: true)); x += c.width + 1 }
     if s.total == 0 {
         // Say what hides the rows: a search or a filter, before "nothing here at all".
-        let narrowed = !s.filter.isEmpty || s.statusFilter != nil || s.flaggedOnly || s.reviewerFilter != nil
+        let narrowed = !s.filter.isEmpty || s.statusFilter != nil || s.flaggedOnly || s.disputedOnly || s.reviewerFilter != nil
         let message = narrowed
             ? "No session matches" + (s.filter.isEmpty ? "" : " /\(s.filter)") + (s.statusFilter.map { " · \($0)" } ?? "") + (s.reviewerFilter.map { " · by \($0)" } ?? "")
-                + (s.flaggedOnly ? " · flagged" : "") + ". / edits the search, s and f change the filters."
+                + (s.flaggedOnly ? " · flagged" : "") + (s.disputedOnly ? " · disputed" : "") + ". / edits the search, s, f and D change the filters."
             : s.isLead ? "No sessions. Import bundles with: msreview import PATH" : "Nothing claimed. Press \(s.keys.label(.pull, in: .queue)) to pull the next session."
         g.put(message, x: 1, y: 3, style: Style(.muted), maxWidth: g.width - 2)
         return

@@ -438,6 +438,7 @@ public final class Workstation: @unchecked Sendable {
         }
         f.reviewer = seen.reviewerFilter
         f.flagged = seen.flaggedOnly
+        f.disputed = seen.disputedOnly
         f.descending = seen.newestFirst
         return f
     }
@@ -510,8 +511,8 @@ public final class Workstation: @unchecked Sendable {
     /// Adds what was heard of the open session to the reviewer's listening coverage.
     func saveCoverage() {
         guard let p = player, let id = seen.session?.summary.id else { return }
-        let bitmap = p.coverage.bitmap
-        if !bitmap.isEmpty { _ = try? store.addListening(session: id, reviewer: seen.reviewer, bitmap: bitmap, at: Timestamp.now()) }
+        let played = p.coverage
+        if !played.isEmpty { _ = try? store.addListening(session: id, reviewer: seen.reviewer, played, at: Timestamp.now()) }
     }
 
     /// Called periodically and on exit so coverage survives a crash of the terminal.

@@ -56,7 +56,8 @@ func estimateCells(_ e: Estimate?) -> [JSON] { e?.percentCells() ?? [.null, .nul
 
 let reviewerAuditColumns = ["reviewer", "reviews", "median_review_seconds", "listened_percent", "listened_low", "listened_high",
                             "unheard_submits", "straight_lined", "na_rate", "team_na_rate", "score_bias", "score_bias_low", "score_bias_high",
-                            "calibration_deviation", "calibrations", "reaudits", "reaudit_disagreement", "reaudit_difference", "flags"]
+                            "calibration_deviation", "calibrations", "reaudits", "reaudit_disagreement", "reaudit_difference", "flags",
+                            "overturned_percent", "overturned_low", "overturned_high", "team_overturned_percent"]
 
 func reviewerAuditRow(_ a: ReviewerAudit) -> [JSON] {
     [.string(a.reviewer), a.reviews.json, a.medianSeconds.map { .number($0.rounded()) } ?? .null]
@@ -64,6 +65,7 @@ func reviewerAuditRow(_ a: ReviewerAudit) -> [JSON] {
         + estimateCells(a.bias) + [Score.percentJSON(a.calibrationDeviation), a.calibrations.json, a.reaudits.json,
                                    Score.percentJSON(a.reauditDisagreement), Score.percentJSON(a.reauditDifference),
                                    .array(a.flags.map { .string($0) })]
+        + (a.overturned?.percentCells(scale: 100) ?? [.null, .null, .null]) + [Score.percentJSON(a.teamOverturned.map { $0 * 100 })]
 }
 
 func calibrationJSON(_ c: CalibrationStatus) -> JSON {

@@ -67,6 +67,17 @@ func sessionAccess(_ inv: Invocation) throws -> SessionAccess {
     return try SessionAccess(store: store, actor: try actorName(inv, store))
 }
 
+/// The options of `names` this run was given, for the audit log's record of a report:
+/// a repeatable one as an array, a flag as true.
+func givenOptions(_ inv: Invocation, _ names: [String]) -> [(String, JSON)] {
+    names.compactMap { name in
+        let all = inv.all(name)
+        if all.count > 1 { return (name, .array(all.map(JSON.string))) }
+        if let v = all.first { return (name, .string(v)) }
+        return nil
+    }
+}
+
 /// Who acts in this run (on a team store: the database login, see ReviewerIdentity).
 func actorName(_ inv: Invocation, _ store: Store) throws -> String {
     do { return try ReviewerIdentity.resolve(flag: inv.value("reviewer"), environment: inv.environment, store: store) } catch let e as ReviewerIdentity.ActingAsAnother {
@@ -88,7 +99,7 @@ func dateBound(_ inv: Invocation, _ name: String, into filter: inout SessionFilt
 
 let sessionsCommand = Command(
     words: ["sessions"], summary: "List stored sessions in time order.",
-    usage: "sessions [--status S] [--held-by REVIEWER] [--location ID] [--employee ID] [--from DATE] [--to DATE] [--flagged] [--json]",
+    usage: "sessions [--status S] [--held-by REVIEWER] [--location ID] [--employee ID] [--from DATE] [--to DATE] [--flagged] [--disputed] [--json]",
     details: """
     Filters combine; --status, --location and --employee may be given several times.
     DATE is a day (YYYY-MM-DD, the session's local day, inclusive) or an RFC 3339 time.
@@ -103,6 +114,7 @@ let sessionsCommand = Command(
         OptionSpec(name: "from", value: "DATE", help: "sessions starting on or after DATE"),
         OptionSpec(name: "to", value: "DATE", help: "sessions starting on or before DATE"),
         OptionSpec(name: "flagged", value: nil, help: "only sessions with anti-fraud or integrity findings"),
+        OptionSpec(name: "disputed", value: nil, help: "only sessions with an open dispute"),
         OptionSpec(name: "limit", value: "N", help: "at most N sessions"),
         OptionSpec(name: "json", value: nil, help: "print a JSON array (see docs/cli.md)"),
     ]
@@ -121,6 +133,7 @@ let sessionsCommand = Command(
     filter.locations = inv.all("location")
     filter.employees = inv.all("employee")
     filter.flagged = inv.flag("flagged")
+    filter.disputed = inv.flag("disputed")
     try dateBound(inv, "from", into: &filter)
     try dateBound(inv, "to", into: &filter)
     if inv.value("limit") != nil { filter.limit = try inv.int("limit", default: 0, range: 1...Int(Int32.max)) }

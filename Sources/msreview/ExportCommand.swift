@@ -32,7 +32,13 @@ let exportCommand = Command(
     }
     let format = inv.value("format") ?? "csv"
     guard format == "csv" || format == "json" else { throw UsageError(message: "--format is csv or json", command: inv.command.name) }
-    var exporter = Exporter(store: try openStore(inv))
+    let access = try sessionAccess(inv)
+    try access.requireReports("run exports")
+    if inv.flag("include-personal-data") {
+        try access.recordPersonalData("export \(kind.rawValue)", filter: givenOptions(inv, ["from", "to", "location", "employee", "checklist", "format", "out"]),
+                                      at: Timestamp.now())
+    }
+    var exporter = Exporter(store: access.store)
     exporter.filter.locations = inv.all("location")
     exporter.filter.employees = inv.all("employee")
     try dateBound(inv, "from", into: &exporter.filter)

@@ -51,9 +51,13 @@ let fraudCommand = Command(
     }
     let format = inv.flag("json") ? "json" : inv.value("format") ?? "text"
     guard ["text", "json", "csv"].contains(format) else { throw UsageError(message: "--format is text, json or csv", command: inv.command.name) }
-    let store = try openStore(inv)
+    let access = try sessionAccess(inv)
+    try access.requireReports("read fraud reports")
+    let store = access.store
     if let s = inv.value("session"), try !store.sessionExists(s) { throw CommandError(message: "no session \"\(s)\"") }
     if inv.flag("recheck") {
+        // Re-deriving findings changes the store: the owner or a lead (an exporter reads them).
+        guard access.standing == .owner || access.standing == .lead else { throw ReviewError.leadOnly(actor: access.actor, action: "re-run the checks") }
         let media = try? MediaStore(root: store.mediaRoot)
         let n = try FraudEngine(store: store, thresholds: thresholds, media: media,
                                 prober: IsolatedProber(executable: selfExecutable())).recheck(session: inv.value("session")) { done in

@@ -57,7 +57,7 @@ let playCommand = Command(
     let started = DispatchTime.now()
     player.play(from: from)
     func saveCoverage() {
-        _ = try? store.addListening(session: session, reviewer: reviewer, bitmap: player.coverage.bitmap, at: Timestamp.now())
+        _ = try? store.addListening(session: session, reviewer: reviewer, player.coverage, at: Timestamp.now())
     }
     defer {
         player.stop()

@@ -325,13 +325,18 @@ let checklistsShowCommand = Command(
 
 let reviewersAddCommand = Command(
     words: ["reviewers", "add"], summary: "Register a reviewer (leads; the first lead is set up with --role lead).",
-    usage: "reviewers add ID [--role reviewer|lead] [--name NAME]",
-    options: [OptionSpec(name: "role", value: "ROLE", help: "reviewer (default) or lead"),
+    usage: "reviewers add ID [--role reviewer|lead|exporter] [--name NAME]",
+    details: """
+    A reviewer fills checklists and sees only the sessions they claimed; a lead sees and decides
+    everything; an exporter runs exports, scorecards and fraud reports (personal data included,
+    each such run recorded in the audit log) and reads no drafts and does no reviews.
+    """,
+    options: [OptionSpec(name: "role", value: "ROLE", help: "reviewer (default), lead or exporter"),
               OptionSpec(name: "name", value: "NAME", help: "display name")],
     positionals: 1...1
 ) { inv in
     guard let role = Reviewer.Role(rawValue: inv.value("role") ?? "reviewer") else {
-        throw UsageError(message: "--role is reviewer or lead", command: inv.command.name)
+        throw UsageError(message: "--role is reviewer, lead or exporter", command: inv.command.name)
     }
     try reviewService(inv, creatingStore: true).addReviewer(id: inv.positionals[0], role: role, name: inv.value("name"))
     Output.line("added \(inv.positionals[0]) (\(role.rawValue))")
@@ -354,10 +359,10 @@ let reviewersListCommand = Command(
 
 let reviewersRoleCommand = Command(
     words: ["reviewers", "role"], summary: "Change a reviewer's role (leads).",
-    usage: "reviewers role ID reviewer|lead", positionals: 2...2
+    usage: "reviewers role ID reviewer|lead|exporter", positionals: 2...2
 ) { inv in
     guard let role = Reviewer.Role(rawValue: inv.positionals[1]) else {
-        throw UsageError(message: "the role is reviewer or lead, not \"\(inv.positionals[1])\"", command: inv.command.name)
+        throw UsageError(message: "the role is reviewer, lead or exporter, not \"\(inv.positionals[1])\"", command: inv.command.name)
     }
     try reviewService(inv).setRole(id: inv.positionals[0], role: role)
     Output.line("\(inv.positionals[0]) is now \(role.rawValue)")

@@ -54,7 +54,13 @@ let scorecardsCommand = Command(
 
     let choice = try periodChoice(inv)
 
-    var service = ScorecardService(store: try openStore(inv))
+    let access = try sessionAccess(inv)
+    try access.requireReports("run scorecards")
+    if inv.flag("include-personal-data") {
+        try access.recordPersonalData("scorecards", filter: givenOptions(inv, ["by", "period", "at", "from", "to", "location", "employee", "checklist", "format", "out"]),
+                                      at: Timestamp.now())
+    }
+    var service = ScorecardService(store: access.store)
     service.subject = subject
     service.locations = inv.all("location")
     service.employees = inv.all("employee")

@@ -99,12 +99,20 @@ final class AuditCLITests: XCTestCase {
         XCTAssertFalse(mine.isEmpty)
         let heard = mine[0]
         XCTAssertEqual(msreview("anna", "play", heard, "--device", "null").status, 0)
+        // A second session from its second 1 on: exactly what was played counts, not the seconds it touched.
+        XCTAssertGreaterThan(mine.count, 1)
+        XCTAssertEqual(msreview("anna", "play", mine[1], "--device", "null", "--from", "00:01").status, 0)
+        let store = try Store(path: db)
+        let audio = try store.audioMillis(session: mine[1])
+        XCTAssertEqual(try store.heardMillis(session: mine[1], reviewer: "anna"), audio - 1000)
+        let shares = [1.0, Double(audio - 1000) / Double(audio)] + Array(repeating: 0.0, count: mine.count - 2)
         for s in mine { XCTAssertEqual(msreview("anna", "score", s, "--answers", try answers("a-" + s), "--submit").status, 0) }
         let doc = try json(msreview("lena", "audit", "reviewers", "--json"))
         let anna = try XCTUnwrap(doc["reviewers"]?.arrayValue?.first { $0["reviewer"] == "anna" })
         XCTAssertEqual(anna["reviews"], .number(Double(mine.count)))
         XCTAssertEqual(anna["straight_lined"], .number(Double(mine.count)))
-        XCTAssertEqual(anna["unheard_submits"], .number(Double(mine.count - 1)), "all but the session she played")
+        XCTAssertEqual(anna["unheard_submits"], .number(Double(mine.count - 2)), "all but the sessions she played")
+        XCTAssertEqual(try XCTUnwrap(anna["listened_percent"]?.numberValue), (shares.reduce(0, +) / Double(shares.count) * 1000).rounded() / 10, accuracy: 1e-9)
         XCTAssertEqual(anna["flags"]?.arrayValue?.contains("straight-lining"), true)
         XCTAssertEqual(anna["flags"]?.arrayValue?.contains("unheard-submits"), true)
         XCTAssertEqual(anna["score_bias"], 0, "the only reviewer on the checklist")
@@ -114,7 +122,8 @@ final class AuditCLITests: XCTestCase {
         XCTAssertEqual(msreview("lena", "audit", "reviewers", "--format", "csv", "--out", dir + "/audit.csv").status, 0)
         let rows = try pythonCSV(dir + "/audit.csv")
         XCTAssertEqual(rows.first?.first, "reviewer")
-        XCTAssertTrue(rows.contains { $0.first == "anna" && $0.last?.contains("straight-lining") == true }, "\(rows)")
+        let flags = try XCTUnwrap(rows.first?.firstIndex(of: "flags"))
+        XCTAssertTrue(rows.contains { $0.first == "anna" && $0[flags].contains("straight-lining") }, "\(rows)")
         let text = msreview("lena", "audit", "reviewers").stdout
         XCTAssertTrue(text.contains("anna") && text.contains("straight-lining"), text)
 

@@ -35,7 +35,7 @@ final class ExportTests: XCTestCase {
 
     override func tearDown() { removeTree(dir) }
 
-    func export(_ args: String...) -> ProcessResult { Executable.run(["--db", db, "export"] + args) }
+    func export(_ args: String...) -> ProcessResult { Executable.run(["--db", db, "--reviewer", "lena", "export"] + args) }
 
     func testCSVRoundTripsThroughPythonAndNeutralisesFormulas() throws {
         let r = export("items", "--out", dir + "/items.csv", "--bom")

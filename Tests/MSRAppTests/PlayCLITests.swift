@@ -29,8 +29,8 @@ final class PlayCLITests: XCTestCase {
         let written = try AudioFile.probe(path: out)
         XCTAssertEqual(written.frames, source.frames, "every frame played")
         let store = try Store(path: db)
-        let heard = try store.listening(session: "S-20261120-0002", reviewer: "anna").reduce(0) { $0 + $1.nonzeroBitCount }
-        XCTAssertEqual(heard, try store.audioSeconds(session: "S-20261120-0002"), "coverage survives in the store")
+        let heard = try store.heardMillis(session: "S-20261120-0002", reviewer: "anna")
+        XCTAssertEqual(heard, try store.audioMillis(session: "S-20261120-0002"), "coverage survives in the store")
 
         // From 11:02:30 on the session clock: the recording starts 11:02:02, so 28 s are skipped.
         let (later, laterOut) = play("S-20261120-0002", "--from", "11:02:30")

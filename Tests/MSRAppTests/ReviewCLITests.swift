@@ -213,7 +213,7 @@ final class ReviewCLITests: XCTestCase {
         XCTAssertEqual(msreview("lead", "log", "S-20261120-0001").stdout.components(separatedBy: "\n").filter { $0.contains("return") || $0.contains("override") }, [],
                        "nothing was done")
         let notLead = msreview("anna", "override", "S-20261120-0001", "--item", "greet", "--answer", "no", "--reason", "r")
-        XCTAssertEqual(notLead.stderr, "msreview: only a lead may override reviews (anna is a reviewer)\n")
+        XCTAssertEqual(notLead.stderr, "msreview: only a lead may override reviews (anna is not a lead)\n")
         let ok = msreview("lead", "override", "S-20261120-0001", "--item", "greet", "--answer", "no", "--reason", "нет приветствия", "--json")
         XCTAssertEqual(ok.status, 0, ok.stderr)
         let j = try JSON.parse(ok.stdout)

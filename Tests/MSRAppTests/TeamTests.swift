@@ -114,6 +114,38 @@ final class TeamTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("only a lead may dismiss findings"), refused.stderr)
     }
 
+    /// The exporter's login reads what reports need — submitted reviews, phones — and no draft,
+    /// no listening; writes nothing but its own audit entries; and claims nothing.
+    func testAnExportersOwnPsqlReadsSubmittedReviewsOnlyAndWritesOnlyItsOwnLog() throws {
+        try setUpTeam(reviewers: ["anna"])
+        XCTAssertEqual(msreview(as: TestStore.adminLogin, ["--reviewer", "lena", "reviewers", "add", "erik", "--role", "exporter"]).status, 0)
+        XCTAssertEqual(msreview(as: "anna", ["pull", "--count", "2", "--checklist", "bank-branch"]).status, 0)
+        let mine = try Store(path: db).reviews(reviewer: "anna").map(\.sessionID)
+        XCTAssertEqual(mine.count, 2)
+        let c = try checklist(try XCTUnwrap(try Store(path: db).session(mine[0])?.summary.checklist))
+        let file = try writeAnswersFile(dir + "/a.json", topAnswers(c))
+        XCTAssertEqual(msreview(as: "anna", ["score", mine[0], "--answers", file, "--submit"]).status, 0)
+        XCTAssertEqual(msreview(as: "anna", ["score", mine[1], "--answers", file]).status, 0, "a draft")
+        XCTAssertEqual(psql(as: "erik", "SELECT status FROM reviews").1, "submitted\n", "the draft is not readable")
+        XCTAssertEqual(psql(as: "erik", "SELECT count(*) > 0 FROM review_answers").1, "t\n")
+        XCTAssertEqual(psql(as: "erik", "SELECT count(*) FROM review_answers a JOIN reviews r ON r.id = a.review_id WHERE r.status = 'draft'").1, "0\n")
+        XCTAssertEqual(psql(as: "erik", "SELECT count(phone) > 0 FROM callback_requests").1, "t\n")
+        for sql in ["SELECT * FROM listening", "UPDATE reviews SET percent = 0", "INSERT INTO reviews (session_id, reviewer, status, claimed_at, claimed_ms, updated_ms) VALUES ('S-20261120-0001', 'erik', 'claimed', 'x', 0, 0)",
+                    "SELECT * FROM msr_claim('erik', 1, NULL, 0, 'x', 1)", "UPDATE sessions SET status = 'new'"] {
+            let (status, out) = psql(as: "erik", sql)
+            XCTAssertNotEqual(status, 0, "\(sql) → \(out)")
+        }
+        XCTAssertNotEqual(psql(as: "erik", "INSERT INTO audit_log (at, at_ms, actor, action) VALUES ('x', 1, 'lena', 'forged')").0, 0)
+        // Through the client: reports run, reviews do not, personal data is on record.
+        XCTAssertEqual(msreview(as: "erik", ["pull"]).status, 1)
+        let export = msreview(as: "erik", ["export", "reviews", "--format", "json", "--include-personal-data"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertEqual(try JSON.parse(export.stdout).arrayValue?.count, 1)
+        XCTAssertEqual(msreview(as: "erik", ["scorecards", "--period", "2026-11", "--json"]).status, 0)
+        XCTAssertEqual(msreview(as: "erik", ["fraud", "--json"]).status, 0)
+        XCTAssertEqual(psql(as: "lena", "SELECT actor || ' ' || (detail::json->>'report') FROM audit_log WHERE action = 'personal-data'").1, "erik export reviews\n")
+    }
+
     /// The media live in the database; each machine fetches them on first use into its own cache
     /// (pull fetches what it claims), verifies them, and keeps the cache under its cap.
     func testMediaComeFromTheDatabaseVerifiedIntoACappedCache() throws {

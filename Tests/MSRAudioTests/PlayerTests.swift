@@ -38,7 +38,8 @@ final class PlayerTests: XCTestCase {
 
     func track(_ path: String, start: Int64) -> Track {
         let info = try! AudioFile.probe(path: path)
-        return Track(path: path, startMillis: start, frames: info.frames, sampleRate: info.sampleRate, channels: info.channels)
+        return Track(path: path, startMillis: start, frames: info.frames, sampleRate: info.sampleRate, channels: info.channels,
+                     recording: (path as NSString).lastPathComponent)
     }
 
     func play(_ timeline: Timeline, from: Int64? = nil, speed: Double = 1) throws -> (out: [Float], player: Player) {
@@ -77,7 +78,8 @@ final class PlayerTests: XCTestCase {
         let timeline = Timeline(tracks: [track(b, start: 11_500), track(a, start: 0)])
         let (out, player) = try play(timeline)
         assertSame(out, ea + eb, "both recordings in clock order")
-        XCTAssertEqual(player.coverage.seconds, Set([0, 1, 11, 12, 13]), "seconds of the session clock heard")
+        XCTAssertEqual(player.coverage.spans, [(a as NSString).lastPathComponent: [0..<1500], (b as NSString).lastPathComponent: [0..<2000]],
+                       "each recording's own time heard, to the millisecond")
         // A seek into the gap starts at the next recording.
         let (fromGap, _) = try play(timeline, from: 5_000)
         assertSame(fromGap, eb, "from the gap")
@@ -102,7 +104,7 @@ final class PlayerTests: XCTestCase {
             let (out, player) = try play(Timeline(tracks: [track(path, start: 0)]), speed: speed)
             let ratio = Double(out.count) / Double(expected)
             XCTAssertEqual(ratio, 1 / speed, accuracy: 0.06, "at \(speed)× the output lasts \(ratio) of the source")
-            XCTAssertEqual(player.coverage.seconds, Set(0..<6), "every second of the source was heard")
+            XCTAssertEqual(player.coverage.heardMillis(), 6000, "the whole source was heard at \(speed)×")
         }
     }
 
@@ -179,12 +181,11 @@ final class PlayerTests: XCTestCase {
         player.stop()
     }
 
-    func testCoverageBitmapRoundTrips() {
-        var c = Coverage()
-        c.add(from: 1_500, to: 3_200, origin: 0)
-        XCTAssertEqual(c.seconds, [1, 2, 3])
-        XCTAssertEqual(Coverage(bitmap: c.bitmap), c)
-        c.add(from: 10_000, to: 10_001, origin: 0)
-        XCTAssertEqual(c.seconds, [1, 2, 3, 10])
+    /// A seek plays part of a recording: what is heard is that part, not the seconds it touches.
+    func testASeekCountsOnlyWhatWasPlayed() throws {
+        let path = source(.wav, seconds: 4, name: "s")
+        let (_, player) = try play(Timeline(tracks: [track(path, start: 0)]), from: 2_500)
+        XCTAssertEqual(player.coverage.spans, ["s.wav": [2500..<4000]])
+        XCTAssertEqual(player.coverage.heardMillis(), 1500)
     }
 }

@@ -103,6 +103,30 @@ final class ReviewerAuditingTests: XCTestCase {
                       fractions: fractions, answers: fractions.count + na, notApplicable: na)
     }
 
+    /// The overturn rate: the share of a reviewer's reviews with an item a dispute overturned,
+    /// Wilson interval, flagged when above the setting and surely above the team's.
+    func testOverturnRateBesideTheTeamsAndItsFlag() throws {
+        func many(_ who: String, _ n: Int, overturned k: Int) -> [AuditedReview] {
+            (0..<n).map { i in
+                AuditedReview(reviewer: who, checklistID: "c", percent: 80, seconds: nil, listened: nil, fractions: [1, 0],
+                              answers: 2, notApplicable: 0, overturned: i < k)
+            }
+        }
+        // dan 6 of 10; the team 6 + 1 of 40 = 17.5 %. Wilson 6/10: 31.3–83.2 %, above 17.5: flagged.
+        let (rows, _) = ReviewerAuditing.figures(many("dan", 10, overturned: 6) + many("eve", 30, overturned: 1), calibration: [:], reviewers: [])
+        let dan = rows[0], eve = rows[1]
+        XCTAssertEqual(try XCTUnwrap(dan.overturned?.value), 0.6, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(dan.overturned?.low), 0.3127, accuracy: 1e-4)
+        XCTAssertEqual(try XCTUnwrap(dan.overturned?.high), 0.8318, accuracy: 1e-4)
+        XCTAssertEqual(try XCTUnwrap(dan.teamOverturned), 7.0 / 40, accuracy: 1e-12)
+        XCTAssertTrue(dan.flags.contains("overturned"))
+        XCTAssertFalse(eve.flags.contains("overturned"), "1 of 30 is under the team's")
+        // 2 of 10 against a team of 3 of 40: 20 % is above the setting, but Wilson's 5.7–51.0 % is not surely above 7.5 %.
+        let (few, _) = ReviewerAuditing.figures(many("dan", 10, overturned: 2) + many("eve", 30, overturned: 1), calibration: [:], reviewers: [])
+        XCTAssertFalse(few[0].flags.contains("overturned"))
+        XCTAssertEqual(try XCTUnwrap(few[0].overturned?.low), 0.0567, accuracy: 1e-4)
+    }
+
     func testFiguresAndFlags() throws {
         let reviews = [
             review("anna", 80, seconds: 600, listened: 1.0, fractions: [1, 0, 1]),

@@ -23,6 +23,35 @@ final class StatisticsTests: XCTestCase {
         XCTAssertNil(Statistics.mean([]))
     }
 
+    /// Bounded means of identical or few values (issue 18: nine identical reviews gave
+    /// "[100.0–100.0] n=9"). Hand computed: nine 100s → μ̃ = (900 + 50)/10 = 95, s̃² = 95·5/9 =
+    /// 52.78, t(9) = 2.262157 → 100 − 2.262157·√(52.78/9) = 94.52. Three 100s → μ̃ = 87.5,
+    /// s̃² = 87.5·12.5/3 = 364.58, t(3) = 3.182446 → 100 − 35.08 = 64.92. Two 0s → μ̃ = 16.67,
+    /// s̃² = 16.67·83.33/2 = 694.4, t(2) = 4.302653 → 0 + 80.18. An NPS of +100 from two answers on
+    /// −100…100 → μ̃ = 66.67, s̃² = 166.67·33.33/2 = 2777.8, → 100 − 160.35 = −60.35.
+    func testBoundedMeansOfIdenticalValuesKeepAnHonestInterval() throws {
+        let nine = try XCTUnwrap(Statistics.mean(Array(repeating: 100, count: 9), within: 0...100))
+        XCTAssertEqual(nine.value, 100)
+        XCTAssertEqual(nine.low, 100 - 2.262157163 * (95.0 * 5 / 9 / 9).squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(nine.low, 94.52, accuracy: 0.005)
+        XCTAssertEqual(nine.high, 100)
+        XCTAssertEqual(try XCTUnwrap(Statistics.mean([100, 100, 100], within: 0...100)).low, 64.92, accuracy: 0.005)
+        let zeros = try XCTUnwrap(Statistics.mean([0, 0], within: 0...100))
+        XCTAssertEqual(zeros.low, 0)
+        XCTAssertEqual(zeros.high, 80.18, accuracy: 0.005)
+        XCTAssertEqual(try XCTUnwrap(Statistics.nps([10, 10])).low, -60.35, accuracy: 0.005)
+        // Spread values: the sample's own variance with one pseudo-value, n degrees of freedom.
+        // 100, 75, 87.5: m = 87.5, s² = 156.25, μ̃ = 78.125, s̃² = (78.125·21.875 + 2·156.25)/3 = 673.83,
+        // t(3) → 87.5 − 3.182446·√(673.83/3) = 39.80.
+        XCTAssertEqual(try XCTUnwrap(Statistics.mean([100, 75, 87.5], within: 0...100)).low, 39.80, accuracy: 0.005)
+        // More identical values, more certainty; the interval never collapses.
+        let lows = (2...40).map { Statistics.mean(Array(repeating: 100, count: $0), within: 0...100)!.low }
+        XCTAssertEqual(lows, lows.sorted())
+        XCTAssertLessThan(lows.last!, 100)
+        // Unbounded means (a score bias) keep the plain t interval.
+        XCTAssertEqual(try XCTUnwrap(Statistics.mean([5, 5, 5])).low, 5)
+    }
+
     /// Student's t 0.975 quantiles against published nine-decimal table values (the usual
     /// statistical tables; R's qt(0.975, df) and SciPy's t.ppf give the same), to 1e-6.
     func testStudentTQuantilesMatchPublishedValues() {

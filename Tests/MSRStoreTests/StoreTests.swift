@@ -118,6 +118,52 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// Migration 12 rebuilds the reviewers table (the exporter role) with every review still
+    /// pointing at its reviewer, and turns the whole seconds of listening into spans of each
+    /// recording's own time; new listening then adds exact spans.
+    func testMigrationTwelveAddsTheExporterAndListeningSpans() throws {
+        let path = dir + "/eleven.sqlite"
+        do {
+            let db = try Database(path: path)
+            try db.transaction {
+                for script in Schema.migrations[0..<11] { try db.executeScript(script) }
+                try db.execute("PRAGMA user_version = 11")
+                try db.execute("""
+                    INSERT INTO sessions (id, device_id, location_id, employee_id, started_at, started_ms, ended_at, ended_ms,
+                      local_date, manifest_sha256, bundle_digest, source, imported_at, imported_ms, search_fold)
+                    VALUES ('S-1', 'D', 'L', 'E', 't', 100000, 't', 200000, '2026-11-20', 'm', 'd', 'src', 'now', 0, 's-1')
+                    """)
+                try db.execute("""
+                    INSERT INTO recordings (session_id, idx, file, started_at, started_ms, status, duration_ms)
+                    VALUES ('S-1', 0, 'a.wav', 't', 100000, 'ok', 1500), ('S-1', 1, 'b.wav', 't', 111500, 'ok', 2000)
+                    """)
+                try db.execute("INSERT INTO reviewers (id, role, added_at, added_by) VALUES ('anna', 'reviewer', 't', 'x'), ('lena', 'lead', 't', 'x')")
+                try db.execute("INSERT INTO reviews (id, session_id, reviewer, status, claimed_at, claimed_ms, updated_ms) VALUES (7, 'S-1', 'anna', 'draft', 't', 0, 0)")
+                // Seconds 0 and 11 of the session clock: a.wav 0–1000, b.wav 0–500.
+                try db.execute("INSERT INTO listening (session_id, reviewer, seconds, heard, updated_ms) VALUES ('S-1', 'anna', ?, 2, 0)",
+                               [.blob([0b0000_0001, 0b0000_1000])])
+            }
+        }
+        let store = try Store(path: path)
+        XCTAssertEqual(store.schemaVersion, Schema.migrations.count)
+        XCTAssertEqual(try store.db.scalar("PRAGMA integrity_check")?.string, "ok")
+        XCTAssertEqual(try store.reviewers().map(\.role), [.reviewer, .lead])
+        try store.addReviewer(Reviewer(id: "erik", name: nil, role: .exporter), by: "lena", at: Timestamp(rfc3339: "2026-11-20T10:00:00Z")!)
+        XCTAssertEqual(try store.reviewer("erik")?.role, .exporter)
+        XCTAssertEqual(try store.review(id: 7)?.reviewer, "anna")
+        XCTAssertThrowsError(try store.db.execute("INSERT INTO reviews (session_id, reviewer, status, claimed_at, claimed_ms, updated_ms) VALUES ('S-1', 'nobody', 'draft', 't', 0, 0)"),
+                             "foreign keys hold again after the rebuild")
+        XCTAssertEqual(try store.listening(session: "S-1", reviewer: "anna").spans, ["a.wav": [0..<1000], "b.wav": [0..<500]])
+        XCTAssertEqual(try store.heardMillis(session: "S-1", reviewer: "anna"), 1500)
+        XCTAssertEqual(try store.audioMillis(session: "S-1"), 3500)
+        var played = Coverage()
+        played.add(recording: "a.wav", from: 750, to: 1500)
+        played.add(recording: "b.wav", from: 1500, to: 2600)    // the last chunk overruns the file
+        XCTAssertEqual(try store.addListening(session: "S-1", reviewer: "anna", played, at: Timestamp(rfc3339: "2026-11-20T10:00:00Z")!),
+                       1500 + 500 + 500, "a.wav whole, b.wav 0–500 and 1500–2000")
+        XCTAssertEqual(try store.heardMillis(session: "S-1", reviewer: "anna"), 2500)
+    }
+
     /// A search reads the trigram index in the queue's order, also when sessions of one
     /// millisecond arrive out of id order: every page, either way, equals the plain listing's.
     func testSearchWindowsFollowTheQueuesOrderThroughTies() throws {

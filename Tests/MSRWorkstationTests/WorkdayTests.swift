@@ -269,6 +269,31 @@ final class WorkdayTests: SampleStoreTestCase {
         lead.tick()
         XCTAssertEqual(lead.state.mode, .normal)
         XCTAssertEqual(lead.state.position, Timestamp(rfc3339: cited)?.utcMillis, "the player is at the cited moment")
+        // A dispute on the item, opened by one lead and upheld by another, is in the history too.
+        try lena.addReviewer(id: "mark", role: .lead, name: nil)
+        let mark = ReviewService(store: store, actor: "mark", now: { PinnedNow.timestamp })
+        let d = try lena.openDispute(session: id, reviewer: "anna", item: firstItem, reason: "менеджер: приветствие было")
+        _ = try mark.decideDispute(id: d.id, accept: true, answer: "yes", reason: nil)
+        let again = try workstation("lena", 120, 40)
+        press(again, .char("/")); type(again, id); press(again, .enter, .enter)
+        press(again, .char("H"))
+        let lines = again.state.history.map { $0.who + " " + $0.what + " " + ($0.detail ?? "") }
+        XCTAssertTrue(lines.contains { $0 == "lena opened dispute #\(d.id) on \(firstItem) менеджер: приветствие было" }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("mark upheld dispute #\(d.id) on \(firstItem): now yes") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("overrode \(firstItem): no → yes") && $0.contains("dispute #\(d.id): менеджер") }, "\(lines)")
+        // D keeps the sessions with an open dispute: none once it is decided, this one while open.
+        let queue = try workstation("lena", 120, 40)
+        press(queue, .char("D"))
+        XCTAssertEqual(queue.state.total, 0)
+        XCTAssertTrue(view(queue.state).text.contains("No session matches · disputed."), view(queue.state).text)
+        let open = try lena.openDispute(session: id, reviewer: "anna", item: firstItem, reason: "ещё раз")
+        press(queue, .char("r"))
+        queue.tick()
+        XCTAssertEqual(queue.state.total, 1)
+        XCTAssertTrue(view(queue.state).text.contains(id) && view(queue.state).text.contains("· disputed"))
+        _ = try mark.decideDispute(id: open.id, accept: false, answer: nil, reason: "приветствия не было")
+        press(queue, .char("D"))
+        XCTAssertGreaterThan(queue.state.total, 1, "D again shows every session")
     }
 
     // MARK: What the CLI could do
