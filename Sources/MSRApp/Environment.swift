@@ -88,6 +88,8 @@ public struct Config: Sendable {
         "audit_min_time_share": 0.5,
         "media_cache_mb": 4096,
         "dispute_days": 14,
+        "callback_deadline_hours": 24,
+        "callback_retention_days": 90,
         "audit_max_overturn_share": 0.1,
     ]
     public static let descriptions: [String: String] = [
@@ -110,6 +112,8 @@ public struct Config: Sendable {
         "audit_max_calibration_deviation": "flag a calibration deviation above this many points",
         "audit_min_time_share": "flag a median review time under this share of the team's median",
         "media_cache_mb": "largest size (MiB) of this machine's cache of a team store's media; least recently used files go first",
+        "callback_deadline_hours": "a callback request not attempted within this many hours is overdue",
+        "callback_retention_days": "purge removes the name and phone of a callback closed this many days ago (the outcome stays)",
         "dispute_days": "days after a review's approval (or its submission, while not approved) in which a dispute may be opened",
         "audit_max_overturn_share": "flag reviewers whose share of reviews overturned by a dispute is above the team's and this",
     ]
@@ -122,7 +126,7 @@ public struct Config: Sendable {
         "similar_probably": 0...1, "similar_maybe": 0...1,
         "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_na_excess": 0...100,
         "audit_max_bias": 0...100, "audit_max_calibration_deviation": 0...100, "audit_min_time_share": 0...1,
-        "media_cache_mb": 16...16_777_216, "dispute_days": 0...3_650, "audit_max_overturn_share": 0...1,
+        "media_cache_mb": 16...16_777_216, "dispute_days": 0...3_650, "callback_deadline_hours": 0.1...8_760, "callback_retention_days": 1...36_525, "audit_max_overturn_share": 0...1,
     ]
 
     public var auditThresholds: AuditThresholds {

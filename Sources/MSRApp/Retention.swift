@@ -36,8 +36,12 @@ public struct Retention {
     public func purge(olderThan seconds: Int64, dryRun: Bool) throws -> RetentionPlan {
         try service.requireLead("purge media")
         let t = service.now()
-        let plan = try store.retentionPlan(cutoffMillis: t.utcMillis - seconds * 1000)
-        guard !dryRun else { return plan }
+        var plan = try store.retentionPlan(cutoffMillis: t.utcMillis - seconds * 1000)
+        let callbackCutoff = t.utcMillis - Int64(service.config["callback_retention_days"] * 86_400_000)
+        guard !dryRun else {
+            plan.callbacks = try store.purgeCallbackPersonalData(closedBefore: callbackCutoff, at: t, dryRun: true)
+            return plan
+        }
         let media = store.mediaRoot
         for f in plan.files {
             let path = media + "/" + f.sha256.prefix(2) + "/" + f.sha256
@@ -45,9 +49,11 @@ public struct Retention {
         }
         try store.write {
             try store.markPurged(plan, at: t)
+            plan.callbacks = try store.purgeCallbackPersonalData(closedBefore: callbackCutoff, at: t, dryRun: false)
             try store.audit(actor: service.actor, action: "purge", sessionID: nil, reviewID: nil, reason: nil,
                             detail: .object([("older_than_seconds", seconds.json), ("sessions", plan.sessions.count.json),
-                                             ("files", plan.files.count.json), ("bytes", plan.bytes.json), ("shared_kept", plan.shared.json)]), at: t)
+                                             ("files", plan.files.count.json), ("bytes", plan.bytes.json), ("shared_kept", plan.shared.json),
+                                             ("callbacks_anonymised", plan.callbacks.json)]), at: t)
         }
         return plan
     }

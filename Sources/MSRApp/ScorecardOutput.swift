@@ -53,6 +53,9 @@ extension ScorecardReport {
             ("callback_requests", f.callbackRequests.json),
             ("disputed_items", f.disputedItems.json),
             ("overturned_items", f.overturnedItems.json),
+            ("callbacks_reached", f.callbacksReached.json),
+            ("callback_first_attempt_median_minutes", f.callbackFirstAttemptMedianMinutes.map { .number($0.rounded()) } ?? .null),
+            ("callbacks_overdue", f.callbacksOverdue.json),
         ])
     }
 
@@ -106,7 +109,7 @@ extension ScorecardReport {
             "questionnaires", "questionnaires_left_out_for_fraud", "questionnaires_left_out_confirmed", "questionnaires_kept_in_dismissed", "callback_requests",
             "previous_sessions_reviewed", "previous_mean_percent", "previous_pass_rate", "previous_csi", "previous_nps",
             "change_sessions_reviewed", "change_mean_percent", "change_pass_rate", "change_csi", "change_nps",
-            "rank_lowest", "disputed_items", "overturned_items",
+            "rank_lowest", "disputed_items", "overturned_items", "callbacks_reached", "callback_first_attempt_median_minutes", "callbacks_overdue",
         ]]
         var sections: [[String]] = [[subject.rawValue + "_id", "period", "checklist_id", "section_id", "section",
                                      "mean_percent", "mean_percent_low", "mean_percent_high", "reviews"]]
@@ -124,7 +127,8 @@ extension ScorecardReport {
                    String(f.questionnairesKeptInDismissed), String(f.callbackRequests), String(p.sessionsReviewed)]
                 + [p.meanPercent?.value, p.passRate.map { $0.value * 100 }, p.csi?.value, p.nps?.value].map { Exporter.cell(Score.percentJSON($0)) }
                 + ["sessions_reviewed", "mean_percent", "pass_rate", "csi", "nps"].map { Exporter.cell(changes[$0] ?? .null) }
-                + [c.rankLowest.map(String.init) ?? "", String(f.disputedItems), String(f.overturnedItems)])
+                + [c.rankLowest.map(String.init) ?? "", String(f.disputedItems), String(f.overturnedItems), String(f.callbacksReached),
+                   f.callbackFirstAttemptMedianMinutes.map { String(Int($0.rounded())) } ?? "", String(f.callbacksOverdue)])
             for (label, figures) in [(period.label, f), (previousPeriod.label, p)] {
                 for s in figures.sections {
                     sections.append([c.key, label, s.checklistID, s.sectionID, s.title] + Self.cells(s.percent))
@@ -377,7 +381,11 @@ public enum HTMLReport {
                        "\(p.questionnairesLeftOutForFraud) of \(p.questionnaires)", "<td></td>")
         figures += row("… of them confirmed by a lead", "\(f.questionnairesLeftOutConfirmed)", "\(p.questionnairesLeftOutConfirmed)", "<td></td>")
         figures += row("Kept in: fraud findings dismissed", "\(f.questionnairesKeptInDismissed)", "\(p.questionnairesKeptInDismissed)", "<td></td>")
-        figures += row("Callback requests", "\(f.callbackRequests)", "\(p.callbackRequests)", "<td></td>")
+        func callbackWork(_ f: ScorecardFigures) -> String {
+            "\(f.callbacksReached) reached, \(f.callbacksOverdue) overdue" + (f.callbackFirstAttemptMedianMinutes.map { ", first call \(Int($0.rounded())) min" } ?? "")
+        }
+        figures += row("Callback requests", "\(f.callbackRequests) <span class=\"ci\">\(callbackWork(f))</span>",
+                       "\(p.callbackRequests) <span class=\"ci\">\(callbackWork(p))</span>", "<td></td>")
         figures += row("Items disputed (overturned)", "\(f.disputedItems) (\(f.overturnedItems))", "\(p.disputedItems) (\(p.overturnedItems))", "<td></td>")
 
         var sections = ""

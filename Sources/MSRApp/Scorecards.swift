@@ -27,6 +27,9 @@ public struct ScorecardService {
     public var employees: [String] = []
     public var checklist: String?
     public var includePersonalData = false
+    /// The moment the report is made (overdue callbacks are counted at it) and the callback deadline.
+    public var now = Timestamp.now()
+    public var callbackDeadlineHours = Config.defaults["callback_deadline_hours"]!
     /// Periods in the trend chart, the reported one included.
     public var trendLength = 12
 
@@ -90,6 +93,11 @@ public struct ScorecardService {
         flush()
         try store.forEachCallbackCount(recentSessions, by: subject, names: showName) { key, name, day, count in
             builder.addCallbackRequests(key: key, name: name, localDate: day, count: count)
+            return true
+        }
+        try store.forEachCallbackWork(recentSessions, by: subject, names: showName, deadlineMillis: Int64(callbackDeadlineHours * 3_600_000),
+                                      now: now.utcMillis) { key, name, day, reached, first, overdue in
+            builder.addCallbackWork(key: key, name: name, localDate: day, reached: reached, firstAttemptMinutes: first, overdue: overdue)
             return true
         }
         try store.forEachDisputeCount(recentSessions, by: subject, names: showName) { key, name, day, disputed, overturned in

@@ -159,6 +159,11 @@ public struct ScorecardFigures: Equatable, Sendable {
     /// Items of this subject's reviews disputed, and of them overturned (a dispute accepted).
     public var disputedItems = 0
     public var overturnedItems = 0
+    /// Callback requests worked: reached, the median minutes from request to first attempt,
+    /// and those with no attempt within the deadline (no personal data).
+    public var callbacksReached = 0
+    public var callbackFirstAttemptMedianMinutes: Double?
+    public var callbacksOverdue = 0
 
     public init() {}
 
@@ -213,6 +218,9 @@ public struct ScorecardBuilder {
         var callbacks = 0
         var disputed = 0
         var overturned = 0
+        var callbacksReached = 0
+        var firstAttemptMinutes: [Double] = []
+        var callbacksOverdue = 0
     }
 
     struct Subject {
@@ -300,6 +308,15 @@ public struct ScorecardBuilder {
         withSample(key, name, localDate) { $0.callbacks += count }
     }
 
+    /// Adds one callback request as it was worked.
+    public mutating func addCallbackWork(key: String, name: String?, localDate: String, reached: Bool, firstAttemptMinutes: Double?, overdue: Bool) {
+        withSample(key, name, localDate) { s in
+            if reached { s.callbacksReached += 1 }
+            if let m = firstAttemptMinutes { s.firstAttemptMinutes.append(m) }
+            if overdue { s.callbacksOverdue += 1 }
+        }
+    }
+
     /// Adds the disputed and overturned items of one session's reviews.
     public mutating func addDisputes(key: String, name: String?, localDate: String, disputed: Int, overturned: Int) {
         withSample(key, name, localDate) { s in
@@ -328,6 +345,9 @@ public struct ScorecardBuilder {
         f.callbackRequests = s.callbacks
         f.disputedItems = s.disputed
         f.overturnedItems = s.overturned
+        f.callbacksReached = s.callbacksReached
+        f.callbackFirstAttemptMedianMinutes = ReviewerAuditing.median(s.firstAttemptMinutes)
+        f.callbacksOverdue = s.callbacksOverdue
         return f
     }
 

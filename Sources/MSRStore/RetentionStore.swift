@@ -8,9 +8,11 @@ public struct RetentionPlan: Equatable, Sendable {
     public var files: [(sha256: String, size: Int64)]
     /// Files of those sessions kept because a session within retention uses them too.
     public var shared: Int
+    /// Callbacks closed long enough ago whose customer's name and phone go (`callback_retention_days`).
+    public var callbacks = 0
 
     public static func == (a: RetentionPlan, b: RetentionPlan) -> Bool {
-        a.sessions == b.sessions && a.shared == b.shared && a.files.map(\.sha256) == b.files.map(\.sha256)
+        a.sessions == b.sessions && a.shared == b.shared && a.files.map(\.sha256) == b.files.map(\.sha256) && a.callbacks == b.callbacks
     }
 
     public var bytes: Int64 { files.reduce(0) { $0 + $1.size } }

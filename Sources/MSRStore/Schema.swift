@@ -433,6 +433,41 @@ enum Schema {
         ALTER TABLE listening ADD COLUMN spans TEXT;
         ALTER TABLE listening ADD COLUMN heard_ms INTEGER;
         """,
+        // 13: working the callback requests. One row per request (`Store.insert` adds it with
+        // the request): open, taken by one person (a claim, as pull's), or done; every attempt
+        // kept. `requested_ms` is the request's time (else the session's end), what the
+        // deadline counts from; `pii_purged_at` says retention removed the name and phone.
+        """
+        CREATE TABLE callbacks (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            requested_ms INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'taken', 'done')),
+            taken_by TEXT,
+            taken_ms INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            first_attempt_ms INTEGER,
+            outcome TEXT CHECK (outcome IN ('reached', 'no-answer', 'wrong-number', 'declined')),
+            closed_ms INTEGER,
+            pii_purged_at TEXT,
+            UNIQUE (session_id, idx),
+            FOREIGN KEY (session_id, idx) REFERENCES callback_requests(session_id, idx) ON DELETE CASCADE
+        );
+        CREATE INDEX callbacks_status ON callbacks(status, requested_ms);
+        CREATE TABLE callback_attempts (
+            id INTEGER PRIMARY KEY,
+            callback_id INTEGER NOT NULL REFERENCES callbacks(id) ON DELETE CASCADE,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            at_ms INTEGER NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('reached', 'no-answer', 'wrong-number', 'declined')),
+            note TEXT
+        );
+        CREATE INDEX callback_attempts_callback ON callback_attempts(callback_id, id);
+        INSERT INTO callbacks (session_id, idx, requested_ms)
+            SELECT c.session_id, c.idx, coalesce(c.at_ms, s.ended_ms) FROM callback_requests c JOIN sessions s ON s.id = c.session_id;
+        """,
     ]
 
     /// Migrations that rebuild a table others refer to: run with foreign keys off (a pragma

@@ -127,6 +127,45 @@ enum PostgresSchema {
             USING (EXISTS (SELECT 1 FROM reviews r WHERE r.id = review_id AND r.reviewer = current_user));
         CREATE POLICY exporter_reads ON disputes FOR SELECT TO \(exporterRole) USING (true);
         """,
+        // Callbacks: leads work them; everyone reads their state (no personal data in them);
+        // attempts (their notes may name the customer) for leads and exporters.
+        13: """
+        CREATE TABLE callbacks (
+            id \(id),
+            session_id \(t) NOT NULL,
+            idx BIGINT NOT NULL,
+            requested_ms BIGINT NOT NULL,
+            status \(t) NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'taken', 'done')),
+            taken_by \(t),
+            taken_ms BIGINT,
+            attempts BIGINT NOT NULL DEFAULT 0,
+            first_attempt_ms BIGINT,
+            outcome \(t) CHECK (outcome IN ('reached', 'no-answer', 'wrong-number', 'declined')),
+            closed_ms BIGINT,
+            pii_purged_at \(t),
+            UNIQUE (session_id, idx),
+            FOREIGN KEY (session_id, idx) REFERENCES callback_requests(session_id, idx) ON DELETE CASCADE
+        );
+        CREATE INDEX callbacks_status ON callbacks(status, requested_ms);
+        CREATE TABLE callback_attempts (
+            id \(id),
+            callback_id BIGINT NOT NULL REFERENCES callbacks(id) ON DELETE CASCADE,
+            actor \(t) NOT NULL,
+            at \(t) NOT NULL,
+            at_ms BIGINT NOT NULL,
+            outcome \(t) NOT NULL CHECK (outcome IN ('reached', 'no-answer', 'wrong-number', 'declined')),
+            note \(t)
+        );
+        CREATE INDEX callback_attempts_callback ON callback_attempts(callback_id, id);
+        INSERT INTO callbacks (session_id, idx, requested_ms)
+            SELECT c.session_id, c.idx, coalesce(c.at_ms, s.ended_ms) FROM callback_requests c JOIN sessions s ON s.id = c.session_id;
+        GRANT SELECT ON callbacks TO \(reviewerRole), \(leadRole), \(exporterRole);
+        GRANT UPDATE ON callbacks TO \(leadRole);
+        GRANT SELECT ON callback_attempts TO \(leadRole), \(exporterRole);
+        GRANT INSERT ON callback_attempts TO \(leadRole);
+        GRANT UPDATE (name, phone) ON callback_requests TO \(leadRole);
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(reviewerRole), \(leadRole), \(exporterRole);
+        """,
     ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }

@@ -340,6 +340,8 @@ extension Store {
                 .text(m.sessionID), .integer(Int64(i)), c.name.sqlValue, c.phone.sqlValue, c.topic.sqlValue,
                 c.at.map { .text($0.description) } ?? .null, c.at.map { .integer($0.utcMillis) } ?? .null,
             ])
+            try db.execute("INSERT INTO callbacks (session_id, idx, requested_ms) VALUES (?,?,?)",
+                           [.text(m.sessionID), .integer(Int64(i)), .integer(c.at?.utcMillis ?? m.endedAt.utcMillis)])
         }
         try addFindings(b.findings, at: b.importedAt)
     }

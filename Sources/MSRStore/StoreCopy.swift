@@ -6,7 +6,8 @@ extension Store {
     public static let copiedTables = [
         "sessions", "manifests", "media", "recordings", "photos", "questionnaires", "answers", "callback_requests",
         "findings", "import_log", "checklists", "reviewers", "calibrations", "audit_samples", "reviews", "review_answers",
-        "review_overrides", "audit_log", "photo_uses", "meta", "listening", "finding_decisions",
+        "review_overrides", "audit_log", "photo_uses", "meta", "listening", "finding_decisions", "disputes",
+        "callbacks", "callback_attempts",
     ]
 
     /// A table's column names.

@@ -5,7 +5,7 @@ import MSRTerminal
 
 /// Where a key means something. A screen looks keys up in a few of these, most specific first.
 public enum KeyContext: String, CaseIterable, Sendable {
-    case global, queue, session, review, lead, player, findings, history, audit
+    case global, queue, session, review, lead, player, findings, history, audit, callbacks
 
     /// The help overlay's heading of this context.
     var title: String {
@@ -19,6 +19,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .findings: return "Findings list (F)"
         case .history: return "History pane (H)"
         case .audit: return "Reviewer audit (A on the queue, leads)"
+        case .callbacks: return "Callbacks (C on the queue, leads)"
         }
     }
 }
@@ -36,6 +37,7 @@ public enum KeyCommand: String, CaseIterable, Sendable {
     case approve, returnReview = "return", override
     case confirm, dismiss, close, jump
     case previousPeriod = "previous-period", nextPeriod = "next-period"
+    case callbacks, take, outcome
 }
 
 /// One binding: in a context, these keys run a command; the help and hint texts say what it does.
@@ -115,6 +117,7 @@ public struct KeyTable: Sendable {
             b(.queue, .order, ch("o"), "oldest or newest first"),
             b(.queue, .reload, ch("r"), "reload the queue"),
             b(.queue, .audit, ch("A"), "reviewer audit (leads)", hint: "audit"),
+            b(.queue, .callbacks, ch("C"), "callback requests to work (leads)", hint: "callbacks"),
             b(.queue, .quit, ch("q"), "quit", hint: "quit"),
 
             b(.session, .back, [.char("q"), .escape], "back to the queue", hint: "back"),
@@ -175,6 +178,14 @@ public struct KeyTable: Sendable {
             b(.audit, .previousPeriod, [.char("["), .left], "previous period", hint: "previous"),
             b(.audit, .nextPeriod, [.char("]"), .right], "next period", hint: "next"),
             b(.audit, .back, [.char("q"), .escape], "back to the queue", hint: "back"),
+
+            b(.callbacks, .down, [.char("j"), .down], "next callback"),
+            b(.callbacks, .up, [.char("k"), .up], "previous callback"),
+            b(.callbacks, .take, ch("t"), "take it to call the customer", hint: "take"),
+            b(.callbacks, .outcome, ch("o"), "record the call's outcome, and a note", hint: "outcome"),
+            b(.callbacks, .open, [.enter], "open its session", hint: "session"),
+            b(.callbacks, .reload, ch("r"), "reload the list"),
+            b(.callbacks, .back, [.char("q"), .escape], "back to the queue", hint: "back"),
         ])
     }()
 

@@ -4,7 +4,7 @@ import MSRStore
 
 /// Everything the workstation shows, as plain values: `update` changes it, `view` draws it.
 public struct AppState: Sendable {
-    public enum Screen: Sendable { case queue, session, audit }
+    public enum Screen: Sendable { case queue, session, audit, callbacks }
     public enum Mode: Equatable, Sendable {
         case normal
         case search(LineEditor)
@@ -24,6 +24,9 @@ public struct AppState: Sendable {
         case itemText(offset: Int)
         /// Choosing the checklist of a session that names none (from those loaded).
         case pickChecklist(cursor: Int)
+        /// The outcome of a call on a callback, then an optional note.
+        case callbackOutcome(id: Int64)
+        case callbackNote(id: Int64, outcome: CallbackItem.Outcome, LineEditor)
     }
 
     public var width: Int
@@ -77,6 +80,14 @@ public struct AppState: Sendable {
     // Reviewer audit screen (leads).
     public var audit: ReviewerAuditReport?
 
+    // Callbacks screen: what is still to do, the overdue ones marked.
+    public var callbacks: [CallbackItem] = []
+    public var callbackCursor = 0
+    /// A session opened from the callbacks screen goes back there.
+    public var sessionFromCallbacks = false
+    /// The callback deadline (`callback_deadline_hours`), for the overdue marks.
+    public var callbackDeadlineMillis: Int64 = 24 * 3_600_000
+
     // Session screen.
     public var session: SessionDetail?
     public var review: ReviewView?
@@ -120,6 +131,7 @@ public struct AppState: Sendable {
         switch screen {
         case .queue: return [.queue, .global]
         case .audit: return [.audit, .global]
+        case .callbacks: return [.callbacks, .global]
         case .session:
             let own: KeyContext? = review == nil ? nil : reviewIsOthers ? (isLead ? .lead : nil) : .review
             return (own.map { [$0] } ?? []) + [.session, .player, .global]
@@ -193,6 +205,7 @@ public enum Action: Sendable {
     case unsaved(Int)
     case previewReady(title: String, lines: [String])
     case auditLoaded(ReviewerAuditReport)
+    case callbacksLoaded([CallbackItem])
     /// The open session's findings read again (after a decision).
     case findingsLoaded([StoredFinding])
     case historyLoaded([AuditEntry])
@@ -213,6 +226,10 @@ public enum Effect: Equatable, Sendable {
     case pull
     /// The reviewer audit of a period (nil: the month of the latest submission).
     case loadAudit(ReportingPeriod?)
+    /// The callback work list (open and taken); take one; record a call's outcome.
+    case loadCallbacks
+    case takeCallback(Int64)
+    case recordCallback(id: Int64, outcome: CallbackItem.Outcome, note: String)
     /// Forget cached counts: the store may have changed under the queue.
     case reload
     case openSession(String)

@@ -74,6 +74,14 @@ public func update(_ s: inout AppState, _ action: Action) -> [Effect] {
     case let .previewReady(title, lines):
         s.preview = (title, lines)
         return []
+    case let .callbacksLoaded(list):
+        let keep = s.screen == .callbacks ? s.callbacks.indices.contains(s.callbackCursor) ? s.callbacks[s.callbackCursor].id : nil : nil
+        s.screen = .callbacks
+        s.callbacks = list
+        s.callbackCursor = keep.flatMap { id in list.firstIndex { $0.id == id } } ?? min(s.callbackCursor, max(0, list.count - 1))
+        let overdue = list.filter { callbackOverdue(s, $0) }.count
+        if !s.statusIsError { setStatus(&s, "\(list.count) callback\(list.count == 1 ? "" : "s") to do" + (overdue > 0 ? ", \(overdue) overdue" : "")) }
+        return []
     case let .auditLoaded(report):
         s.screen = .audit
         s.audit = report
@@ -208,6 +216,26 @@ func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         default: break
         }
         return []
+    case let .callbackOutcome(id):
+        let outcomes: [Character: CallbackItem.Outcome] = ["r": .reached, "n": .noAnswer, "w": .wrongNumber, "d": .declined,
+                                                          "к": .reached, "т": .noAnswer, "ц": .wrongNumber, "в": .declined]
+        if case let .char(c) = key, let outcome = outcomes[c] {
+            s.mode = .callbackNote(id: id, outcome: outcome, LineEditor())
+        } else {
+            s.mode = .normal
+            setStatus(&s, "nothing recorded")
+        }
+        return []
+    case let .callbackNote(id, outcome, editor):
+        switch key {
+        case .escape: s.mode = .normal; setStatus(&s, "nothing recorded"); return []
+        case .enter:
+            s.mode = .normal
+            return [.recordCallback(id: id, outcome: outcome, note: editor.text)]
+        default:
+            if let edited = editor.edited(key) { s.mode = .callbackNote(id: id, outcome: outcome, edited) }
+            return []
+        }
     case let .reason(action, editor):
         switch key {
         case .escape: s.mode = .normal; setStatus(&s, "cancelled"); return []
@@ -279,7 +307,43 @@ func run(_ s: inout AppState, _ command: KeyCommand, _ key: Key) -> [Effect] {
     case .queue: return queueCommand(&s, command)
     case .session: return sessionCommand(&s, command, key)
     case .audit: return auditCommand(&s, command)
+    case .callbacks: return callbacksCommand(&s, command)
     }
+}
+
+/// Whether a callback not yet done has waited past the deadline (as `ReviewService.isOverdue`).
+func callbackOverdue(_ s: AppState, _ c: CallbackItem) -> Bool {
+    c.status != .done && (c.firstAttemptMillis ?? s.now) - c.requestedMillis > s.callbackDeadlineMillis
+}
+
+/// The callback work list: take one, record the call, open its session; q goes back.
+func callbacksCommand(_ s: inout AppState, _ command: KeyCommand) -> [Effect] {
+    let current = s.callbacks.indices.contains(s.callbackCursor) ? s.callbacks[s.callbackCursor] : nil
+    switch command {
+    case .back, .quit:
+        s.screen = .queue
+        setStatus(&s, "")
+        return ensureWindow(&s, force: true)
+    case .down: s.callbackCursor = min(s.callbackCursor + 1, max(0, s.callbacks.count - 1))
+    case .up: s.callbackCursor = max(s.callbackCursor - 1, 0)
+    case .reload: return [.loadCallbacks]
+    case .take:
+        guard let c = current else { return [] }
+        return [.takeCallback(c.id)]
+    case .outcome:
+        guard let c = current else { return [] }
+        guard c.status == .taken, c.takenBy == s.reviewer else {
+            setStatus(&s, "take callback #\(c.id) first (\(s.keys.label(.take, in: .callbacks)))", error: true)
+            return []
+        }
+        s.mode = .callbackOutcome(id: c.id)
+    case .open:
+        guard let c = current else { return [] }
+        s.sessionFromCallbacks = true
+        return [.openSession(c.sessionID)]
+    default: break
+    }
+    return []
 }
 
 func queueCommand(_ s: inout AppState, _ command: KeyCommand) -> [Effect] {
@@ -326,6 +390,9 @@ func queueCommand(_ s: inout AppState, _ command: KeyCommand) -> [Effect] {
     case .audit:
         guard s.isLead else { setStatus(&s, "the reviewer audit is for leads"); return [] }
         return [.loadAudit(nil)]
+    case .callbacks:
+        guard s.isLead else { setStatus(&s, "callback requests are worked by leads"); return [] }
+        return [.loadCallbacks]
     case .reload: return [.reload] + ensureWindow(&s, force: true)
     case .open:
         let i = s.cursor - s.rowsOffset
@@ -379,10 +446,14 @@ func sessionCommand(_ s: inout AppState, _ command: KeyCommand, _ key: Key) -> [
     let last = max(0, items.count - 1)
     switch command {
     case .back:
-        s.screen = .queue
         s.session = nil
         s.review = nil
         s.undo = []
+        if s.sessionFromCallbacks {
+            s.sessionFromCallbacks = false
+            return [.closeSession, .loadCallbacks]
+        }
+        s.screen = .queue
         // What was done in the session (a submit, a return, a claim) shows in its row at once.
         return [.closeSession, .reload] + ensureWindow(&s, force: true)
     case .down: s.itemCursor = min(s.itemCursor + 1, last); return []

@@ -15,6 +15,7 @@ public func view(_ s: AppState) -> Grid {
     case .queue: drawQueue(s, &g)
     case .session: drawSession(s, &g)
     case .audit: drawAudit(s, &g)
+    case .callbacks: drawCallbacks(s, &g)
     }
     drawBottom(s, &g)
     if case let .help(offset) = s.mode { drawHelp(s, offset: offset, &g) }
@@ -411,6 +412,8 @@ func drawBottom(_ s: AppState, _ g: inout Grid) {
     case .help: hint = "j/k ↑/↓ PgUp/PgDn scroll · any other key closes the help"
     case .itemText: hint = "any key closes"
     case .pickChecklist: hint = "j/k choose · Enter score against it · Esc cancel"
+    case let .callbackOutcome(id): hint = "callback #\(id): r reached · n no answer (try again later) · w wrong number · d declined · Esc cancel"
+    case let .callbackNote(id, outcome, e): drawEditor("#\(id) \(outcome.rawValue), note: ", e, "Enter save · Esc cancel", y: keysY, &g); return
     case .normal: hint = s.keys.hints(s.keyContexts, width: g.width - 2, leaving: s.isLead ? [] : [.audit, .reviewerFilter])
     }
     g.put(hint, x: 1, y: keysY, style: Style(.muted, reverse: true), maxWidth: g.width - 2)
@@ -428,6 +431,48 @@ func drawAudit(_ s: AppState, _ g: inout Grid) {
     }
     if report.rows.allSatisfy({ $0.reviews == 0 }) {
         g.put("No reviews submitted in this period.", x: 1, y: min(g.height - 3, report.rows.count + 3), style: Style(.muted))
+    }
+}
+
+/// The callbacks still to do, oldest request first: where, what about, how long ago, who to call
+/// (name and phone for those who see personal data), and who holds it; overdue ones in red.
+func drawCallbacks(_ s: AppState, _ g: inout Grid) {
+    let overdue = s.callbacks.filter { callbackOverdue(s, $0) }.count
+    titleBar("msreview — callbacks", right: "\(s.callbacks.count) to do" + (overdue > 0 ? " · \(overdue) overdue" : ""), &g)
+    guard !s.callbacks.isEmpty else {
+        g.put("No callback requests waiting.", x: 1, y: 2, style: Style(.muted), maxWidth: g.width - 2)
+        return
+    }
+    func age(_ c: CallbackItem) -> String {
+        let m = max(0, (s.now - c.requestedMillis) / 60_000)
+        return m >= 2_880 ? "\(m / 1_440)d" : m >= 60 ? "\(m / 60)h" : "\(m)m"
+    }
+    let header = ["#", "session", "location", "topic", "age", "name", "phone", "state"]
+    let rows = s.callbacks.map { c -> [String] in
+        ["\(c.id)", c.sessionID, c.locationName ?? c.locationID, c.topic ?? "", age(c),
+         c.personalDataPurged ? "(purged)" : c.name ?? (s.isLead ? "" : "(hidden)"), c.personalDataPurged ? "(purged)" : c.phone ?? (s.isLead ? "" : "(hidden)"),
+         (c.status == .taken ? "taken by \(c.takenBy ?? "?")" : "open") + (c.attempts > 0 ? ", \(c.attempts) tried, \(c.outcome?.rawValue ?? "")" : "")
+            + (callbackOverdue(s, c) ? " · OVERDUE" : "")]
+    }
+    // Widths from the content, the state column taking what is left.
+    var widths = header.indices.map { i in min(24, max(TextWidth.of(header[i]), rows.map { TextWidth.of($0[i]) }.max() ?? 0)) }
+    widths[widths.count - 1] = max(8, g.width - 2 - widths.dropLast().reduce(0, +) - (widths.count - 1))
+    func line(_ cells: [String], y: Int, _ style: Style) {
+        var x = 1
+        for (i, c) in cells.enumerated() where x < g.width - 1 {
+            g.put(TextWidth.fit(c, widths[i]), x: x, y: y, style: style, maxWidth: g.width - 1 - x)
+            x += widths[i] + 1
+        }
+    }
+    line(header, y: 1, Style(.muted, bold: true))
+    let height = max(1, g.height - 4)
+    let top = max(0, min(s.callbackCursor - height / 2, s.callbacks.count - height))
+    for (i, c) in s.callbacks.enumerated().dropFirst(top).prefix(height) {
+        let y = 2 + i - top
+        let selected = i == s.callbackCursor
+        if selected { g.fill(x: 0, y: y, width: g.width, height: 1, style: Style(.selection)) }
+        let style = selected ? Style(.selection) : callbackOverdue(s, c) ? Style(.bad, bold: true) : c.status == .taken ? Style(.accent) : .normal
+        line(rows[i], y: y, style)
     }
 }
 

@@ -48,6 +48,7 @@ public final class Workstation: @unchecked Sendable {
         state.keys = keys
         state.mouse = config.strings["mouse"] == "on"
         state.now = Timestamp.now().utcMillis
+        state.callbackDeadlineMillis = Int64(config["callback_deadline_hours"] * 3_600_000)
         seen = state
         if me == nil { state.status = "\(reviewer) is not a registered reviewer: browsing only (a lead adds you with msreview reviewers add \(reviewer))" }
         journalPath = UnsavedJournal.path(store: store.path, reviewer: reviewer)
@@ -264,6 +265,16 @@ public final class Workstation: @unchecked Sendable {
                     notes.append(.audioUnavailable(SessionAudio.NoAudio(session: id, purgedAt: purged).description))
                 }
                 return [.sessionLoaded(detail, review, envelope: (try? store.envelope(session: id)) ?? [])] + notes
+            case .loadCallbacks:
+                return [.callbacksLoaded(try service.callbacks(statuses: [.open, .taken]))]
+            case let .takeCallback(id):
+                let c = try service.takeCallback(id)
+                return [.callbacksLoaded(try service.callbacks(statuses: [.open, .taken])),
+                        .info("took callback #\(id)" + (c.phone.map { ": call \($0)" } ?? ""))]
+            case let .recordCallback(id, outcome, note):
+                let c = try service.recordCallback(id, outcome: outcome, note: note)
+                return [.callbacksLoaded(try service.callbacks(statuses: [.open, .taken])),
+                        .info("callback #\(id): \(outcome.rawValue)" + (c.status == .done ? ", closed" : ", to be tried again"))]
             case let .loadAudit(period):
                 let audit = AuditService(service)
                 let p = try period ?? audit.latestPeriod(.month, at: nil)

@@ -66,6 +66,7 @@ let scorecardsCommand = Command(
     service.employees = inv.all("employee")
     service.checklist = inv.value("checklist")
     service.includePersonalData = inv.flag("include-personal-data")
+    service.callbackDeadlineHours = try loadConfig(inv)["callback_deadline_hours"]
     service.trendLength = try inv.int("trend", default: 12, range: 2...60)
     let period = try service.resolve(choice)
     if Output.showProgress { Output.progress("scoring \(subject.rawValue)s for \(period.label)…") }

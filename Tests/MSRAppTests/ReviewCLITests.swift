@@ -110,7 +110,7 @@ final class ReviewCLITests: XCTestCase {
         XCTAssertEqual(remapped["queue.down"], ["↓"])
         XCTAssertEqual(remapped.count, standard.count)
         let text = Executable.run(["--db", db, "keys"], environment: env).stdout
-        XCTAssertTrue(text.contains("review    yes"), text)
+        XCTAssertTrue(text.range(of: "\nreview +yes +Y Ctrl-Y", options: .regularExpression) != nil, text)
         try writeFile(config + "/msreview/config", Array("key.review.yess = Y\n".utf8))
         let bad = Executable.run(["--db", db, "keys"], environment: env)
         XCTAssertEqual(bad.status, 2)

@@ -81,6 +81,12 @@ final class TeamTests: XCTestCase {
             XCTAssertTrue(out.contains("permission denied"), out)
         }
         XCTAssertEqual(psql(as: "anna", "SELECT topic FROM callback_requests LIMIT 1").0, 0)
+        // The callback list works for her login, without names and phones; only leads work callbacks.
+        let callbacks = msreview(as: "anna", ["callbacks", "--status", "all", "--json"])
+        XCTAssertEqual(callbacks.status, 0, callbacks.stderr)
+        XCTAssertFalse(callbacks.stdout.contains("+7"), callbacks.stdout)
+        XCTAssertNotEqual(psql(as: "anna", "UPDATE callbacks SET status = 'done'").0, 0)
+        XCTAssertEqual(msreview(as: "lena", ["callbacks", "take", "1"]).status, 0)
         XCTAssertEqual(psql(as: "lena", "SELECT count(phone) > 0 FROM callback_requests").1, "t\n")
         // The audit log: appended to, never changed — by anyone, the owner included.
         for login in ["anna", "lena", TestStore.adminLogin] {

@@ -296,6 +296,56 @@ final class WorkdayTests: SampleStoreTestCase {
         XCTAssertGreaterThan(queue.state.total, 1, "D again shows every session")
     }
 
+    /// Issue 19: the callbacks screen — a lead takes a callback, records a no-answer with a note,
+    /// takes it again and records reaching the customer; the session is one key away; a
+    /// reviewer is told the list is for leads.
+    func testALeadWorksACallbackInTheCallbacksScreen() throws {
+        let reviewer = try workstation("anna", 120, 40)
+        press(reviewer, .char("C"))
+        XCTAssertEqual(reviewer.state.screen, .queue)
+        XCTAssertEqual(reviewer.state.status, "callback requests are worked by leads")
+
+        let ws = try workstation("lena", 120, 40)
+        press(ws, .char("C"))
+        XCTAssertEqual(ws.state.screen, .callbacks)
+        XCTAssertEqual(ws.state.callbacks.count, 1, "the samples carry one callback request")
+        let c = try XCTUnwrap(ws.state.callbacks.first)
+        var text = view(ws.state).text
+        XCTAssertTrue(text.contains("Иван Сидоров") && text.contains("+7 900 123-45-67") && text.contains("ипотека"), text)
+        press(ws, .char("o"))
+        XCTAssertTrue(ws.state.statusIsError && ws.state.status.contains("take callback #\(c.id) first"), ws.state.status)
+        press(ws, .escape)
+        press(ws, .char("t"))
+        XCTAssertEqual(ws.state.callbacks.first?.takenBy, "lena")
+        XCTAssertTrue(ws.state.status.contains("took callback #\(c.id): call +7 900 123-45-67"), ws.state.status)
+        press(ws, .char("o"))
+        XCTAssertEqual(ws.state.mode, .callbackOutcome(id: c.id))
+        XCTAssertTrue(view(ws.state).text.contains("r reached · n no answer"))
+        press(ws, .char("n"))
+        type(ws, "не ответил, перезвоню")
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.mode, .normal)
+        XCTAssertEqual(ws.state.callbacks.first?.status, .open, "no answer: still to do")
+        XCTAssertEqual(ws.state.callbacks.first?.attempts, 1)
+        // The session is one key away, and back comes to the list.
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.screen, .session)
+        XCTAssertEqual(ws.state.session?.summary.id, c.sessionID)
+        press(ws, .char("q"))
+        XCTAssertEqual(ws.state.screen, .callbacks)
+        press(ws, .char("t"), .char("o"), .char("r"))
+        type(ws, "извинились")
+        press(ws, .enter)
+        XCTAssertEqual(ws.state.callbacks.count, 0)
+        text = view(ws.state).text
+        XCTAssertTrue(text.contains("No callback requests waiting."), text)
+        let attempts = try store.callbackAttempts(c.id)
+        XCTAssertEqual(attempts.map(\.outcome), [.noAnswer, .reached])
+        XCTAssertEqual(attempts.map(\.note), ["не ответил, перезвоню", "извинились"])
+        press(ws, .char("q"))
+        XCTAssertEqual(ws.state.screen, .queue)
+    }
+
     // MARK: What the CLI could do
 
     func testClaimAChosenSessionReleaseItAndFilterByReviewerAndStatus() throws {
