@@ -8,7 +8,8 @@ SHELL := /bin/bash
 DEB_PACKAGES := pkg-config libsqlite3-dev libarchive-dev libsndfile1-dev libjpeg-dev libexif-dev \
                 libssl-dev libncurses-dev libasound2-dev librubberband-dev libchafa-dev libglib2.0-dev alsa-utils sox \
                 sqlite3 openssl tmux python3 time chromium poppler-utils strace \
-                libpq-dev postgresql imagemagick libjpeg-turbo-progs exiv2
+                libpq-dev postgresql imagemagick libjpeg-turbo-progs exiv2 \
+                libcurl4-openssl-dev python3-aiosmtpd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 STORE ?= $(or $(MSREVIEW_DB),$(or $(XDG_DATA_HOME),$(HOME)/.local/share)/msreview/msreview.sqlite)

@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CChafa", pkgConfig: "chafa", providers: [.apt(["libchafa-dev", "libglib2.0-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libjpeg reports errors by longjmp, which Swift cannot catch: a few lines of real C.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
@@ -39,7 +40,8 @@ let package = Package(
         .target(name: "MSRMedia", dependencies: ["MSRCore", "CArchive", "CSndFile", "CExif", "CCrypto", "CJPEG", "CLinux", "CChafa"]),
         .target(name: "MSRStore", dependencies: ["MSRCore", "CSQLite", "CPQ"]),
         .target(name: "MSRAudio", dependencies: ["MSRCore", "CSndFile", "CALSA", "CRubberBand"]),
-        .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio"]),
+        .target(name: "MSRMail", dependencies: ["MSRCore", "CCurl"]),
+        .target(name: "MSRApp", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRMail"]),
         .target(name: "MSRTerminal", dependencies: ["MSRCore"]),
         .target(name: "MSRWorkstation", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRTerminal", "CCurses"]),
         .executableTarget(name: "msreview", dependencies: ["MSRCore", "MSRMedia", "MSRStore", "MSRAudio", "MSRApp", "MSRWorkstation"]),

@@ -12,7 +12,7 @@ stop() { tools/pg.sh stop "$work/pg" >/dev/null 2>&1; rm -rf "$work"; }
 trap stop EXIT INT TERM
 
 # The suites that run on both backends (the others test SQLite files, media and the decoder child).
-both='MSRStoreTests.PostgresTests|MSRAppTests.(CLITests|StoreCopyTests|EvidenceTests|ReviewTests|ImportTests|FraudEngineTests|ReviewCLITests|ExportTests|AuditCLITests|ScorecardTests|RolesTests|CallbacksTests|RetentionTests|PlayCLITests|TeamTests)|MSRWorkstationTests'
+both='MSRStoreTests.PostgresTests|MSRAppTests.(CLITests|StoreCopyTests|EvidenceTests|ReviewTests|ImportTests|FraudEngineTests|ReviewCLITests|ExportTests|AuditCLITests|ScorecardTests|RolesTests|CallbacksTests|AlertsTests|RetentionTests|PlayCLITests|TeamTests)|MSRWorkstationTests'
 
 $swift build --build-tests || exit 1
 echo "== all suites on SQLite"

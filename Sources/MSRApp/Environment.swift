@@ -90,6 +90,10 @@ public struct Config: Sendable {
         "dispute_days": 14,
         "callback_deadline_hours": 24,
         "callback_retention_days": 90,
+        "alert_scale5_max": 2,
+        "alert_nps_max": 6,
+        "alert_retry_minutes": 5,
+        "alert_max_attempts": 8,
         "audit_max_overturn_share": 0.1,
     ]
     public static let descriptions: [String: String] = [
@@ -113,6 +117,10 @@ public struct Config: Sendable {
         "audit_min_time_share": "flag a median review time under this share of the team's median",
         "media_cache_mb": "largest size (MiB) of this machine's cache of a team store's media; least recently used files go first",
         "callback_deadline_hours": "a callback request not attempted within this many hours is overdue",
+        "alert_scale5_max": "a questionnaire with a scale5 answer at or below this is negative feedback (an alert)",
+        "alert_nps_max": "a questionnaire with an NPS answer at or below this (a detractor) is negative feedback",
+        "alert_retry_minutes": "an alert that could not be sent is tried again after this many minutes, doubling each time",
+        "alert_max_attempts": "an alert is given up (failed) after this many attempts",
         "callback_retention_days": "purge removes the name and phone of a callback closed this many days ago (the outcome stays)",
         "dispute_days": "days after a review's approval (or its submission, while not approved) in which a dispute may be opened",
         "audit_max_overturn_share": "flag reviewers whose share of reviews overturned by a dispute is above the team's and this",
@@ -126,7 +134,8 @@ public struct Config: Sendable {
         "similar_probably": 0...1, "similar_maybe": 0...1,
         "audit_unheard_share": 0...1, "audit_min_listened": 0...1, "audit_max_straight_lining": 0...1, "audit_na_excess": 0...100,
         "audit_max_bias": 0...100, "audit_max_calibration_deviation": 0...100, "audit_min_time_share": 0...1,
-        "media_cache_mb": 16...16_777_216, "dispute_days": 0...3_650, "callback_deadline_hours": 0.1...8_760, "callback_retention_days": 1...36_525, "audit_max_overturn_share": 0...1,
+        "media_cache_mb": 16...16_777_216, "dispute_days": 0...3_650, "callback_deadline_hours": 0.1...8_760, "callback_retention_days": 1...36_525,
+        "alert_scale5_max": 1...5, "alert_nps_max": 0...10, "alert_retry_minutes": 0...1_440, "alert_max_attempts": 1...100, "audit_max_overturn_share": 0...1,
     ]
 
     public var auditThresholds: AuditThresholds {
@@ -206,6 +215,11 @@ public struct Config: Sendable {
         if parts[0] == "mouse" {
             guard ["on", "off"].contains(parts[1]) else { throw Problem(message: "\(place): mouse is on or off") }
             strings["mouse"] = parts[1]
+            return
+        }
+        if parts[0].hasPrefix("alert.route.") || parts[0].hasPrefix("smtp.") || parts[0].hasPrefix("sms.") {
+            if let problem = AlertSettings.check(parts[0], parts[1]) { throw Problem(message: "\(place): \(problem)") }
+            strings[parts[0]] = parts[1]
             return
         }
         if Config.stringKeys[parts[0]] != nil {

@@ -59,6 +59,9 @@ public final class Importer {
 
     public static let maxAudioBytes: Int64 = 2 << 30
     let thresholds: FraudThresholds
+    /// Alert rules and routes: when configured, the alerts a bundle raises are written with it,
+    /// and the outbox is delivered at the end of the run.
+    public var alerts: AlertSettings? = nil
 
     /// Makes the decoder runner of each worker: in this process by default; the command line
     /// isolates the decoders in child processes (`IsolatedProber`).
@@ -113,6 +116,17 @@ public final class Importer {
             try flush(&pending, report: &report)
             done = end
             progress?(done, sources.count)
+        }
+        // Alerts go out once the sessions are in; a server that is down leaves them in the outbox.
+        if let alerts, alerts.isConfigured, alerts.smtp != nil || alerts.sms != nil {
+            do {
+                let sent = try AlertSender(store: store, settings: alerts, now: now).send()
+                if !sent.errors.isEmpty {
+                    report.warnings.append("alerts: \(sent.sent) sent, \(sent.waiting) waiting in the outbox, \(sent.failed) failed: \(sent.errors.joined(separator: "; ")) (msreview alerts send tries again)")
+                }
+            } catch {
+                report.warnings.append("alerts were not sent (they wait in the outbox): \(error)")
+            }
         }
         // The sessions are in; a search index left fragmented would only make searches slower.
         do { try store.write { try store.compactSearchIndex(added: report.imported) } } catch {
@@ -211,6 +225,13 @@ public final class Importer {
                 }
                 // The anti-fraud checks run in the same transaction: a session is never stored unchecked.
                 try fraud.checkNew(inserted)
+                // And so are its alerts written: none lost, none for a session not stored.
+                if let alerts, alerts.isConfigured, !inserted.isEmpty {
+                    let findings = try store.findings(sessions: inserted.map(\.manifest.sessionID))
+                    try store.enqueue(inserted.flatMap { b in
+                        alerts.messages(for: AlertEvent.ofImport(b.manifest, findings: findings[b.manifest.sessionID] ?? [], thresholds: alerts.thresholds))
+                    }, at: at)
+                }
                 try synced.wait()
             }
             report = batchReport

@@ -376,6 +376,23 @@ extension Store {
         return rows.compactMap { $0 }.sorted { Finding.specOrder($0.finding, $1.finding) }
     }
 
+    /// The findings of some sessions (a batch of an import), by session; without decisions.
+    public func findings(sessions: [String]) throws -> [String: [Finding]] {
+        guard !sessions.isEmpty else { return [:] }
+        var out: [String: [Finding]] = [:]
+        for chunk in stride(from: 0, to: sessions.count, by: 500).map({ Array(sessions[$0..<min($0 + 500, sessions.count)]) }) {
+            try db.forEach("SELECT session_id, questionnaire_id, file, code, detail FROM findings WHERE session_id IN ("
+                           + chunk.map { _ in "?" }.joined(separator: ", ") + ")", chunk.map { .text($0) }) { r in
+                if let code = FindingCode(rawValue: r.text(3) ?? "") {
+                    let id = r.text(0) ?? ""
+                    out[id, default: []].append(Finding(stored: id, questionnaireID: r.text(1), file: r.text(2), code: code, detail: r.text(4) ?? ""))
+                }
+                return true
+            }
+        }
+        return out
+    }
+
     /// Records a lead's decision on a finding (append-only: the latest decision stands).
     public func addFindingDecision(on f: Finding, _ d: FindingDecision) throws {
         try db.execute("""

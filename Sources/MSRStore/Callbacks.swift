@@ -111,6 +111,17 @@ extension Store {
         return true
     }
 
+    /// Callbacks that became overdue (not done, no attempt, requested before `before`) and have
+    /// raised no alert yet; marked as alerted in the same call. Call inside `write`.
+    public func takeNewlyOverdueCallbacks(requestedBefore before: Int64, at: Timestamp) throws -> [CallbackItem] {
+        let list = try db.query("""
+            SELECT \(Store.callbackColumns(personalData: true)) \(Store.callbackFrom)
+            WHERE c.status <> 'done' AND c.attempts = 0 AND c.requested_ms < ? AND c.overdue_alerted_ms IS NULL ORDER BY c.requested_ms, c.id
+            """, [.integer(before)]) { Store.callbackItem($0, personalData: true) }
+        for c in list { try db.execute("UPDATE callbacks SET overdue_alerted_ms = ? WHERE id = ?", [.integer(at.utcMillis), .integer(c.id)]) }
+        return list
+    }
+
     /// Retention: removes the names and phones of callbacks closed before `cutoffMillis` (the
     /// outcome, the attempts and the counts stay). Returns how many. Call inside `write`.
     public func purgeCallbackPersonalData(closedBefore cutoffMillis: Int64, at: Timestamp, dryRun: Bool) throws -> Int {

@@ -468,6 +468,29 @@ enum Schema {
         INSERT INTO callbacks (session_id, idx, requested_ms)
             SELECT c.session_id, c.idx, coalesce(c.at_ms, s.ended_ms) FROM callback_requests c JOIN sessions s ON s.id = c.session_id;
         """,
+        // 14: the alert outbox. A message is written in the transaction of its cause (an import,
+        // a submit) and sent afterwards; it stays pending until the server has taken it, so a
+        // crash in between sends it again — with the same Message-ID.
+        """
+        CREATE TABLE alert_outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            session_id TEXT,
+            route TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_ms INTEGER NOT NULL,
+            last_error TEXT,
+            created_ms INTEGER NOT NULL,
+            sent_ms INTEGER
+        );
+        CREATE INDEX alert_outbox_due ON alert_outbox(status, next_ms);
+        ALTER TABLE callbacks ADD COLUMN overdue_alerted_ms INTEGER;
+        """,
     ]
 
     /// Migrations that rebuild a table others refer to: run with foreign keys off (a pragma

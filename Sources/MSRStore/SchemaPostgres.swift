@@ -166,6 +166,30 @@ enum PostgresSchema {
         GRANT UPDATE (name, phone) ON callback_requests TO \(leadRole);
         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(reviewerRole), \(leadRole), \(exporterRole);
         """,
+        // The alert outbox: written with its cause (a reviewer's submit too), read and sent by leads.
+        14: """
+        CREATE TABLE alert_outbox (
+            id \(id),
+            kind \(t) NOT NULL,
+            session_id \(t),
+            route \(t) NOT NULL,
+            recipient \(t) NOT NULL,
+            subject \(t) NOT NULL,
+            body \(t) NOT NULL,
+            message_id \(t) NOT NULL,
+            status \(t) NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts BIGINT NOT NULL DEFAULT 0,
+            next_ms BIGINT NOT NULL,
+            last_error \(t),
+            created_ms BIGINT NOT NULL,
+            sent_ms BIGINT
+        );
+        CREATE INDEX alert_outbox_due ON alert_outbox(status, next_ms);
+        ALTER TABLE callbacks ADD COLUMN overdue_alerted_ms BIGINT;
+        GRANT INSERT ON alert_outbox TO \(reviewerRole), \(leadRole);
+        GRANT SELECT, UPDATE ON alert_outbox TO \(leadRole);
+        GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \(reviewerRole), \(leadRole), \(exporterRole);
+        """,
     ]
 
     static var latest: Int { migrations.keys.max() ?? baseVersion }

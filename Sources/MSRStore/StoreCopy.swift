@@ -7,7 +7,7 @@ extension Store {
         "sessions", "manifests", "media", "recordings", "photos", "questionnaires", "answers", "callback_requests",
         "findings", "import_log", "checklists", "reviewers", "calibrations", "audit_samples", "reviews", "review_answers",
         "review_overrides", "audit_log", "photo_uses", "meta", "listening", "finding_decisions", "disputes",
-        "callbacks", "callback_attempts",
+        "callbacks", "callback_attempts", "alert_outbox",
     ]
 
     /// A table's column names.

@@ -45,12 +45,7 @@ func printCallbacks(_ list: [CallbackItem], service: ReviewService) throws {
     if list.isEmpty { Output.line("(no callbacks)") }
 }
 
-func callbackID(_ inv: Invocation) throws -> Int64 {
-    guard let id = Int64(inv.positionals[0].drop { $0 == "#" }), id > 0 else {
-        throw UsageError(message: "ID is a callback's number (as #N in msreview callbacks), not \"\(inv.positionals[0])\"", command: inv.command.name)
-    }
-    return id
-}
+func callbackID(_ inv: Invocation) throws -> Int64 { try recordNumber(inv, "a callback's number (as #N in msreview callbacks)") }
 
 let callbacksCommand = Command(
     words: ["callbacks"], summary: "List the customers' callback requests: the work list of those who call back.",

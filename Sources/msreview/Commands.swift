@@ -41,6 +41,7 @@ let importCommand = Command(
         importer = try Importer(store: store, thresholds: FraudThresholds(config), prober: { IsolatedProber(executable: me) })
     } catch { throw CommandError(message: "media directory: \(error)") }
     importer.progress = { done, total in Output.progress("importing \(done)/\(total) bundles") }
+    importer.alerts = AlertSettings(config)
     let report: ImportReport
     do {
         report = try importer.run(paths: inv.positionals)
@@ -65,6 +66,16 @@ func printImportReport(_ report: ImportReport, json: Bool) {
 func sessionAccess(_ inv: Invocation) throws -> SessionAccess {
     let store = try openStore(inv)
     return try SessionAccess(store: store, actor: try actorName(inv, store))
+}
+
+/// A record's number as lists show it (`#N` or `N`): `text`, else the first argument.
+/// `what` names it for the usage error ("a dispute's number (as #N in msreview disputes)").
+func recordNumber(_ inv: Invocation, _ what: String, _ text: String? = nil) throws -> Int64 {
+    let given = text ?? inv.positionals[0]
+    guard let id = Int64(given.drop { $0 == "#" }), id > 0 else {
+        throw UsageError(message: "ID is \(what), not \"\(given)\"", command: inv.command.name)
+    }
+    return id
 }
 
 /// The options of `names` this run was given, for the audit log's record of a report:

@@ -10,12 +10,7 @@ func disputeLine(_ d: Dispute) -> String {
     return line
 }
 
-func disputeID(_ inv: Invocation) throws -> Int64 {
-    guard let id = Int64(inv.positionals[0].drop { $0 == "#" }), id > 0 else {
-        throw UsageError(message: "ID is a dispute's number (as #N in msreview disputes), not \"\(inv.positionals[0])\"", command: inv.command.name)
-    }
-    return id
-}
+func disputeID(_ inv: Invocation) throws -> Int64 { try recordNumber(inv, "a dispute's number (as #N in msreview disputes)") }
 
 let disputeCommand = Command(
     words: ["dispute"], summary: "Open a dispute on an item of a submitted or approved review (leads, for the employee's manager).",

@@ -122,9 +122,7 @@ func findingDecisionCommand(_ verdict: FindingVerdict) -> Command {
         ],
         positionals: 1...1
     ) { inv in
-        guard let id = Int64(inv.positionals[0].drop { $0 == "#" }), id > 0 else {
-            throw UsageError(message: "ID is a finding's number (as #N in msreview fraud), not \"\(inv.positionals[0])\"", command: inv.command.name)
-        }
+        let id = try recordNumber(inv, "a finding's number (as #N in msreview fraud)")
         let decided = try reviewService(inv).decideFinding(id: id, verdict, reason: inv.value("reason") ?? "")
         if inv.flag("json") { Output.json(decided.json) } else { Output.line(findingLine(decided)) }
         return 0

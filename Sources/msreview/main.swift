@@ -11,7 +11,7 @@ let version = "msreview 0.1.0"
 let commands: [Command] = [
     importCommand, sessionsCommand, showCommand, fraudCommand, findingsConfirmCommand, findingsDismissCommand, playCommand, exportCommand,
     scorecardsCommand, pullCommand, releaseCommand, scoreCommand, reviewCommand,
-    returnCommand, approveCommand, overrideCommand, disputeCommand, disputeAcceptCommand, disputeRejectCommand, disputesCommand, callbacksCommand, callbacksTakeCommand, callbacksDoneCommand,
+    returnCommand, approveCommand, overrideCommand, disputeCommand, disputeAcceptCommand, disputeRejectCommand, disputesCommand, callbacksCommand, callbacksTakeCommand, callbacksDoneCommand, alertsSendCommand, alertsListCommand, alertsShowCommand, alertsRetryCommand,
     logCommand, scoresRecomputeCommand,
     calibrateCommand, auditReviewersCommand, auditCalibrationCommand, auditSampleCommand, auditReauditsCommand,
     checklistsValidateCommand, checklistsLoadCommand, checklistsListCommand, checklistsShowCommand,

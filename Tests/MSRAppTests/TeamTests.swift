@@ -152,6 +152,36 @@ final class TeamTests: XCTestCase {
         XCTAssertEqual(psql(as: "lena", "SELECT actor || ' ' || (detail::json->>'report') FROM audit_log WHERE action = 'personal-data'").1, "erik export reviews\n")
     }
 
+    /// A reviewer's own login submits a review failing a critical item with alert routes
+    /// configured: the alert is written with the submit (insert only; she cannot read the
+    /// outbox), and the lead sees it.
+    func testAReviewersSubmitWritesItsAlertWithoutReadingTheOutbox() throws {
+        try setUpTeam(reviewers: ["anna"])
+        try makeDirectories(dir + "/config/msreview")
+        try writeFile(dir + "/config/msreview/config", Array("alert.route.qa.email = qa@example.org\nalert.route.qa.kinds = critical-failure\n".utf8))
+        let env = ["XDG_CONFIG_HOME": dir + "/config"]
+        XCTAssertEqual(msreview(as: "anna", ["pull", "--checklist", "bank-branch"], env: env).status, 0)
+        let session = try XCTUnwrap(try Store(path: db).reviews(reviewer: "anna").first?.sessionID)
+        let c = try checklist("bank-branch")
+        let critical = try XCTUnwrap(c.items.first { $0.critical != .none && $0.kind == .yesno })
+        // A failed critical item cites its moment (the checklist asks for evidence).
+        let start = try XCTUnwrap(try Store(path: db).session(session)?.recordings.first?.entry.startedAt)
+        let cited = Timestamp(utcMillis: start.utcMillis + 1_000, offsetSeconds: start.offsetSeconds).description
+        let file = dir + "/a.json"
+        try writeFile(file, Array(JSON.object([("answers", .object(topAnswers(c, except: [critical.id: "no"]))),
+                                               ("evidence", .object([(critical.id, .array([.string(cited)]))]))]).serialized().utf8))
+        let submitted = msreview(as: "anna", ["score", session, "--answers", file, "--submit"], env: env)
+        XCTAssertEqual(submitted.status, 0, submitted.stderr)
+        XCTAssertNotEqual(psql(as: "anna", "SELECT count(*) FROM alert_outbox").0, 0, "she cannot read the outbox")
+        let list = msreview(as: "lena", ["alerts", "list", "--json"], env: env)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let alerts = try JSON.parse(list.stdout).arrayValue ?? []
+        XCTAssertEqual(alerts.map { $0["kind"] }, ["critical-failure"])
+        XCTAssertEqual(alerts.first?["session_id"], .string(session))
+        let shown = try JSON.parse(msreview(as: "lena", ["alerts", "show", "1", "--json"], env: env).stdout)
+        XCTAssertTrue(shown["body"]?.stringValue?.contains(critical.text) == true, shown["body"]?.stringValue ?? "")
+    }
+
     /// The media live in the database; each machine fetches them on first use into its own cache
     /// (pull fetches what it claims), verifies them, and keeps the cache under its cap.
     func testMediaComeFromTheDatabaseVerifiedIntoACappedCache() throws {
