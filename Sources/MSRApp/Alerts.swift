@@ -26,11 +26,10 @@ public struct AlertSettings: Equatable, Sendable {
 
     public init(_ config: Config) {
         var byName: [String: AlertRoute] = [:]
-        for (key, value) in config.strings where key.hasPrefix("alert.route.") {
-            let parts = key.dropFirst("alert.route.".count).split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
+        for (key, value) in config.strings {
+            guard let parts = AlertSettings.routeKey(key) else { continue }
             var r = byName[parts[0]] ?? AlertRoute(name: parts[0])
-            let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let list = AlertSettings.items(value)
             switch parts[1] {
             case "email": r.emails = list
             case "sms": r.phones = list
@@ -65,25 +64,36 @@ public struct AlertSettings: Equatable, Sendable {
         maxAttempts = Int(config["alert_max_attempts"])
     }
 
+    /// `alert.route.NAME.FIELD` as [NAME, FIELD].
+    static func routeKey(_ key: String) -> [String]? {
+        guard key.hasPrefix("alert.route.") else { return nil }
+        let parts = key.dropFirst("alert.route.".count).split(separator: ".", maxSplits: 1).map(String.init)
+        return parts.count == 2 ? parts : nil
+    }
+
+    /// A comma-separated list of a config line, its items trimmed, empty ones dropped.
+    static func items(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     /// The config keys of routes and the server, checked as the config is read.
     public static func check(_ key: String, _ value: String) -> String? {
         if key.hasPrefix("alert.route.") {
-            let parts = key.dropFirst("alert.route.".count).split(separator: ".", maxSplits: 1).map(String.init)
-            guard parts.count == 2, Identifier.isValid(parts[0]) else { return "a route is alert.route.NAME.email|sms|kinds|locations|personal_data|digest" }
+            guard let parts = routeKey(key), Identifier.isValid(parts[0]) else { return "a route is alert.route.NAME.email|sms|kinds|locations|personal_data|digest" }
             switch parts[1] {
             case "email":
-                let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let list = items(value)
                 guard list.allSatisfy({ $0.contains("@") && !$0.contains(" ") && !$0.contains("<") && !$0.contains(">") && $0.utf8.count <= 254 }) else {
                     return "\(key) takes e-mail addresses, comma-separated"
                 }
             case "kinds":
-                for k in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where AlertKind(rawValue: k) == nil {
+                for k in items(value) where AlertKind(rawValue: k) == nil {
                     return "\(key): unknown kind \"\(k)\" (known: \(AlertKind.allCases.map(\.rawValue).joined(separator: ", ")))"
                 }
             case "locations": break
             case "sms":
-                let list = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                guard list.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 20 && $0.allSatisfy { "+0123456789".contains($0) } }) else {
+                let list = items(value)
+                guard list.allSatisfy({ $0.utf8.count <= 20 && $0.allSatisfy { "+0123456789".contains($0) } }) else {
                     return "\(key) takes phone numbers (+ and digits), comma-separated"
                 }
             case "personal_data": if !["yes", "no"].contains(value) { return "\(key) is yes or no" }

@@ -12,7 +12,7 @@ extension ReviewService {
 
     /// Whether a callback not yet done has waited past the deadline, at `now`.
     public func isOverdue(_ c: CallbackItem) -> Bool {
-        c.status != .done && (c.firstAttemptMillis ?? now().utcMillis) - c.requestedMillis > callbackDeadlineMillis
+        c.isOverdue(now: now().utcMillis, deadlineMillis: callbackDeadlineMillis)
     }
 
     /// The callbacks the caller may see, with names and phones only for those who see personal data.

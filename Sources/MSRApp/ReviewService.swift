@@ -296,8 +296,8 @@ public final class ReviewService {
             try store.audit(actor: actor, action: "submit", sessionID: session, reviewID: r.id, reason: nil,
                             detail: .object([("percent", Score.percentJSON(s.percent)), ("passed", .bool(s.passed))]), at: t)
             // A failed critical item is an alert, written with the submit.
-            let alerts = AlertSettings(config)
-            if r.purpose == .work, !s.criticalFailures.isEmpty, alerts.isConfigured, let d = try store.session(session, personalData: false) {
+            if r.purpose == .work, !s.criticalFailures.isEmpty, case let alerts = AlertSettings(config), alerts.isConfigured,
+               let d = try store.session(session, personalData: false) {
                 let items = s.criticalFailures.map { f in checklist.items.first { $0.id == f.itemID }?.text ?? f.itemID }
                 let e = AlertEvent(kind: .criticalFailure, sessionID: session, locationID: d.summary.locationID, locationName: d.summary.locationName,
                                    employeeID: d.summary.employeeID, at: t,

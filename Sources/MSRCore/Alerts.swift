@@ -170,17 +170,10 @@ public enum MailMessage {
 
     /// `Thu, 26 Nov 2026 12:00:00 +0000`.
     public static func rfc5322Date(_ t: Timestamp) -> String {
-        let days = Int((t.utcMillis / 1000).quotientAndRemainderFloor(86_400).quotient)
+        let c = Timestamp(utcMillis: t.utcMillis, offsetSeconds: 0).local
+        let days = Timestamp.daysFromCivil(year: c.year, month: c.month, day: c.day)   // 0 = Thursday, 1970-01-01
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        let c = Timestamp(utcMillis: t.utcMillis, offsetSeconds: 0).local
         return "\(weekday), \(c.day) \(months[max(0, min(11, c.month - 1))]) \(c.year) \(c.timeString) +0000"
-    }
-}
-
-extension Int64 {
-    func quotientAndRemainderFloor(_ d: Int64) -> (quotient: Int64, remainder: Int64) {
-        let q = self / d, r = self % d
-        return r < 0 ? (q - 1, r + d) : (q, r)
     }
 }

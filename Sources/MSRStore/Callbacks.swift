@@ -33,6 +33,24 @@ public struct CallbackItem: Equatable, Sendable {
     public var outcome: Outcome?
     public var closedMillis: Int64?
     public var personalDataPurged: Bool
+    /// The caller may not see the name and phone (nil above does not say why).
+    public var personalDataWithheld = false
+
+    /// Not done, and no attempt within `deadlineMillis` of the request (by `now`).
+    public func isOverdue(now: Int64, deadlineMillis: Int64) -> Bool {
+        status != .done && (firstAttemptMillis ?? now) - requestedMillis > deadlineMillis
+    }
+
+    /// How long the customer has waited, as lists show it: `45m`, `3h05`, `4d`.
+    public func age(now: Int64) -> String {
+        let m = max(0, (now - requestedMillis) / 60_000)
+        return m >= 2_880 ? "\(m / 1_440)d" : m >= 60 ? "\(m / 60)h" + (m % 60 < 10 ? "0" : "") + "\(m % 60)" : "\(m)m"
+    }
+
+    /// The name or phone as a list shows it: what is stored, or why it is not there.
+    public func shown(_ value: String?) -> String {
+        personalDataPurged ? "(purged)" : personalDataWithheld ? "(hidden)" : value ?? ""
+    }
 }
 
 extension Store {
@@ -51,7 +69,7 @@ extension Store {
                      topic: r.text(5), requestedMillis: r.int(6) ?? 0, name: personalData ? r.text(7) : nil, phone: personalData ? r.text(8) : nil,
                      status: CallbackItem.Status(rawValue: r.text(9) ?? "") ?? .open, takenBy: r.text(10), takenMillis: r.int(11),
                      attempts: Int(r.int(12) ?? 0), firstAttemptMillis: r.int(13), outcome: r.text(14).flatMap(CallbackItem.Outcome.init(rawValue:)),
-                     closedMillis: r.int(15), personalDataPurged: r.text(16) != nil)
+                     closedMillis: r.int(15), personalDataPurged: r.text(16) != nil, personalDataWithheld: !personalData)
     }
 
     /// Callbacks, oldest request first. `overdueBefore`: only those not done whose request is

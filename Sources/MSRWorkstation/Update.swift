@@ -311,10 +311,7 @@ func run(_ s: inout AppState, _ command: KeyCommand, _ key: Key) -> [Effect] {
     }
 }
 
-/// Whether a callback not yet done has waited past the deadline (as `ReviewService.isOverdue`).
-func callbackOverdue(_ s: AppState, _ c: CallbackItem) -> Bool {
-    c.status != .done && (c.firstAttemptMillis ?? s.now) - c.requestedMillis > s.callbackDeadlineMillis
-}
+func callbackOverdue(_ s: AppState, _ c: CallbackItem) -> Bool { c.isOverdue(now: s.now, deadlineMillis: s.callbackDeadlineMillis) }
 
 /// The callback work list: take one, record the call, open its session; q goes back.
 func callbacksCommand(_ s: inout AppState, _ command: KeyCommand) -> [Effect] {

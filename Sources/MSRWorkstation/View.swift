@@ -443,14 +443,9 @@ func drawCallbacks(_ s: AppState, _ g: inout Grid) {
         g.put("No callback requests waiting.", x: 1, y: 2, style: Style(.muted), maxWidth: g.width - 2)
         return
     }
-    func age(_ c: CallbackItem) -> String {
-        let m = max(0, (s.now - c.requestedMillis) / 60_000)
-        return m >= 2_880 ? "\(m / 1_440)d" : m >= 60 ? "\(m / 60)h" : "\(m)m"
-    }
     let header = ["#", "session", "location", "topic", "age", "name", "phone", "state"]
     let rows = s.callbacks.map { c -> [String] in
-        ["\(c.id)", c.sessionID, c.locationName ?? c.locationID, c.topic ?? "", age(c),
-         c.personalDataPurged ? "(purged)" : c.name ?? (s.isLead ? "" : "(hidden)"), c.personalDataPurged ? "(purged)" : c.phone ?? (s.isLead ? "" : "(hidden)"),
+        ["\(c.id)", c.sessionID, c.locationName ?? c.locationID, c.topic ?? "", c.age(now: s.now), c.shown(c.name), c.shown(c.phone),
          (c.status == .taken ? "taken by \(c.takenBy ?? "?")" : "open") + (c.attempts > 0 ? ", \(c.attempts) tried, \(c.outcome?.rawValue ?? "")" : "")
             + (callbackOverdue(s, c) ? " · OVERDUE" : "")]
     }

@@ -54,16 +54,12 @@ let alertsListCommand = Command(
     ]
 ) { inv in
     let access = try outboxAccess(inv)
-    let statuses = try inv.all("status").map { s -> OutboxMessage.Status in
-        guard let v = OutboxMessage.Status(rawValue: s) else { throw UsageError(message: "--status is pending, sent or failed, not \"\(s)\"", command: inv.command.name) }
-        return v
-    }
+    let statuses: [OutboxMessage.Status] = try statusOption(inv, default: [])
     let list = try access.store.outbox(statuses: statuses)
     if inv.flag("json") { Output.json(.array(list.map { outboxJSON($0, body: false) })) } else {
         printTable(header: ["ID", "KIND", "SESSION", "ROUTE", "TO", "STATUS", "TRIES", "ERROR"], rows: list.map { m in
             ["#\(m.id)", m.kind.rawValue, m.sessionID ?? "", m.route, m.recipient, m.status.rawValue, "\(m.attempts)", m.lastError ?? ""]
-        })
-        if list.isEmpty { Output.line("(no alerts)") }
+        }, empty: "(no alerts)")
     }
     return 0
 }

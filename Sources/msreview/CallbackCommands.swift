@@ -22,27 +22,16 @@ func callbackJSON(_ c: CallbackItem, service: ReviewService, attempts: [Callback
     return .object(fields)
 }
 
-func ageText(_ minutes: Int64) -> String {
-    minutes >= 2_880 ? "\(minutes / 1_440)d" : minutes >= 60 ? "\(minutes / 60)h\(String(minutes % 60).leftPadded(2))" : "\(minutes)m"
-}
-
-extension String {
-    func leftPadded(_ n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
-}
-
-func printCallbacks(_ list: [CallbackItem], service: ReviewService) throws {
+func printCallbacks(_ list: [CallbackItem], service: ReviewService) {
     let now = Timestamp.now().utcMillis
-    let hidden = try !SessionAccess(store: service.store, actor: service.actor).seesPersonalData
-    func personal(_ v: String?, _ c: CallbackItem) -> String { c.personalDataPurged ? "(purged)" : hidden ? "(hidden)" : v ?? "" }
     let rows = list.map { c -> [String] in
         ["#\(c.id)", c.sessionID, c.locationID, c.employeeID, c.topic ?? "",
-         Timestamp(utcMillis: c.requestedMillis, offsetSeconds: 0).description, ageText((now - c.requestedMillis) / 60_000),
-         personal(c.name, c), personal(c.phone, c),
+         Timestamp(utcMillis: c.requestedMillis, offsetSeconds: 0).description, c.age(now: now), c.shown(c.name), c.shown(c.phone),
          c.status.rawValue + (c.takenBy.map { " by \($0)" } ?? ""), "\(c.attempts)" + (c.outcome.map { " \($0.rawValue)" } ?? ""),
          service.isOverdue(c) ? "OVERDUE" : ""]
     }
-    printTable(header: ["ID", "SESSION", "LOCATION", "EMPLOYEE", "TOPIC", "REQUESTED", "AGE", "NAME", "PHONE", "STATUS", "ATTEMPTS", ""], rows: rows)
-    if list.isEmpty { Output.line("(no callbacks)") }
+    printTable(header: ["ID", "SESSION", "LOCATION", "EMPLOYEE", "TOPIC", "REQUESTED", "AGE", "NAME", "PHONE", "STATUS", "ATTEMPTS", ""], rows: rows,
+               empty: "(no callbacks)")
 }
 
 func callbackID(_ inv: Invocation) throws -> Int64 { try recordNumber(inv, "a callback's number (as #N in msreview callbacks)") }
@@ -64,17 +53,10 @@ let callbacksCommand = Command(
         OptionSpec(name: "json", value: nil, help: "print an array of callbacks (see docs/cli.md)"),
     ]
 ) { inv in
-    let statuses: [CallbackItem.Status]
-    switch inv.value("status") {
-    case nil: statuses = [.open, .taken]
-    case "all": statuses = []
-    case let s?:
-        guard let v = CallbackItem.Status(rawValue: s) else { throw UsageError(message: "--status is open, taken, done or all, not \"\(s)\"", command: inv.command.name) }
-        statuses = [v]
-    }
+    let statuses: [CallbackItem.Status] = try statusOption(inv, default: [.open, .taken])
     let service = try reviewService(inv)
     let list = try service.callbacks(statuses: statuses, locations: inv.all("location"), overdueOnly: inv.flag("overdue"))
-    if inv.flag("json") { Output.json(.array(list.map { callbackJSON($0, service: service) })) } else { try printCallbacks(list, service: service) }
+    if inv.flag("json") { Output.json(.array(list.map { callbackJSON($0, service: service) })) } else { printCallbacks(list, service: service) }
     return 0
 }
 
@@ -86,7 +68,7 @@ let callbacksTakeCommand = Command(
 ) { inv in
     let service = try reviewService(inv)
     let c = try service.takeCallback(try callbackID(inv))
-    if inv.flag("json") { Output.json(callbackJSON(c, service: service)) } else { try printCallbacks([c], service: service) }
+    if inv.flag("json") { Output.json(callbackJSON(c, service: service)) } else { printCallbacks([c], service: service) }
     return 0
 }
 
@@ -107,6 +89,6 @@ let callbacksDoneCommand = Command(
     let service = try reviewService(inv)
     let id = try callbackID(inv)
     let c = try service.recordCallback(id, outcome: outcome, note: inv.value("note"))
-    if inv.flag("json") { Output.json(callbackJSON(c, service: service, attempts: try service.callbackAttempts(id))) } else { try printCallbacks([c], service: service) }
+    if inv.flag("json") { Output.json(callbackJSON(c, service: service, attempts: try service.callbackAttempts(id))) } else { printCallbacks([c], service: service) }
     return 0
 }

@@ -68,6 +68,19 @@ func sessionAccess(_ inv: Invocation) throws -> SessionAccess {
     return try SessionAccess(store: store, actor: try actorName(inv, store))
 }
 
+/// The `--status` values given for a kind of record: none → `default`, `all` → every status ([]).
+func statusOption<S: RawRepresentable & CaseIterable>(_ inv: Invocation, default fallback: [S]) throws -> [S] where S.RawValue == String {
+    let given = inv.all("status")
+    if given.isEmpty { return fallback }
+    if given.contains("all") { return [] }
+    return try given.map { s in
+        guard let v = S(rawValue: s) else {
+            throw UsageError(message: "--status is \(S.allCases.map(\.rawValue).joined(separator: ", ")) or all, not \"\(s)\"", command: inv.command.name)
+        }
+        return v
+    }
+}
+
 /// A record's number as lists show it (`#N` or `N`): `text`, else the first argument.
 /// `what` names it for the usage error ("a dispute's number (as #N in msreview disputes)").
 func recordNumber(_ inv: Invocation, _ what: String, _ text: String? = nil) throws -> Int64 {
@@ -158,12 +171,13 @@ let sessionsCommand = Command(
         [s.id, String(s.startedAt.prefix(16)).replacingOccurrences(of: "T", with: " "),
          s.locationID, s.employeeID + (s.employeeName.map { " " + $0 } ?? ""), s.status, s.findingsText]
     }
-    printTable(header: header, rows: rows)
-    if list.isEmpty { Output.line("(no sessions)") }
+    printTable(header: header, rows: rows, empty: "(no sessions)")
     return 0
 }
 
-func printTable(header: [String], rows: [[String]]) {
+/// A table of text columns (each at most 40 wide, the last as long as it is); `empty` is said
+/// under the header when there are no rows.
+func printTable(header: [String], rows: [[String]], empty: String? = nil) {
     var widths = header.map { TextWidth.of($0) }
     for r in rows { for (i, c) in r.enumerated() { widths[i] = min(max(widths[i], TextWidth.of(c)), 40) } }
     func render(_ r: [String]) -> String {
@@ -171,6 +185,7 @@ func printTable(header: [String], rows: [[String]]) {
     }
     Output.line(render(header))
     for r in rows { Output.line(render(r)) }
+    if rows.isEmpty, let empty { Output.line(empty) }
 }
 
 let showCommand = Command(

@@ -74,14 +74,8 @@ let disputesCommand = Command(
         OptionSpec(name: "json", value: nil, help: "print an array of disputes (see docs/cli.md)"),
     ]
 ) { inv in
-    let status: Dispute.Status?
-    switch inv.value("status") ?? "all" {
-    case "all": status = nil
-    case let s:
-        guard let v = Dispute.Status(rawValue: s) else { throw UsageError(message: "--status is open, accepted, rejected or all, not \"\(s)\"", command: inv.command.name) }
-        status = v
-    }
-    let list = try reviewService(inv).disputes(status: status, session: inv.value("session"))
+    let statuses: [Dispute.Status] = try statusOption(inv, default: [])
+    let list = try reviewService(inv).disputes(status: statuses.first, session: inv.value("session"))
     if inv.flag("json") { Output.json(.array(list.map(\.json))) } else {
         for d in list { Output.line(disputeLine(d)) }
         if list.isEmpty { Output.line("(no disputes)") }

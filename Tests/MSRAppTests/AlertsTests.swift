@@ -9,21 +9,20 @@ import XCTest
 /// A real SMTP server on loopback (Debian's python3-aiosmtpd, each message into a maildir) and
 /// messages parsed back with Python's `email` package.
 final class SMTPServerFixture {
-    let port: Int
     let maildir: String
-    var process: Process?
+    let server: LoopbackServer
+    var port: Int { server.port }
 
     init(in dir: String) {
-        port = 20_000 + Int(getpid() % 20_000) + Int.random(in: 0..<5_000)
         maildir = dir + "/maildir"
+        server = LoopbackServer(log: dir + "/smtp.log")
     }
 
     /// `slowSeconds`: each message is taken only after this long (a kill can land mid-send);
     /// `tls`: a certificate and key, and the server then requires STARTTLS.
     func start(slowSeconds: Double = 0, tls: (cert: String, key: String)? = nil) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         var handler = "aiosmtpd.handlers.Mailbox"
+        var env: [String: String] = [:]
         if slowSeconds > 0 {
             try writeFile(maildir + "-slow.py", Array("""
                 import asyncio
@@ -34,31 +33,14 @@ final class SMTPServerFixture {
                         return await super().handle_DATA(server, session, envelope)
 
                 """.utf8))
-            var env = ProcessInfo.processInfo.environment
             env["PYTHONPATH"] = (maildir as NSString).deletingLastPathComponent
-            p.environment = env
             handler = ((maildir as NSString).lastPathComponent) + "-slow.Slow"
         }
-        p.arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)"] + (tls.map { ["--tlscert", $0.cert, "--tlskey", $0.key] } ?? [])
-            + ["-c", handler, maildir]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        process = p
-        // Listening once a connection is taken.
-        for _ in 0..<100 {
-            let probe = Executable.run(["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 0.2)"], program: "/usr/bin/python3")
-            if probe.status == 0 { return }
-            usleep(50_000)
-        }
-        XCTFail("the SMTP server did not start on port \(port)")
+        try server.start(["/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)"]
+                         + (tls.map { ["--tlscert", $0.cert, "--tlskey", $0.key] } ?? []) + ["-c", handler, maildir], environment: env)
     }
 
-    func stop() {
-        process?.terminate()
-        process?.waitUntilExit()
-        process = nil
-    }
+    func stop() { server.stop() }
 
     /// Every message received: To, the decoded Subject, Message-ID and the decoded body.
     func messages() throws -> [[String: String]] {
@@ -187,16 +169,8 @@ final class AlertsTests: XCTestCase {
         let all = Set(try JSON.parse(msreview("lena", at: t0, "alerts", "list", "--json").stdout).arrayValue?.compactMap { $0["message_id"]?.stringValue } ?? [])
         XCTAssertGreaterThan(all.count, 6)
         try smtp.start(slowSeconds: 0.15)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Executable.path)
-        p.arguments = ["--db", db, "--reviewer", "lena", "alerts", "send"]
-        var env = ProcessInfo.processInfo.environment
-        env["MSREVIEW_NOW"] = "2026-11-30T10:00:00Z"
-        env["XDG_CONFIG_HOME"] = dir + "/config"
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = Executable.runAsync(["--db", db, "--reviewer", "lena", "alerts", "send"],
+                                    environment: ["MSREVIEW_NOW": "2026-11-30T10:00:00Z", "XDG_CONFIG_HOME": dir + "/config"])
         usleep(600_000)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
@@ -230,14 +204,9 @@ final class AlertsTests: XCTestCase {
                 def log_message(self, *a): pass
             http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", server, String(port), log]
-        try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
-        for _ in 0..<100 where Executable.run(["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 0.2)"], program: "/usr/bin/python3").status != 0 {
-            usleep(50_000)
-        }
+        let gateway = LoopbackServer(log: dir + "/gateway.log", port: port)
+        try gateway.start(["/usr/bin/python3", "-c", server, String(port), log])
+        defer { gateway.stop() }
         try makeDirectories(dir + "/config/msreview")
         try writeFile(dir + "/config/msreview/config", Array("""
             sms.url = http://127.0.0.1:\(port)/send

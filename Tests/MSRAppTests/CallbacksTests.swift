@@ -62,16 +62,7 @@ final class CallbacksTests: XCTestCase {
         // Two leads taking every callback at once: each is taken exactly once.
         for c in all {
             let procs = ["lena", "mark"].map { who in
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: Executable.path)
-                p.arguments = ["--db", db, "--reviewer", who, "callbacks", "take", id(c)!]
-                var env = ProcessInfo.processInfo.environment
-                env["MSREVIEW_NOW"] = at(hours: 1)
-                p.environment = env
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                try! p.run()
-                return p
+                Executable.runAsync(["--db", db, "--reviewer", who, "callbacks", "take", id(c)!], environment: ["MSREVIEW_NOW": at(hours: 1)])
             }
             for p in procs { p.waitUntilExit() }
             XCTAssertEqual(procs.filter { $0.terminationStatus == 0 }.count, 1, "callback #\(id(c)!) taken once")

@@ -82,7 +82,8 @@ final class RolesTests: XCTestCase {
         XCTAssertEqual(log.map { $0["actor"] }, ["erik", "erik"])
         XCTAssertEqual(log.map { $0["detail"]?["report"] }, ["export reviews", "scorecards"])
         XCTAssertEqual(log.first?["detail"]?["location"], .array(["BR-001", "BR-002"]))
-        XCTAssertEqual(log.first?["at"], .string(Timestamp.now().description), "stamped by the injected clock")
+        let pinned = try XCTUnwrap(Executable.childEnvironment[Clock.variable].flatMap(Timestamp.init(rfc3339:)))
+        XCTAssertEqual(log.first?["at"], .string(pinned.description), "stamped by the injected clock")
         XCTAssertEqual(try JSON.parse(msreview("erik", "log", "--json").stdout).arrayValue?.count, 2, "the exporter reads its own entries")
     }
 }

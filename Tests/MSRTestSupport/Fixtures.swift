@@ -184,11 +184,13 @@ extension Executable {
     }
 
     /// Starts the executable without waiting (output discarded); the clock is pinned as in `run`.
-    public static func runAsync(_ args: [String]) -> Process {
+    public static func runAsync(_ args: [String], environment: [String: String] = [:]) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
-        p.environment = childEnvironment
+        var env = childEnvironment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try! p.run()
